@@ -1,0 +1,1 @@
+"""Command-line front ends: `ledger` for operators and agencies, `wallet` for citizens."""

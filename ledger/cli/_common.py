@@ -1,0 +1,109 @@
+"""What both CLIs share: error reporting, JSON or human output, secrets, progress.
+
+Commands stay thin: parse arguments, make one SDK call, print the result. Expected failures
+(`LedgerError`) become `Error: <message>` on stderr and exit code 1; usage errors keep click's
+exit code 2. Secrets never come from argv: an environment variable for automation, else a prompt.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from ledger.errors import InputError, LedgerError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CliError(click.ClickException):
+    """An expected failure, shown as `Error: <message>` with exit code 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn SDK errors raised by a command into `Error: ...` and a non-zero exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except LedgerError as exc:
+            raise CliError(str(exc) or type(exc).__name__) from exc
+
+    return wrapper
+
+
+def emit(data: Any, human: str, *, as_json: bool) -> None:
+    """Print `data` as JSON (for scripts) or the human text."""
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+    else:
+        click.echo(human)
+
+
+def read_secret(env_var: str, prompt: str, *, confirm: bool = False) -> str:
+    """A passphrase from `env_var`, else from an interactive prompt; never from argv."""
+    value = os.environ.get(env_var)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InputError(f"no passphrase: set {env_var} or run in a terminal to be prompted")
+    first = getpass.getpass(f"{prompt}: ")
+    if confirm and getpass.getpass(f"{prompt} (again): ") != first:
+        raise InputError("the two passphrases differ")
+    if not first:
+        raise InputError("an empty passphrase is not allowed")
+    return first
+
+
+def read_json_file(path: str) -> Any:
+    """Parse a JSON file, with a specific error naming the file when it is not JSON."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a JSON file ({exc})") from exc
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write `text` to `path` via a temporary file and a rename: a crash leaves no half file."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@contextmanager
+def progress(
+    label: str, total: int, *, enabled: bool = True
+) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for long work; a no-op callback when stderr is not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda done, total_: None
+        return
+    from rich.progress import Progress  # imported lazily: rich is slow to import
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, total_: int) -> None:
+            bar.update(task, completed=done, total=total_)
+
+        yield update

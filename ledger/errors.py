@@ -252,3 +252,53 @@ class RequestChainMismatch(RequestError):
 
 class WalletError(LedgerError):
     """The citizen wallet refused or failed an operation."""
+
+
+# -- wallet store (ledger.wallet.store) --
+
+
+class WalletNotFound(WalletError):
+    """There is no wallet store in the given wallet home."""
+
+
+class WalletAlreadyExists(WalletError):
+    """A wallet store already exists where a new one was to be created or restored."""
+
+
+class WrongWalletPassphrase(WalletError):
+    """The passphrase does not unlock this wallet store."""
+
+
+class WalletPassphraseInvalid(WalletError):
+    """A passphrase was empty, or its confirmation did not match."""
+
+
+class WalletStoreCorrupt(WalletError):
+    """The wallet store file is not a readable wallet (truncated, garbage, unknown format)."""
+
+
+class WalletStoreTampered(WalletError):
+    """A record or the manifest of the wallet store was altered, swapped, deleted or rolled back."""
+
+
+class WalletRecordNotFound(WalletError):
+    """No record with this id (credential, key) in the wallet store."""
+
+
+# -- wallet backup (ledger.wallet.backup) --
+
+
+class WalletBackupError(WalletError):
+    """A wallet backup file could not be written or restored."""
+
+
+class WalletBackupInvalid(WalletBackupError):
+    """The file is not a wallet backup, or its format version is not supported."""
+
+
+class WrongBackupPassphrase(WalletBackupError):
+    """The backup passphrase does not unlock this backup file."""
+
+
+class WalletBackupTampered(WalletBackupError):
+    """The backup's encrypted content fails its authentication tag: altered or damaged."""

@@ -1,0 +1,56 @@
+"""SD-JWT VC credentials: RFC 9901 SD-JWT, SD-JWT VC, Key Binding JWT and Token Status Lists.
+
+No chain dependency. Citizen- and agency-facing calls have no algorithm knobs: ES256 keys,
+SHA-256 digests, 128-bit salts from `secrets`.
+"""
+
+from ledger.sdjwt._rand import RandomSource, UnsafeDeterministicRandom
+from ledger.sdjwt.disclosures import Disclosure
+from ledger.sdjwt.holder import (
+    create_presentation,
+    list_claim_paths,
+    unsafe_create_presentation_without_key_binding,
+    unverified_claims,
+    unverified_header_and_payload,
+)
+from ledger.sdjwt.issuer import issue_sd_jwt_vc
+from ledger.sdjwt.jwk import (
+    PublicKey,
+    SigningKey,
+    jwk_thumbprint,
+    public_key_from_jwk,
+    public_key_from_xy,
+)
+from ledger.sdjwt.results import (
+    IssuedCredential,
+    KeyBindingInfo,
+    PathDisclosure,
+    StatusReference,
+    VerifiedPresentation,
+)
+from ledger.sdjwt.verifier import IssuerKeyResolver, verify_credential, verify_presentation
+
+__all__ = [
+    "Disclosure",
+    "IssuedCredential",
+    "IssuerKeyResolver",
+    "KeyBindingInfo",
+    "PathDisclosure",
+    "PublicKey",
+    "RandomSource",
+    "SigningKey",
+    "StatusReference",
+    "UnsafeDeterministicRandom",
+    "VerifiedPresentation",
+    "create_presentation",
+    "issue_sd_jwt_vc",
+    "jwk_thumbprint",
+    "list_claim_paths",
+    "public_key_from_jwk",
+    "public_key_from_xy",
+    "unsafe_create_presentation_without_key_binding",
+    "unverified_claims",
+    "unverified_header_and_payload",
+    "verify_credential",
+    "verify_presentation",
+]

@@ -1,0 +1,115 @@
+"""Rebuild claims from a signed payload and disclosures, with every RFC 9901 §7.1 check.
+
+Shared by the verifier (strict, on presented data) and the holder (on its own credential).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.errors import (
+    ClaimNameCollision,
+    DuplicateDigest,
+    InvalidSdStructure,
+    MalformedDisclosure,
+    ProtectedClaimDisclosed,
+    ReservedClaimName,
+    UnreferencedDisclosure,
+)
+from ledger.sdjwt._paths import Path
+from ledger.sdjwt.disclosures import RESERVED_NAMES, Disclosure
+
+MAX_DEPTH = 64
+# Claims that SD-JWT VC (and this ledger) never allow to come from a disclosure.
+PROTECTED_CLAIMS = frozenset({"iss", "iat", "exp", "nbf", "vct", "cnf", "status", "_sd_alg"})
+
+
+class _Walk:
+    __slots__ = ("by_digest", "seen", "used")
+
+    def __init__(self, by_digest: dict[str, Disclosure]) -> None:
+        self.by_digest = by_digest
+        self.seen: set[str] = set()
+        self.used: list[tuple[Path, Disclosure]] = []
+
+    def _mark(self, digest: Any) -> Disclosure | None:
+        if not isinstance(digest, str):
+            raise InvalidSdStructure("digests must be strings")
+        if digest in self.seen:
+            raise DuplicateDigest("a digest appears more than once")
+        self.seen.add(digest)
+        return self.by_digest.get(digest)
+
+    def value(self, value: Any, path: Path, depth: int) -> Any:
+        if isinstance(value, dict):
+            return self.obj(value, path, depth + 1)
+        if isinstance(value, list):
+            return self.array(value, path, depth + 1)
+        return value
+
+    def obj(self, obj: dict[str, Any], path: Path, depth: int) -> dict[str, Any]:
+        if depth > MAX_DEPTH:
+            raise InvalidSdStructure("claims nested too deeply")
+        out: dict[str, Any] = {}
+        for key, val in obj.items():
+            if key == "_sd" or (key == "_sd_alg" and depth == 1):
+                continue
+            out[key] = self.value(val, (*path, key), depth)
+        digests = obj.get("_sd")
+        if digests is None:
+            return out
+        if not isinstance(digests, list):
+            raise InvalidSdStructure("_sd must be an array")
+        for digest in digests:
+            disc = self._mark(digest)
+            if disc is None:
+                continue  # a decoy, or a disclosure the holder withheld
+            name = disc.name
+            if name is None:
+                raise MalformedDisclosure("an array-element disclosure is referenced from _sd")
+            if name in RESERVED_NAMES:
+                raise ReservedClaimName(f"a disclosure may not name a claim {name!r}")
+            if name in out:
+                raise ClaimNameCollision(f"disclosed claim {name!r} already present")
+            if depth == 1 and name in PROTECTED_CLAIMS:
+                raise ProtectedClaimDisclosed(f"claim {name!r} must not be selectively disclosed")
+            child = (*path, name)
+            self.used.append((child, disc))
+            out[name] = self.value(disc.value, child, depth)
+        return out
+
+    def array(self, arr: list[Any], path: Path, depth: int) -> list[Any]:
+        if depth > MAX_DEPTH:
+            raise InvalidSdStructure("claims nested too deeply")
+        out: list[Any] = []
+        for item in arr:
+            if isinstance(item, dict) and "..." in item:
+                if len(item) != 1:
+                    raise InvalidSdStructure("an array digest object has exactly one member")
+                disc = self._mark(item["..."])
+                if disc is None:
+                    continue
+                if disc.name is not None:
+                    raise MalformedDisclosure("an object-property disclosure is used in an array")
+                child = (*path, len(out))
+                self.used.append((child, disc))
+                out.append(self.value(disc.value, child, depth))
+            else:
+                out.append(self.value(item, (*path, len(out)), depth))
+        return out
+
+
+def reconstruct(
+    payload: dict[str, Any], disclosures: list[Disclosure]
+) -> tuple[dict[str, Any], list[tuple[Path, Disclosure]]]:
+    """Return (claims, [(path, disclosure) used]) — raising on any §7.1 violation."""
+    by_digest: dict[str, Disclosure] = {}
+    for disc in disclosures:
+        if disc.digest in by_digest:
+            raise DuplicateDigest("the same disclosure is presented twice")
+        by_digest[disc.digest] = disc
+    walk = _Walk(by_digest)
+    claims = walk.obj(payload, (), 1)
+    if len(walk.used) != len(by_digest):
+        raise UnreferencedDisclosure("a disclosure is not referenced by the signed payload")
+    return claims, walk.used

@@ -1,0 +1,207 @@
+"""Keys as JWKs: P-256 (ES256) signing keys, public keys, RFC 7638 thumbprints.
+
+Public key objects are cached by their coordinates, because loading (and validating) a point is a
+sizeable share of a signature verification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from ledger.errors import InvalidJwk, InvalidSignature, VerificationError
+from ledger.sdjwt._b64 import b64d, b64e
+from ledger.sdjwt._rand import RandomSource
+
+ES256 = "ES256"
+_CURVE = ec.SECP256R1()
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+# Order of the P-256 group.
+_P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def _coord(jwk: Mapping[str, Any], name: str) -> bytes:
+    value = jwk.get(name)
+    if not isinstance(value, str):
+        raise InvalidJwk(f"JWK member {name!r} missing")
+    raw = b64d(value, InvalidJwk)
+    if len(raw) != 32:
+        raise InvalidJwk(f"JWK member {name!r} must encode 32 bytes")
+    return raw
+
+
+class PublicKey:
+    """A P-256 public key that verifies ES256 signatures. Build with `public_key_from_jwk`/`_xy`."""
+
+    __slots__ = ("_key", "_x", "_y")
+
+    alg = ES256
+
+    def __init__(self, key: ec.EllipticCurvePublicKey, x: bytes, y: bytes) -> None:
+        self._key = key
+        self._x = x
+        self._y = y
+
+    @property
+    def public_xy(self) -> tuple[bytes, bytes]:
+        """The 32-byte big-endian x and y coordinates."""
+        return self._x, self._y
+
+    @property
+    def jwk(self) -> dict[str, str]:
+        """The public JWK (kty, crv, x, y)."""
+        return {"kty": "EC", "crv": "P-256", "x": b64e(self._x), "y": b64e(self._y)}
+
+    @property
+    def thumbprint(self) -> bytes:
+        """The raw 32-byte RFC 7638 SHA-256 thumbprint."""
+        return _thumbprint_xy(self._x, self._y)
+
+    @property
+    def kid(self) -> str:
+        """The base64url form of the thumbprint, as used in the JWT header `kid`."""
+        return b64e(self.thumbprint)
+
+    def verify(
+        self,
+        signature: bytes,
+        signing_input: bytes,
+        error: type[VerificationError] = InvalidSignature,
+    ) -> None:
+        """Check a raw r||s ES256 signature over `signing_input`, raising `error` if it fails."""
+        if len(signature) != 64:
+            raise error("ES256 signature must be 64 bytes")
+        r = int.from_bytes(signature[:32], "big")
+        s = int.from_bytes(signature[32:], "big")
+        try:
+            self._key.verify(encode_dss_signature(r, s), signing_input, _ECDSA_SHA256)
+        except _CryptoInvalidSignature:
+            raise error("signature does not verify") from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PublicKey) and (self._x, self._y) == (other._x, other._y)
+
+    def __hash__(self) -> int:
+        return hash((self._x, self._y))
+
+    def __repr__(self) -> str:
+        return f"PublicKey(kid={self.kid!r})"
+
+
+@lru_cache(maxsize=4096)
+def public_key_from_xy(x: bytes, y: bytes) -> PublicKey:
+    """Load a P-256 public key from 32-byte x and y (e.g. from the on-chain key registry)."""
+    if len(x) != 32 or len(y) != 32:
+        raise InvalidJwk("P-256 coordinates must be 32 bytes each")
+    try:
+        key = ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, b"\x04" + x + y)
+    except ValueError as exc:
+        raise InvalidJwk("not a point on P-256") from exc
+    return PublicKey(key, x, y)
+
+
+def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
+    """Load a public key from a JWK (`kty` EC, `crv` P-256). Private members are ignored."""
+    if not isinstance(jwk, Mapping):
+        raise InvalidJwk("JWK must be a JSON object")
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+        raise InvalidJwk("only EC P-256 keys are supported")
+    return public_key_from_xy(_coord(jwk, "x"), _coord(jwk, "y"))
+
+
+@lru_cache(maxsize=4096)
+def _thumbprint_xy(x: bytes, y: bytes) -> bytes:
+    canonical = f'{{"crv":"P-256","kty":"EC","x":"{b64e(x)}","y":"{b64e(y)}"}}'
+    return hashlib.sha256(canonical.encode("ascii")).digest()
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> bytes:
+    """The raw 32-byte RFC 7638 SHA-256 thumbprint of a P-256 JWK."""
+    key = public_key_from_jwk(jwk)
+    return key.thumbprint
+
+
+class SigningKey:
+    """A P-256 private key signing ES256. Keep it secret; store with `to_private_jwk`."""
+
+    __slots__ = ("_key", "_public")
+
+    alg = ES256
+
+    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
+        if not isinstance(key.curve, ec.SECP256R1):
+            raise InvalidJwk("only P-256 signing keys are supported")
+        self._key = key
+        nums = key.public_key().public_numbers()
+        self._public = public_key_from_xy(nums.x.to_bytes(32, "big"), nums.y.to_bytes(32, "big"))
+
+    @classmethod
+    def generate(cls, *, rng: RandomSource | None = None) -> SigningKey:
+        """A fresh key. `rng` is for deterministic tests only; production leaves it to the OS."""
+        if rng is None:
+            return cls(ec.generate_private_key(_CURVE))
+        scalar = 1 + int.from_bytes(rng.token_bytes(40), "big") % (_P256_N - 1)
+        return cls(ec.derive_private_key(scalar, _CURVE))
+
+    @classmethod
+    def from_private_jwk(cls, jwk: Mapping[str, Any]) -> SigningKey:
+        """Load from a private JWK (with `d`); checks that `x`/`y` match `d`."""
+        public = public_key_from_jwk(jwk)
+        d = jwk.get("d")
+        if not isinstance(d, str):
+            raise InvalidJwk("private JWK member 'd' missing")
+        scalar = int.from_bytes(b64d(d, InvalidJwk), "big")
+        if not 0 < scalar < _P256_N:
+            raise InvalidJwk("private scalar out of range")
+        key = cls(ec.derive_private_key(scalar, _CURVE))
+        if key.public_key != public:
+            raise InvalidJwk("private JWK's public part does not match 'd'")
+        return key
+
+    def to_private_jwk(self) -> dict[str, str]:
+        """The private JWK (includes `d`). Handle as a secret."""
+        d = self._key.private_numbers().private_value.to_bytes(32, "big")
+        return {**self._public.jwk, "d": b64e(d)}
+
+    @property
+    def public_key(self) -> PublicKey:
+        """The matching public key."""
+        return self._public
+
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The public JWK (kty, crv, x, y)."""
+        return self._public.jwk
+
+    @property
+    def public_xy(self) -> tuple[bytes, bytes]:
+        """The 32-byte x and y coordinates, as the on-chain key registry stores them."""
+        return self._public.public_xy
+
+    @property
+    def thumbprint(self) -> bytes:
+        """The raw 32-byte RFC 7638 thumbprint (the on-chain `bytes32 kid`)."""
+        return self._public.thumbprint
+
+    @property
+    def kid(self) -> str:
+        """The base64url thumbprint, used as the JWT header `kid`."""
+        return self._public.kid
+
+    def sign(self, signing_input: bytes) -> bytes:
+        """Sign with ES256 and return the raw 64-byte r||s signature."""
+        r, s = decode_dss_signature(self._key.sign(signing_input, _ECDSA_SHA256))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def __repr__(self) -> str:
+        return f"SigningKey(kid={self.kid!r})"

@@ -1,0 +1,70 @@
+"""Compact JWS (RFC 7515) with a strict algorithm allow-list: ES256 only, never `none`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.errors import (
+    InvalidSignature,
+    MalformedSerialization,
+    UnexpectedTokenType,
+    UnsupportedAlgorithm,
+    VerificationError,
+)
+from ledger.sdjwt import _json
+from ledger.sdjwt._b64 import b64d, b64e
+from ledger.sdjwt.jwk import PublicKey, SigningKey
+
+ALLOWED_ALGS = frozenset({"ES256"})
+
+
+def sign_compact(header: dict[str, Any], payload: dict[str, Any], key: SigningKey) -> str:
+    """Serialize and sign a compact JWS; `alg` is set from the key."""
+    header = {"alg": key.alg, **header}
+    signing_input = b64e(_json.dumps(header)) + "." + b64e(_json.dumps(payload))
+    return signing_input + "." + b64e(key.sign(signing_input.encode("ascii")))
+
+
+@dataclass(frozen=True, slots=True)
+class UnverifiedJws:
+    """A compact JWS split and decoded, its signature NOT checked."""
+
+    unverified_header: dict[str, Any]
+    unverified_payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+    def check_header(self, typ: str) -> None:
+        """Check `alg` is allowed and `typ` is exactly `typ`."""
+        alg = self.unverified_header.get("alg")
+        if alg not in ALLOWED_ALGS:
+            raise UnsupportedAlgorithm(f"alg {alg!r} is not allowed")
+        if "crit" in self.unverified_header:
+            raise UnsupportedAlgorithm("critical header extensions are not supported")
+        actual = self.unverified_header.get("typ")
+        if actual != typ:
+            raise UnexpectedTokenType(f"typ must be {typ!r}, got {actual!r}")
+
+    def verify(
+        self, key: PublicKey, error: type[VerificationError] = InvalidSignature
+    ) -> dict[str, Any]:
+        """Check the signature with `key`; return the (now verified) payload."""
+        if self.unverified_header.get("alg") != key.alg:
+            raise UnsupportedAlgorithm("alg does not match the key type")
+        key.verify(self.signature, self.signing_input, error)
+        return self.unverified_payload
+
+
+def parse_compact(token: str) -> UnverifiedJws:
+    """Split and decode a compact JWS whose header and payload are JSON objects. Unverified."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise MalformedSerialization("a compact JWS has three parts")
+    header = _json.loads(b64d(parts[0]))
+    payload = _json.loads(b64d(parts[1]))
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise MalformedSerialization("JWS header and payload must be JSON objects")
+    return UnverifiedJws(
+        header, payload, (parts[0] + "." + parts[1]).encode("ascii"), b64d(parts[2])
+    )

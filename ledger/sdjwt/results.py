@@ -1,0 +1,69 @@
+"""Frozen results of issuing and verifying."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.sdjwt.disclosures import Disclosure
+
+
+@dataclass(frozen=True, slots=True)
+class PathDisclosure:
+    """A disclosure and the claim path it reveals (`address.locality`, `nationalities[1]`)."""
+
+    path: str
+    disclosure: Disclosure
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCredential:
+    """An issued SD-JWT VC.
+
+    `compact` goes to the holder; `digest` (SHA-256 of `issuer_jwt`'s ASCII) is the on-chain anchor.
+    """
+
+    compact: str
+    issuer_jwt: str
+    digest: bytes
+    disclosures: tuple[PathDisclosure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReference:
+    """`status.status_list` of a credential: the index in the list at `uri`."""
+
+    idx: int
+    uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyBindingInfo:
+    """What a verified Key Binding JWT said."""
+
+    iat: int
+    aud: str
+    nonce: str
+    sd_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedPresentation:
+    """A presentation (or credential) that passed every SD-JWT, SD-JWT VC and KB-JWT check.
+
+    `claims` are the plaintext claims plus the disclosed ones (no `_sd`, `_sd_alg`, or digests).
+    `disclosed_paths` lists the claim paths that came from disclosures. `kb` is None when key
+    binding was not required.
+    """
+
+    claims: dict[str, Any]
+    disclosed_paths: tuple[str, ...]
+    issuer: str
+    vct: str
+    kid: str | None
+    holder_jwk: dict[str, str] | None
+    status: StatusReference | None
+    iat: int
+    exp: int | None
+    issuer_jwt_digest: bytes
+    kb: KeyBindingInfo | None

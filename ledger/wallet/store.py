@@ -1,0 +1,657 @@
+"""The citizen wallet's encrypted store: one SQLite file in the wallet home.
+
+Layout (`wallet.sqlite`)::
+
+    header(id=1, format, version, store_id, salt, kdf, canary, manifest, created_at)
+    records(kind, rid, blob)            -- PRIMARY KEY (kind, rid)
+
+* The key is derived from the passphrase with Argon2id (`_crypto.KdfParams`, stored in the header
+  beside the salt so the cost can be raised later with `change_passphrase`). It is never written.
+* `canary` is AES-GCM of a fixed text under the key: a wrong passphrase fails its tag and raises
+  `WrongWalletPassphrase` before anything else is touched.
+* Every record blob is AES-256-GCM under the key, fresh random nonce per write, associated data
+  (store id, kind, record id): a blob moved to another row, kind or wallet fails its tag.
+* `manifest` is AES-GCM of {generation, kind -> record id -> SHA-256(blob)}. It is rewritten in the
+  same SQLite transaction as every change, so a row deleted, added, swapped or reverted to an
+  older ciphertext outside the wallet no longer matches it → `WalletStoreTampered`. Every read
+  checks the rows it returns against the manifest; `open` checks all rows.
+* Durability: rollback journal (`journal_mode=DELETE`) with `synchronous=FULL`, each logical
+  change in one `BEGIN IMMEDIATE` transaction. A crash at any point leaves the old or the new state
+  (SQLite rolls a hot journal back on the next open). DELETE rather than WAL because at rest the
+  wallet is then a single self-contained file (no -wal/-shm companions to lose when copied), and
+  a wallet writes a few records a day, so WAL's write throughput buys nothing.
+
+Known limit: replacing the whole file by an older copy of itself (a consistent snapshot) cannot be
+detected from inside the file; that needs state kept elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.errors import (
+    InputError,
+    WalletAlreadyExists,
+    WalletError,
+    WalletNotFound,
+    WalletPassphraseInvalid,
+    WalletRecordNotFound,
+    WalletStoreCorrupt,
+    WalletStoreTampered,
+    WrongWalletPassphrase,
+)
+from ledger.wallet import _crypto
+from ledger.wallet._crypto import DEFAULT_KDF, InvalidTag, KdfParams, Rng
+from ledger.wallet.home import FILE_MODE, STORE_FILE, ensure_home
+from ledger.wallet.records import (
+    KIND_CREDENTIAL,
+    KIND_HISTORY,
+    KIND_KEY,
+    KIND_META,
+    KINDS,
+    HistoryEntry,
+    HolderKeyRecord,
+    StoredCredential,
+    check_record_id,
+    history_record_id,
+)
+
+FORMAT = "ledger-wallet-store"
+VERSION = 1
+_CANARY = b"ledger-wallet canary v1"
+
+_SCHEMA = """
+CREATE TABLE header (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    format TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    store_id BLOB NOT NULL,
+    salt BLOB NOT NULL,
+    kdf TEXT NOT NULL,
+    canary BLOB NOT NULL,
+    manifest BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE records (
+    kind TEXT NOT NULL,
+    rid TEXT NOT NULL,
+    blob BLOB NOT NULL,
+    PRIMARY KEY (kind, rid)
+) WITHOUT ROWID;
+"""
+
+Clock = Callable[[], float]
+Manifest = dict[str, dict[str, str]]
+_Change = tuple[str, str, Any]  # (kind, record id, JSON object or None to delete)
+
+__all__ = ["StoreCheck", "WalletStore", "store_path"]
+
+
+def store_path(home: Path) -> Path:
+    """Path of the store file inside a wallet home."""
+    return Path(home) / STORE_FILE
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """Result of `WalletStore.verify`: every record decrypted and matched the manifest."""
+
+    generation: int
+    keys: int
+    credentials: int
+    history: int
+    meta: int
+
+
+@dataclass
+class _State:
+    generation: int
+    records: Manifest
+
+
+def _digest(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _encode(obj: Any) -> bytes:
+    try:
+        return _crypto.canonical_json(obj)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"value is not JSON-serializable: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _db_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite failures into wallet errors naming the file."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise WalletError(f"wallet store {path} is busy (used by another process)") from exc
+        raise WalletStoreCorrupt(f"wallet store {path} is unreadable: {text}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise WalletStoreCorrupt(f"wallet store {path} is corrupt: {exc}") from exc
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, timeout=5.0)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA secure_delete=ON")
+    return conn
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class WalletStore:
+    """An unlocked wallet store. Get one from `create`, `open` (or `backup.restore_backup`).
+
+    Use as a context manager or call `close()`. Not safe to share across threads; separate
+    processes may use the same store (writes serialize on SQLite's lock).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        key: bytes,
+        store_id: bytes,
+        kdf_params: KdfParams,
+        *,
+        now: Clock | None = None,
+        rng: Rng | None = None,
+    ) -> None:
+        """Wrap an open connection and derived key (no I/O); prefer `create` / `open`."""
+        self._path = path
+        self._conn = conn
+        self._key = key
+        self._store_id = store_id
+        self._kdf = kdf_params
+        self._now: Clock = time.time if now is None else now
+        self._rng: Rng = os.urandom if rng is None else rng
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    @staticmethod
+    def exists(home: Path) -> bool:
+        """Whether `home` holds a wallet store file."""
+        return store_path(home).exists()
+
+    @classmethod
+    def create(
+        cls,
+        home: Path,
+        passphrase: str,
+        *,
+        kdf_params: KdfParams = DEFAULT_KDF,
+        now: Clock | None = None,
+        rng: Rng | None = None,
+    ) -> WalletStore:
+        """Create an empty store in `home` (made 0o700 if new) and return it unlocked.
+
+        The file is built under a temporary name and linked into place, so a crash leaves either
+        no wallet or a complete one. Raises `WalletAlreadyExists` if `home` has a store.
+        """
+        return cls._build(home, passphrase, (), kdf_params=kdf_params, now=now, rng=rng)
+
+    @classmethod
+    def open(
+        cls, home: Path, passphrase: str, *, now: Clock | None = None, rng: Rng | None = None
+    ) -> WalletStore:
+        """Unlock the store in `home` and check every row against the manifest.
+
+        Raises `WalletNotFound`, `WalletStoreCorrupt` (not a wallet, truncated, garbage),
+        `WrongWalletPassphrase`, or `WalletStoreTampered`.
+        """
+        path = store_path(home)
+        if not path.is_file():
+            raise WalletNotFound(f"no wallet in {home} (run `wallet init` first)")
+        with _db_errors(path):
+            conn = _connect(path)
+        try:
+            with _db_errors(path):
+                row = cls._read_header(conn, path)
+                store_id, salt, kdf_json, canary = row
+                try:
+                    kdf = KdfParams.from_json(json.loads(kdf_json))
+                except (InputError, ValueError) as exc:
+                    raise WalletStoreCorrupt(f"wallet store {path}: bad KDF header") from exc
+                key = _crypto.derive_key(passphrase, salt, kdf)
+                try:
+                    _crypto.unseal(key, canary, _crypto.aad("canary", store_id))
+                except InvalidTag:
+                    raise WrongWalletPassphrase(
+                        f"wrong passphrase for the wallet in {home}"
+                    ) from None
+                store = cls(path, conn, key, store_id, kdf, now=now, rng=rng)
+                store._check_all_digests()
+            return store
+        except BaseException:
+            conn.close()
+            raise
+
+    @staticmethod
+    def _read_header(conn: sqlite3.Connection, path: Path) -> tuple[bytes, bytes, str, bytes]:
+        check = conn.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise WalletStoreCorrupt(f"wallet store {path} fails SQLite's integrity check")
+        try:
+            row = conn.execute(
+                "SELECT format, version, store_id, salt, kdf, canary FROM header WHERE id = 1"
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise WalletStoreCorrupt(f"{path} is not a wallet store ({exc})") from exc
+        if row is None or row[0] != FORMAT:
+            raise WalletStoreCorrupt(f"{path} is not a wallet store")
+        if row[1] != VERSION:
+            raise WalletStoreCorrupt(f"{path}: unsupported wallet store version {row[1]!r}")
+        fmt_ok = all(isinstance(v, bytes) for v in (row[2], row[3], row[5]))
+        if not fmt_ok or not isinstance(row[4], str):
+            raise WalletStoreCorrupt(f"{path}: malformed wallet header")
+        return row[2], row[3], row[4], row[5]
+
+    @classmethod
+    def _build(
+        cls,
+        home: Path,
+        passphrase: str,
+        records: Sequence[tuple[str, str, Any]],
+        *,
+        kdf_params: KdfParams,
+        now: Clock | None,
+        rng: Rng | None,
+        replace: bool = False,
+    ) -> WalletStore:
+        """Write a complete store (with `records`) to a temp file, then move it into place."""
+        if not passphrase:
+            raise WalletPassphraseInvalid("the passphrase must not be empty")
+        home = Path(home)
+        final = store_path(home)
+        if final.exists() and not replace:
+            raise WalletAlreadyExists(f"a wallet already exists in {home}")
+        ensure_home(home)
+        get_random: Rng = os.urandom if rng is None else rng
+        clock: Clock = time.time if now is None else now
+        tmp = home / f".{STORE_FILE}.tmp-{get_random(8).hex()}"
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+        os.close(fd)
+        try:
+            with _db_errors(tmp):
+                conn = _connect(tmp)
+                try:
+                    conn.executescript(_SCHEMA)
+                    store_id = get_random(16)
+                    salt = get_random(_crypto.SALT_BYTES)
+                    key = _crypto.derive_key(passphrase, salt, kdf_params)
+                    store = cls(tmp, conn, key, store_id, kdf_params, now=clock, rng=get_random)
+                    conn.execute("BEGIN IMMEDIATE")
+                    state = _State(0, {kind: {} for kind in KINDS})
+                    for kind, rid, obj in records:
+                        store._put_row(state, kind, rid, obj)
+                    conn.execute(
+                        "INSERT INTO header VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            FORMAT,
+                            VERSION,
+                            store_id,
+                            salt,
+                            json.dumps(kdf_params.to_json()),
+                            store._seal_canary(key),
+                            store._seal_manifest(state, key),
+                            int(clock()),
+                        ),
+                    )
+                    conn.execute("COMMIT")
+                finally:
+                    conn.close()
+            os.chmod(tmp, FILE_MODE)
+            if replace:
+                # A stale hot journal would be "rolled back" into the new file: drop it first.
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(home / f"{STORE_FILE}-journal")
+                os.replace(tmp, final)
+            else:
+                try:
+                    os.link(tmp, final)  # fails if a wallet appeared meanwhile: never clobber
+                except FileExistsError:
+                    raise WalletAlreadyExists(f"a wallet already exists in {home}") from None
+                os.unlink(tmp)
+            _fsync_dir(home)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        with _db_errors(final):
+            conn = _connect(final)
+        return cls(final, conn, key, store_id, kdf_params, now=clock, rng=get_random)
+
+    def close(self) -> None:
+        """Close the database connection. The store object is unusable afterwards."""
+        self._conn.close()
+
+    def __enter__(self) -> WalletStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- properties -----------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        """The store file."""
+        return self._path
+
+    @property
+    def store_id(self) -> str:
+        """Random id of this store (hex), bound into every record's associated data."""
+        return self._store_id.hex()
+
+    @property
+    def kdf_params(self) -> KdfParams:
+        """The KDF cost parameters the current passphrase key was derived with."""
+        return self._kdf
+
+    @property
+    def generation(self) -> int:
+        """Number of committed changes since creation (from the authenticated manifest)."""
+        with self._read() as state:
+            return state.generation
+
+    # -- holder keys ----------------------------------------------------------------------------
+
+    def put_key(self, key_id: str, jwk: Mapping[str, Any], *, label: str = "") -> HolderKeyRecord:
+        """Store (or replace) the private holder JWK `jwk` under `key_id`."""
+        record = HolderKeyRecord(check_record_id(key_id), dict(jwk), int(self._now()), label)
+        self._write([(KIND_KEY, key_id, record.to_json())])
+        return record
+
+    def get_key(self, key_id: str) -> HolderKeyRecord:
+        """The holder key `key_id`; `WalletRecordNotFound` if absent."""
+        return HolderKeyRecord.from_json(self._get(KIND_KEY, key_id))
+
+    def keys(self) -> tuple[HolderKeyRecord, ...]:
+        """All holder keys, ordered by key id."""
+        return tuple(HolderKeyRecord.from_json(o) for _, o in self._list(KIND_KEY))
+
+    # -- credentials ----------------------------------------------------------------------------
+
+    def put_credential(
+        self, cred_id: str, compact: str, metadata: Mapping[str, Any]
+    ) -> StoredCredential:
+        """Store (or replace) credential `cred_id`: its SD-JWT compact form and JSON metadata."""
+        if not isinstance(compact, str) or not compact:
+            raise InputError("credential compact form must be a non-empty string")
+        check_record_id(cred_id)
+        record = StoredCredential(cred_id, compact, dict(metadata), int(self._now()))
+        self._write([(KIND_CREDENTIAL, cred_id, record.to_json())])
+        return record
+
+    def get_credential(self, cred_id: str) -> StoredCredential:
+        """Credential `cred_id`; `WalletRecordNotFound` if absent."""
+        return StoredCredential.from_json(self._get(KIND_CREDENTIAL, cred_id))
+
+    def list_credentials(self) -> tuple[StoredCredential, ...]:
+        """All credentials, ordered by credential id."""
+        return tuple(StoredCredential.from_json(o) for _, o in self._list(KIND_CREDENTIAL))
+
+    def delete_credential(self, cred_id: str) -> None:
+        """Delete credential `cred_id`; `WalletRecordNotFound` if absent."""
+        self._write([(KIND_CREDENTIAL, cred_id, None)])
+
+    # -- disclosure history ---------------------------------------------------------------------
+
+    def add_history(
+        self,
+        *,
+        verifier_address: str,
+        verifier_name: str,
+        purpose: str,
+        claims: Sequence[str],
+        credential_id: str,
+        at: int | None = None,
+    ) -> HistoryEntry:
+        """Append a disclosure to the history (`at` defaults to now) and return it."""
+        if isinstance(claims, str) or not all(isinstance(c, str) for c in claims):
+            raise InputError("claims must be a sequence of claim names")
+        when = int(self._now()) if at is None else int(at)
+        fields = (verifier_address, verifier_name, purpose, tuple(claims), credential_id)
+
+        def make(state: _State) -> list[tuple[str, str, Any]]:
+            seq = 1 + max((int(r) for r in state.records[KIND_HISTORY]), default=0)
+            entry = HistoryEntry(seq, when, *fields)
+            made.append(entry)
+            return [(KIND_HISTORY, history_record_id(seq), entry.to_json())]
+
+        made: list[HistoryEntry] = []
+        self._write(make)
+        return made[0]
+
+    def history(self) -> tuple[HistoryEntry, ...]:
+        """Every disclosure, oldest first."""
+        return tuple(HistoryEntry.from_json(o) for _, o in self._list(KIND_HISTORY))
+
+    # -- meta -----------------------------------------------------------------------------------
+
+    def set_meta(self, name: str, value: Any) -> None:
+        """Store a JSON value under `name` (wallet settings, default key id, ...)."""
+        self._write([(KIND_META, check_record_id(name), {"value": value})])
+
+    def get_meta(self, name: str, default: Any = None) -> Any:
+        """The JSON value stored under `name`, or `default`."""
+        try:
+            return self._get(KIND_META, name).get("value", default)
+        except WalletRecordNotFound:
+            return default
+
+    # -- whole-store operations -----------------------------------------------------------------
+
+    def verify(self) -> StoreCheck:
+        """Decrypt every record and check it against the manifest; raise on any mismatch."""
+        counts = {kind: len(self._list(kind)) for kind in KINDS}
+        with self._read() as state:
+            return StoreCheck(
+                state.generation,
+                counts[KIND_KEY],
+                counts[KIND_CREDENTIAL],
+                counts[KIND_HISTORY],
+                counts[KIND_META],
+            )
+
+    def change_passphrase(
+        self, new_passphrase: str, *, kdf_params: KdfParams | None = None
+    ) -> None:
+        """Re-encrypt everything under a key from `new_passphrase` (new salt; maybe new cost).
+
+        One transaction: a crash leaves the store under either the old or the new passphrase.
+        """
+        if not new_passphrase:
+            raise WalletPassphraseInvalid("the passphrase must not be empty")
+        params = self._kdf if kdf_params is None else kdf_params
+        salt = self._rng(_crypto.SALT_BYTES)
+        new_key = _crypto.derive_key(new_passphrase, salt, params)
+        with _db_errors(self._path), self._transaction(immediate=True):
+            state = self._load_state()
+            rows = [(k, r, self._decrypt_row(k, r, b)) for k, r, b in self._all_rows()]
+            old_key, self._key = self._key, new_key
+            try:
+                fresh = _State(state.generation + 1, {kind: {} for kind in KINDS})
+                for kind, rid, obj in rows:
+                    self._put_row(fresh, kind, rid, obj)
+                self._conn.execute(
+                    "UPDATE header SET salt = ?, kdf = ?, canary = ?, manifest = ? WHERE id = 1",
+                    (
+                        salt,
+                        json.dumps(params.to_json()),
+                        self._seal_canary(new_key),
+                        self._seal_manifest(fresh, new_key),
+                    ),
+                )
+            except BaseException:
+                self._key = old_key
+                raise
+        self._kdf = params
+
+    def _records_for_backup(self) -> list[tuple[str, str, Any]]:
+        """Every record decrypted and checked, as (kind, id, JSON). Plaintext secrets: internal."""
+        with _db_errors(self._path), self._transaction(immediate=False):
+            state = self._load_state()
+            self._check_rows(state, self._all_rows(), KINDS)
+            return [(k, r, self._decrypt_row(k, r, b)) for k, r, b in self._all_rows()]
+
+    # -- internals ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self, *, immediate: bool) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[_State]:
+        with _db_errors(self._path), self._transaction(immediate=False):
+            yield self._load_state()
+
+    def _load_state(self) -> _State:
+        row = self._conn.execute("SELECT manifest FROM header WHERE id = 1").fetchone()
+        if row is None or not isinstance(row[0], bytes):
+            raise WalletStoreCorrupt(f"wallet store {self._path} has no manifest")
+        try:
+            plain = _crypto.unseal(self._key, row[0], _crypto.aad("manifest", self._store_id))
+        except InvalidTag:
+            raise WalletStoreTampered(
+                f"the manifest of wallet store {self._path} fails its authentication tag"
+            ) from None
+        obj = json.loads(plain)
+        records: Manifest = {kind: dict(obj["records"].get(kind, {})) for kind in KINDS}
+        return _State(int(obj["generation"]), records)
+
+    def _seal_manifest(self, state: _State, key: bytes) -> bytes:
+        plain = _encode({"generation": state.generation, "records": state.records})
+        return _crypto.seal(key, plain, _crypto.aad("manifest", self._store_id), self._rng)
+
+    def _seal_canary(self, key: bytes) -> bytes:
+        return _crypto.seal(key, _CANARY, _crypto.aad("canary", self._store_id), self._rng)
+
+    def _record_aad(self, kind: str, rid: str) -> bytes:
+        return _crypto.aad("record", self._store_id, kind, rid)
+
+    def _put_row(self, state: _State, kind: str, rid: str, obj: Any) -> None:
+        blob = _crypto.seal(self._key, _encode(obj), self._record_aad(kind, rid), self._rng)
+        self._conn.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, rid, blob))
+        state.records[kind][rid] = _digest(blob)
+
+    def _write(
+        self,
+        changes: Sequence[tuple[str, str, Any]]
+        | Callable[[_State], Sequence[tuple[str, str, Any]]],
+    ) -> None:
+        """Apply changes ((kind, id, JSON or None to delete)) and the new manifest atomically."""
+        with _db_errors(self._path), self._transaction(immediate=True):
+            state = self._load_state()
+            todo = changes(state) if callable(changes) else changes
+            for kind, rid, obj in todo:
+                if obj is None:
+                    if rid not in state.records[kind]:
+                        raise WalletRecordNotFound(f"no {kind} {rid!r} in the wallet")
+                    self._conn.execute(
+                        "DELETE FROM records WHERE kind = ? AND rid = ?", (kind, rid)
+                    )
+                    del state.records[kind][rid]
+                else:
+                    self._put_row(state, kind, rid, obj)
+            state.generation += 1
+            self._conn.execute(
+                "UPDATE header SET manifest = ? WHERE id = 1",
+                (self._seal_manifest(state, self._key),),
+            )
+
+    def _all_rows(self) -> list[tuple[str, str, bytes]]:
+        return list(self._conn.execute("SELECT kind, rid, blob FROM records ORDER BY kind, rid"))
+
+    def _check_rows(
+        self, state: _State, rows: Sequence[tuple[str, str, bytes]], kinds: Sequence[str]
+    ) -> None:
+        """`rows` must be exactly the manifest's entries for `kinds`, byte for byte."""
+        seen: dict[str, set[str]] = {kind: set() for kind in KINDS}
+        for kind, rid, blob in rows:
+            if kind not in state.records or rid not in state.records[kind]:
+                raise WalletStoreTampered(
+                    f"{kind} record {rid!r} is not in the manifest (added outside the wallet)"
+                )
+            if not isinstance(blob, bytes) or _digest(blob) != state.records[kind][rid]:
+                raise WalletStoreTampered(
+                    f"{kind} record {rid!r} was modified, swapped or rolled back outside the wallet"
+                )
+            seen[kind].add(rid)
+        for kind in kinds:
+            missing = set(state.records[kind]) - seen[kind]
+            if missing:
+                raise WalletStoreTampered(
+                    f"{kind} record {min(missing)!r} is missing (deleted outside the wallet)"
+                )
+
+    def _check_all_digests(self) -> None:
+        with self._read() as state:
+            self._check_rows(state, self._all_rows(), KINDS)
+
+    def _decrypt_row(self, kind: str, rid: str, blob: bytes) -> Any:
+        try:
+            plain = _crypto.unseal(self._key, blob, self._record_aad(kind, rid))
+        except InvalidTag:
+            raise WalletStoreTampered(
+                f"{kind} record {rid!r} fails its authentication tag (altered or moved)"
+            ) from None
+        return json.loads(plain)
+
+    def _get(self, kind: str, rid: str) -> dict[str, Any]:
+        with self._read() as state:
+            row = self._conn.execute(
+                "SELECT blob FROM records WHERE kind = ? AND rid = ?", (kind, rid)
+            ).fetchone()
+            if row is None and rid not in state.records[kind]:
+                raise WalletRecordNotFound(f"no {kind} {rid!r} in the wallet")
+            self._check_rows(state, [] if row is None else [(kind, rid, row[0])], ())
+            if row is None:
+                raise WalletStoreTampered(
+                    f"{kind} record {rid!r} is missing (deleted outside the wallet)"
+                )
+            obj = self._decrypt_row(kind, rid, row[0])
+        if not isinstance(obj, dict):
+            raise WalletStoreCorrupt(f"{kind} record {rid!r} is not an object")
+        return obj
+
+    def _list(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        with self._read() as state:
+            rows = [
+                (kind, rid, blob)
+                for rid, blob in self._conn.execute(
+                    "SELECT rid, blob FROM records WHERE kind = ? ORDER BY rid", (kind,)
+                )
+            ]
+            self._check_rows(state, rows, (kind,))
+            out = [(rid, self._decrypt_row(kind, rid, blob)) for _, rid, blob in rows]
+        for rid, obj in out:
+            if not isinstance(obj, dict):
+                raise WalletStoreCorrupt(f"{kind} record {rid!r} is not an object")
+        return out

@@ -1,0 +1,566 @@
+"""A local Ethereum devnet: anvil from node_modules.
+
+Two modes:
+
+- `Devnet` — ephemeral, owned by this process (tests, the demo). A context manager; `stop()`
+  kills anvil and removes its temporary directory. Nothing is written under `~/.foundry`.
+- `devnet_up` / `devnet_down` / `devnet_status` — a persistent, detached anvil behind
+  `ledger devnet up|down|status`, with its pid in `<home>/devnet/devnet.json` and its chain state
+  in `<home>/devnet/state.json`, so `down` then `up` loses nothing.
+
+Anvil runs with `--prune-history` and its own `--cache-path`: by default it keeps a full-state
+snapshot per block under `~/.foundry/anvil/tmp`, which grows to gigabytes under load.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from eth_account.signers.local import LocalAccount
+
+from ledger.errors import AnvilNotFound, DevnetError
+from ledger.home import (
+    devnet_cache_dir,
+    devnet_info_file,
+    devnet_log_file,
+    devnet_state_file,
+)
+
+__all__ = [
+    "ANVIL_MNEMONIC",
+    "Devnet",
+    "DevnetInfo",
+    "anvil_dev_accounts",
+    "devnet_down",
+    "devnet_status",
+    "devnet_up",
+    "find_anvil",
+    "free_port",
+]
+
+ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
+"""Anvil's well-known default mnemonic; its accounts are public knowledge — devnets only."""
+
+_HOST = "127.0.0.1"
+_READY_TIMEOUT = 15.0
+_STOP_TIMEOUT = 10.0
+_LOG_TAIL = 2000
+
+
+def _platform_package() -> str:
+    machine = platform.machine().lower()
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        machine, machine
+    )
+    return f"anvil-{sys.platform}-{arch}"
+
+
+def _search_roots() -> list[Path]:
+    roots: list[Path] = []
+    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
+        roots.extend([start, *start.parents])
+    return list(dict.fromkeys(roots))
+
+
+def find_anvil() -> Path:
+    """Locate the anvil executable.
+
+    Order: `$LEDGER_ANVIL`; the native binary in the npm platform package
+    (`node_modules/@foundry-rs/anvil-<os>-<arch>/bin/anvil`, found walking up from this package
+    and from the working directory) because it starts faster than the node wrapper; the wrapper
+    `node_modules/.bin/anvil`; `anvil` on PATH. Raises `AnvilNotFound` otherwise.
+    """
+    env = os.environ.get("LEDGER_ANVIL")
+    if env:
+        path = Path(env).expanduser()
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+        raise AnvilNotFound(f"LEDGER_ANVIL={env} is not an executable file")
+    exe = "anvil.exe" if sys.platform == "win32" else "anvil"
+    package = _platform_package()
+    roots = _search_roots()
+    for root in roots:
+        native = root / "node_modules" / "@foundry-rs" / package / "bin" / exe
+        if native.is_file() and os.access(native, os.X_OK):
+            return native
+    for root in roots:
+        wrapper = root / "node_modules" / ".bin" / "anvil"
+        if wrapper.is_file():
+            return wrapper
+    on_path = shutil.which("anvil")
+    if on_path:
+        return Path(on_path)
+    raise AnvilNotFound(
+        "anvil not found: run `python3 run.py setup` (or `npm ci`) in the project root, "
+        "or set LEDGER_ANVIL to an anvil executable"
+    )
+
+
+def free_port(host: str = _HOST) -> int:
+    """Return a TCP port that was free a moment ago (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+_SEED_CACHE: dict[str, bytes] = {}
+
+
+def anvil_dev_accounts(count: int = 10, mnemonic: str = ANVIL_MNEMONIC) -> list[LocalAccount]:
+    """The accounts anvil funds at genesis (m/44'/60'/0'/0/i of its default mnemonic)."""
+    from eth_account import Account
+    from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
+
+    seed = _SEED_CACHE.get(mnemonic)
+    if seed is None:
+        seed = _SEED_CACHE[mnemonic] = seed_from_mnemonic(mnemonic, "")
+    return [Account.from_key(key_from_seed(seed, f"m/44'/60'/0'/0/{i}")) for i in range(count)]
+
+
+def _anvil_args(
+    anvil: Path,
+    *,
+    port: int,
+    chain_id: int,
+    accounts: int,
+    cache_path: Path,
+    block_time: float | None,
+    state_file: Path | None,
+    state_interval: int | None,
+) -> list[str]:
+    args = [
+        str(anvil),
+        "--host",
+        _HOST,
+        "--port",
+        str(port),
+        "--chain-id",
+        str(chain_id),
+        "--accounts",
+        str(accounts),
+        "--prune-history",
+        "--cache-path",
+        str(cache_path),
+    ]
+    if block_time is not None:
+        args += ["--block-time", f"{block_time:g}"]
+    if state_file is not None:
+        args += ["--state", str(state_file)]
+        if state_interval is not None:
+            args += ["--state-interval", str(state_interval)]
+    return args
+
+
+def _rpc_once(port: int, method: str, timeout: float = 1.0) -> Any:
+    conn = http.client.HTTPConnection(_HOST, port, timeout=timeout)
+    try:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": []})
+        conn.request("POST", "/", body, {"Content-Type": "application/json"})
+        reply = json.loads(conn.getresponse().read())
+        return reply["result"]
+    finally:
+        conn.close()
+
+
+def _log_tail(log: Path) -> str:
+    try:
+        with log.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - _LOG_TAIL))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return "(no log)"
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> int:
+    """Poll eth_chainId until anvil answers; return the chain id."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        code = proc.poll()
+        if code is not None:
+            raise DevnetError(
+                f"anvil exited with code {code} before answering on port {port}:\n{_log_tail(log)}"
+            )
+        try:
+            return int(_rpc_once(port, "eth_chainId"), 16)
+        except (OSError, http.client.HTTPException, ValueError, KeyError):
+            pass
+        if time.monotonic() > deadline:
+            raise DevnetError(
+                f"anvil did not answer on port {port} within {timeout:g} s:\n{_log_tail(log)}"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _terminate(proc: subprocess.Popen[bytes], timeout: float = _STOP_TIMEOUT) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
+class Devnet:
+    """An ephemeral anvil owned by this process.
+
+    The constructor does no I/O; `start()` launches anvil and waits until it answers, `stop()`
+    (or leaving the `with` block, or interpreter exit) terminates it and removes the temporary
+    work directory. With `state_file`, anvil loads the state from it at start and writes it
+    back at exit (and every `state_interval` seconds).
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        state_file: Path | None = None,
+        chain_id: int = 31337,
+        block_time: float | None = None,
+        accounts: int = 10,
+        workdir: Path | None = None,
+        state_interval: int | None = None,
+        ready_timeout: float = _READY_TIMEOUT,
+    ) -> None:
+        self._requested_port = port
+        self._state_file = state_file
+        self._chain_id = chain_id
+        self._block_time = block_time
+        self._accounts = accounts
+        self._workdir = workdir
+        self._state_interval = state_interval
+        self._ready_timeout = ready_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._port: int | None = None
+        self._tempdir: Path | None = None
+        self._log_fh: IO[bytes] | None = None
+        self._dev_accounts: list[LocalAccount] | None = None
+
+    @property
+    def rpc_url(self) -> str:
+        """HTTP JSON-RPC URL of the running devnet."""
+        if self._port is None:
+            raise DevnetError("devnet is not started")
+        return f"http://{_HOST}:{self._port}"
+
+    @property
+    def port(self) -> int:
+        """TCP port anvil listens on."""
+        if self._port is None:
+            raise DevnetError("devnet is not started")
+        return self._port
+
+    @property
+    def chain_id(self) -> int:
+        """Chain id passed to anvil."""
+        return self._chain_id
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of anvil while running."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the anvil process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def dev_accounts(self) -> list[LocalAccount]:
+        """The pre-funded accounts (10,000 ETH each), derived locally from anvil's mnemonic."""
+        if self._dev_accounts is None:
+            self._dev_accounts = anvil_dev_accounts(self._accounts)
+        return self._dev_accounts
+
+    def start(self) -> Devnet:
+        """Launch anvil and block until it answers `eth_chainId`. Returns self."""
+        if self._proc is not None:
+            raise DevnetError("devnet already started")
+        anvil = find_anvil()
+        if self._workdir is not None:
+            base = self._workdir
+            base.mkdir(parents=True, exist_ok=True)
+        else:
+            base = self._tempdir = Path(tempfile.mkdtemp(prefix="ledger-devnet-"))
+        attempts = 1 if self._requested_port is not None else 3
+        try:
+            for attempt in range(attempts):
+                port = self._requested_port or free_port()
+                if self._launch(anvil, base, port, last=attempt == attempts - 1):
+                    break
+        except BaseException:
+            self.stop()
+            raise
+        atexit.register(self.stop)
+        return self
+
+    def _launch(self, anvil: Path, base: Path, port: int, *, last: bool) -> bool:
+        log = base / "anvil.log"
+        self._log_fh = log.open("ab")
+        args = _anvil_args(
+            anvil,
+            port=port,
+            chain_id=self._chain_id,
+            accounts=self._accounts,
+            cache_path=base / "cache",
+            block_time=self._block_time,
+            state_file=self._state_file,
+            state_interval=self._state_interval,
+        )
+        self._proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=self._log_fh, stderr=subprocess.STDOUT
+        )
+        self._port = port
+        try:
+            chain_id = _wait_ready(self._proc, port, log, self._ready_timeout)
+        except DevnetError:
+            # Another process may have taken the free port between probe and bind: retry.
+            if last or self._proc.poll() is None:
+                raise
+            self._close_process()
+            return False
+        if chain_id != self._chain_id:
+            raise DevnetError(f"port {port} answers chain id {chain_id}, not {self._chain_id}")
+        return True
+
+    def _close_process(self) -> None:
+        if self._proc is not None:
+            _terminate(self._proc)
+            self._proc = None
+        if self._log_fh is not None:
+            self._log_fh.close()
+            self._log_fh = None
+        self._port = None
+
+    def stop(self) -> None:
+        """Terminate anvil (SIGTERM, then SIGKILL) and remove the temporary directory."""
+        self._close_process()
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+        atexit.unregister(self.stop)
+
+    def __enter__(self) -> Devnet:
+        return self.start() if self._proc is None else self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# Persistent devnet (`ledger devnet up|down|status`)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DevnetInfo:
+    """A running persistent devnet."""
+
+    pid: int
+    rpc_url: str
+    chain_id: int
+    block_number: int
+    state_file: Path
+    started_at: datetime
+
+
+# Popen objects of daemons started by this process, so `devnet_down` can reap them.
+_DAEMONS: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _pid_alive(pid: int) -> bool:
+    proc = _DAEMONS.get(pid)
+    if proc is not None:
+        return proc.poll() is None
+    with contextlib.suppress(ChildProcessError):
+        # Reap it if it is our zombie child; a zombie still answers kill(pid, 0).
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _looks_like_anvil(pid: int) -> bool:
+    """Guard against a recycled pid; only checkable where /proc exists."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()
+    except OSError:
+        return True
+    return b"anvil" in cmdline
+
+
+def _read_info(home: Path) -> dict[str, Any] | None:
+    path = devnet_info_file(home)
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise DevnetError(f"unreadable devnet record {path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise DevnetError(f"unreadable devnet record {path}")
+    return raw
+
+
+def _write_info(home: Path, record: dict[str, Any]) -> None:
+    path = devnet_info_file(home)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2))
+    os.replace(tmp, path)
+
+
+def devnet_status(home: Path) -> DevnetInfo | None:
+    """The running persistent devnet of `home`, or None (a stale record is removed)."""
+    record = _read_info(home)
+    if record is None:
+        return None
+    pid = int(record["pid"])
+    port = int(record["port"])
+    if not _pid_alive(pid) or not _looks_like_anvil(pid):
+        devnet_info_file(home).unlink(missing_ok=True)
+        return None
+    try:
+        block = int(_rpc_once(port, "eth_blockNumber"), 16)
+    except (OSError, http.client.HTTPException, ValueError, KeyError):
+        return None
+    return DevnetInfo(
+        pid=pid,
+        rpc_url=str(record["rpc_url"]),
+        chain_id=int(record["chain_id"]),
+        block_number=block,
+        state_file=Path(record["state_file"]),
+        started_at=datetime.fromisoformat(record["started_at"]),
+    )
+
+
+def devnet_up(
+    home: Path,
+    *,
+    port: int = 8545,
+    chain_id: int = 31337,
+    state_interval: int = 5,
+    ready_timeout: float = _READY_TIMEOUT,
+) -> DevnetInfo:
+    """Start the persistent devnet of `home` detached, or return it if already running.
+
+    Chain state is loaded from and saved to `<home>/devnet/state.json` (on exit and every
+    `state_interval` seconds, so a crash loses at most that much).
+    """
+    current = devnet_status(home)
+    if current is not None:
+        return current
+    anvil = find_anvil()
+    state = devnet_state_file(home)
+    log = devnet_log_file(home)
+    args = _anvil_args(
+        anvil,
+        port=port,
+        chain_id=chain_id,
+        accounts=10,
+        cache_path=devnet_cache_dir(home),
+        block_time=None,
+        state_file=state,
+        state_interval=state_interval,
+    )
+    with log.open("ab") as log_fh:
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=log_fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _DAEMONS[proc.pid] = proc
+    try:
+        actual_chain_id = _wait_ready(proc, port, log, ready_timeout)
+    except BaseException:
+        _terminate(proc)
+        _DAEMONS.pop(proc.pid, None)
+        raise
+    started = datetime.now(UTC)
+    rpc_url = f"http://{_HOST}:{port}"
+    _write_info(
+        home,
+        {
+            "pid": proc.pid,
+            "port": port,
+            "rpc_url": rpc_url,
+            "chain_id": actual_chain_id,
+            "state_file": str(state),
+            "started_at": started.isoformat(),
+        },
+    )
+    return DevnetInfo(
+        pid=proc.pid,
+        rpc_url=rpc_url,
+        chain_id=actual_chain_id,
+        block_number=int(_rpc_once(port, "eth_blockNumber"), 16),
+        state_file=state,
+        started_at=started,
+    )
+
+
+def devnet_down(home: Path, *, timeout: float = _STOP_TIMEOUT) -> bool:
+    """Stop the persistent devnet of `home` (its state is saved). False if none was running."""
+    record = _read_info(home)
+    if record is None:
+        return False
+    pid = int(record["pid"])
+    was_running = _pid_alive(pid)
+    if was_running:
+        proc = _DAEMONS.pop(pid, None)
+        if proc is not None:
+            _terminate(proc, timeout)
+        else:
+            _signal_and_wait(pid, timeout)
+    devnet_info_file(home).unlink(missing_ok=True)
+    return was_running
+
+
+def _signal_and_wait(pid: int, timeout: float) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    killed = False
+    while _pid_alive(pid):
+        if time.monotonic() > deadline:
+            if killed:
+                raise DevnetError(f"anvil (pid {pid}) survived SIGKILL")
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            killed = True
+            deadline = time.monotonic() + timeout
+        time.sleep(0.02)

@@ -1,0 +1,395 @@
+"""Send transactions: local signing, local nonce tracking, pipelining, gap recovery.
+
+`TxSender` signs with a `LocalAccount` (from a keystore) and never asks the node to sign.
+It fetches the account's pending nonce once and then counts locally, so a burst of
+transactions needs no per-transaction nonce round trip.
+
+Threading: one `TxSender` per account and per thread. Two senders for the same account (or an
+`evm_revert` under a live sender) desynchronise the local nonce: call `resync_nonce()`.
+
+Transactions are EIP-1559 (type 2), which anvil and Besu (London and later, including QBFT
+networks with a zero base fee) both accept; passing `gas_price` switches to legacy
+transactions at that price, for networks that want a fixed gas price.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+
+from ledger.chain.abi import ErrorDecoder
+from ledger.chain.rpc import Rpc, to_hex
+from ledger.errors import (
+    ChainError,
+    ContractRevert,
+    ContractReverted,
+    NonceGap,
+    RpcError,
+    TransactionFailed,
+    TransactionTimeout,
+)
+
+__all__ = ["Receipt", "TxRequest", "TxSender"]
+
+_BATCH = 200
+_NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "already known", "known transaction")
+
+
+@dataclass(frozen=True)
+class TxRequest:
+    """One transaction for `TxSender.send_many`; `to=None` deploys `data` as init code."""
+
+    to: str | None
+    data: bytes = b""
+    gas: int | None = None
+    value: int = 0
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A mined transaction."""
+
+    tx_hash: str
+    status: int
+    block_number: int
+    gas_used: int
+    contract_address: str | None
+    logs: tuple[dict[str, Any], ...]
+    effective_gas_price: int
+
+    @property
+    def ok(self) -> bool:
+        """Whether the transaction succeeded (status 1)."""
+        return self.status == 1
+
+
+def _parse_receipt(raw: dict[str, Any]) -> Receipt:
+    contract = raw.get("contractAddress")
+    price = raw.get("effectiveGasPrice")
+    return Receipt(
+        tx_hash=str(raw["transactionHash"]),
+        status=int(raw.get("status", "0x1"), 16),
+        block_number=int(raw["blockNumber"], 16),
+        gas_used=int(raw["gasUsed"], 16),
+        contract_address=to_checksum_address(contract) if contract else None,
+        logs=tuple(raw.get("logs", [])),
+        effective_gas_price=int(price, 16) if price else 0,
+    )
+
+
+def _is_benign_send_error(error: ChainError) -> bool:
+    return isinstance(error, RpcError) and any(
+        marker in error.rpc_message.lower() for marker in _NONCE_TOO_LOW
+    )
+
+
+@dataclass
+class _Pending:
+    index: int
+    nonce: int
+    tx_hash: str
+    raw: str
+    receipt: Receipt | None = None
+
+
+class TxSender:
+    """Signs and sends transactions for one account; the constructor does no I/O.
+
+    `decoder` turns revert data into a specific exception (e.g. a `combined_error_decoder`
+    over the suite's ABIs); without one, `Error(string)` and `Panic` are still decoded.
+    """
+
+    def __init__(
+        self,
+        rpc: Rpc,
+        account: LocalAccount,
+        *,
+        decoder: Callable[[bytes], ChainError] | None = None,
+        gas_price: int | None = None,
+        poll_interval: float = 0.005,
+        rebroadcast_after: float = 2.0,
+    ) -> None:
+        self._rpc = rpc
+        self._account = account
+        self._decoder = decoder or ErrorDecoder(())
+        self._gas_price = gas_price
+        self._poll = poll_interval
+        self._rebroadcast_after = rebroadcast_after
+        self._nonce: int | None = None
+        self._tip: int | None = None
+
+    @property
+    def address(self) -> str:
+        """Checksummed address of the sending account."""
+        return str(self._account.address)
+
+    @property
+    def rpc(self) -> Rpc:
+        """The RPC client this sender uses."""
+        return self._rpc
+
+    # -- nonce & fees -------------------------------------------------------------------------
+
+    def next_nonce(self) -> int:
+        """The nonce the next transaction will use (fetched once, then counted locally)."""
+        if self._nonce is None:
+            self._nonce = int(
+                self._rpc.call("eth_getTransactionCount", [self.address, "pending"]), 16
+            )
+        return self._nonce
+
+    def resync_nonce(self) -> None:
+        """Forget the local nonce; the next send fetches the pending nonce again."""
+        self._nonce = None
+
+    def _fees(self) -> dict[str, int]:
+        if self._gas_price is not None:
+            return {"gasPrice": self._gas_price}
+        if self._tip is None:
+            try:
+                self._tip = int(self._rpc.call("eth_maxPriorityFeePerGas", []), 16)
+            except RpcError:
+                self._tip = 0
+        block = self._rpc.call("eth_getBlockByNumber", ["latest", False])
+        base = int(block.get("baseFeePerGas") or "0x0", 16)
+        # Twice the base fee survives six full blocks of base-fee growth (12.5% each).
+        return {"maxFeePerGas": 2 * base + self._tip, "maxPriorityFeePerGas": self._tip}
+
+    # -- signing ------------------------------------------------------------------------------
+
+    def _sign(
+        self, to: str | None, data: bytes, gas: int, value: int, nonce: int, fees: dict[str, int]
+    ) -> tuple[str, str]:
+        tx: dict[str, Any] = {
+            "chainId": self._rpc.chain_id,
+            "nonce": nonce,
+            "gas": gas,
+            "value": value,
+            "data": data,
+            **fees,
+        }
+        if "maxFeePerGas" in fees:
+            tx["type"] = 2
+        if to is not None:
+            tx["to"] = to_checksum_address(to)
+        signed = self._account.sign_transaction(tx)
+        return to_hex(bytes(signed.raw_transaction)), to_hex(bytes(signed.hash))
+
+    def _call_object(self, to: str | None, data: bytes, value: int) -> dict[str, Any]:
+        obj: dict[str, Any] = {"from": self.address, "data": to_hex(data), "value": hex(value)}
+        if to is not None:
+            obj["to"] = to
+        return obj
+
+    def estimate_gas(self, to: str | None, data: bytes, *, value: int = 0) -> int:
+        """Gas estimate plus a 20% margin; a revert raises the decoded error."""
+        try:
+            estimate = int(
+                self._rpc.call("eth_estimateGas", [self._call_object(to, data, value)]), 16
+            )
+        except ContractReverted as exc:
+            raise self._decoder(exc.data) from exc
+        return estimate * 6 // 5
+
+    # -- single transactions ------------------------------------------------------------------
+
+    def send(self, to: str | None, data: bytes, *, gas: int | None = None, value: int = 0) -> str:
+        """Sign and submit one transaction; returns its hash without waiting."""
+        if gas is None:
+            gas = self.estimate_gas(to, data, value=value)
+        fees = self._fees()
+        for attempt in (1, 2):
+            nonce = self.next_nonce()
+            raw, tx_hash = self._sign(to, data, gas, value, nonce, fees)
+            try:
+                self._rpc.call("eth_sendRawTransaction", [raw])
+            except RpcError as exc:
+                if attempt == 1 and "nonce" in exc.rpc_message.lower():
+                    self.resync_nonce()
+                    continue
+                raise
+            except ChainError:
+                self.resync_nonce()  # unknown whether the node took it
+                raise
+            self._nonce = nonce + 1
+            return tx_hash
+        raise AssertionError("unreachable")
+
+    def wait(self, tx_hash: str, *, timeout: float = 60) -> Receipt:
+        """Wait until `tx_hash` is mined; a failed transaction raises its decoded revert."""
+        deadline = time.monotonic() + timeout
+        while True:
+            raw = self._rpc.call("eth_getTransactionReceipt", [tx_hash])
+            if raw is not None:
+                receipt = _parse_receipt(raw)
+                if receipt.status != 1:
+                    raise self._failure(receipt)
+                return receipt
+            if time.monotonic() > deadline:
+                raise TransactionTimeout(tx_hash, timeout)
+            time.sleep(self._poll)
+
+    def transact(
+        self, to: str | None, data: bytes, *, gas: int | None = None, value: int = 0
+    ) -> Receipt:
+        """`send` then `wait`."""
+        return self.wait(self.send(to, data, gas=gas, value=value))
+
+    def _failure(self, receipt: Receipt) -> ChainError:
+        """Replay a failed transaction as eth_call at its block to recover the revert data."""
+        tx = self._rpc.call("eth_getTransactionByHash", [receipt.tx_hash])
+        if tx is None:
+            return TransactionFailed(receipt.tx_hash, "reverted (transaction not found)")
+        call: dict[str, Any] = {
+            "from": tx["from"],
+            "data": tx.get("input") or tx.get("data") or "0x",
+            "value": tx.get("value", "0x0"),
+            "gas": tx["gas"],
+        }
+        if tx.get("to"):
+            call["to"] = tx["to"]
+        try:
+            self._rpc.call("eth_call", [call, hex(receipt.block_number)])
+        except ContractReverted as exc:
+            decoded = self._decoder(exc.data)
+            if isinstance(decoded, ContractRevert) and decoded.error_name == "revert":
+                return TransactionFailed(receipt.tx_hash, "reverted without data")
+            return decoded
+        if receipt.gas_used >= int(tx["gas"], 16):
+            return TransactionFailed(receipt.tx_hash, "out of gas")
+        return TransactionFailed(receipt.tx_hash, "reverted (the replay did not)")
+
+    # -- pipelined batches --------------------------------------------------------------------
+
+    def send_many(
+        self,
+        txs: Sequence[TxRequest],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        timeout: float = 300.0,
+        raise_on_failure: bool = True,
+    ) -> list[Receipt]:
+        """Sign `txs` with consecutive nonces, submit them in JSON-RPC batches, wait for all.
+
+        Transactions without `gas` are estimated up front against the current state, so
+        transactions that depend on earlier ones in the same call need explicit gas.
+        Unmined transactions are rebroadcast after `rebroadcast_after` seconds without
+        progress (a dropped transaction leaves a nonce gap that stalls all later ones);
+        "nonce too low" / "already known" answers count as submitted. Receipts come back in
+        the order of `txs`; with `raise_on_failure`, the first failed transaction raises its
+        decoded revert after all are mined. Raises `NonceGap` if `timeout` passes first.
+        """
+        if not txs:
+            return []
+        gases = self._gases(txs)
+        fees = self._fees()
+        start = self.next_nonce()
+        pending = []
+        for i, (tx, gas) in enumerate(zip(txs, gases, strict=True)):
+            raw, tx_hash = self._sign(tx.to, tx.data, gas, tx.value, start + i, fees)
+            pending.append(_Pending(index=i, nonce=start + i, tx_hash=tx_hash, raw=raw))
+        self._broadcast(pending, first_time=True)
+        self._nonce = start + len(txs)
+        receipts = self._collect(pending, progress, timeout)
+        if raise_on_failure:
+            for receipt in receipts:
+                if receipt.status != 1:
+                    raise self._failure(receipt)
+        return receipts
+
+    def _gases(self, txs: Sequence[TxRequest]) -> list[int]:
+        missing = [i for i, tx in enumerate(txs) if tx.gas is None]
+        gases = [tx.gas or 0 for tx in txs]
+        for chunk_start in range(0, len(missing), _BATCH):
+            chunk = missing[chunk_start : chunk_start + _BATCH]
+            calls = [
+                ("eth_estimateGas", [self._call_object(txs[i].to, txs[i].data, txs[i].value)])
+                for i in chunk
+            ]
+            for i, result in zip(chunk, self._rpc.batch(calls, raise_errors=False), strict=True):
+                if isinstance(result, ContractReverted):
+                    raise self._decoder(result.data) from result
+                if isinstance(result, Exception):
+                    raise result
+                gases[i] = int(result, 16) * 6 // 5
+        return gases
+
+    def _broadcast(self, items: Sequence[_Pending], *, first_time: bool) -> None:
+        for chunk_start in range(0, len(items), _BATCH):
+            chunk = items[chunk_start : chunk_start + _BATCH]
+            try:
+                results = self._rpc.batch(
+                    [("eth_sendRawTransaction", [p.raw]) for p in chunk], raise_errors=False
+                )
+            except ChainError:
+                self.resync_nonce()
+                raise
+            # On a rebroadcast, errors are not fatal: the receipt poll decides.
+            for result in results:
+                if (
+                    first_time
+                    and isinstance(result, ChainError)
+                    and not _is_benign_send_error(result)
+                ):
+                    self.resync_nonce()
+                    raise result
+
+    def _collect(
+        self,
+        pending: list[_Pending],
+        progress: Callable[[int, int], None] | None,
+        timeout: float,
+    ) -> list[Receipt]:
+        total = len(pending)
+        waiting = list(pending)
+        deadline = time.monotonic() + timeout
+        last_progress = time.monotonic()
+        done = 0
+        while waiting:
+            found = 0
+            for chunk_start in range(0, len(waiting), _BATCH):
+                chunk = waiting[chunk_start : chunk_start + _BATCH]
+                results = self._rpc.batch(
+                    [("eth_getTransactionReceipt", [p.tx_hash]) for p in chunk]
+                )
+                for item, raw in zip(chunk, results, strict=True):
+                    if raw is not None:
+                        item.receipt = _parse_receipt(raw)
+                        found += 1
+                if found < (chunk_start + len(chunk)):
+                    break  # nonces are mined in order: later chunks cannot be ready yet
+            if found:
+                waiting = [p for p in waiting if p.receipt is None]
+                done += found
+                last_progress = time.monotonic()
+                if progress is not None:
+                    progress(done, total)
+                continue
+            now = time.monotonic()
+            if now > deadline:
+                raise NonceGap(
+                    f"{len(waiting)} of {total} transactions from {self.address} not mined "
+                    f"within {timeout:g} s (lowest nonce {waiting[0].nonce})"
+                )
+            if now - last_progress > self._rebroadcast_after:
+                self._check_replaced(waiting[0])
+                self._broadcast(waiting, first_time=False)
+                last_progress = now
+            time.sleep(self._poll)
+        return [p.receipt for p in pending if p.receipt is not None]
+
+    def _check_replaced(self, lowest: _Pending) -> None:
+        """Fail fast if the lowest waiting nonce was mined by a different transaction."""
+        mined = int(self._rpc.call("eth_getTransactionCount", [self.address, "latest"]), 16)
+        if mined > lowest.nonce:
+            raw = self._rpc.call("eth_getTransactionReceipt", [lowest.tx_hash])
+            if raw is None:
+                self.resync_nonce()
+                raise NonceGap(
+                    f"nonce {lowest.nonce} of {self.address} was used by another transaction"
+                )

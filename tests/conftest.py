@@ -1,0 +1,79 @@
+"""Shared fixtures: one anvil per test session (per xdist worker), RPC, funded accounts.
+
+Chain modules are imported inside the fixtures so that collecting tests that never touch the
+chain stays cheap.
+
+Sharing one devnet: tests that change chain state either use fresh accounts (`fresh_account`)
+or the `chain_snapshot` fixture, which reverts the chain after the test. A `TxSender` that
+outlives a revert has a stale local nonce: create senders inside the test, or call
+`sender.resync_nonce()`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from ledger.chain.devnet import Devnet
+    from ledger.chain.rpc import Rpc
+
+ETHER = 10**18
+
+
+@pytest.fixture(scope="session")
+def devnet() -> Iterator[Devnet]:
+    """A running anvil on a free port, private to this session (xdist worker)."""
+    from ledger.chain.devnet import Devnet
+
+    with Devnet() as net:
+        yield net
+
+
+@pytest.fixture(scope="session")
+def rpc(devnet: Devnet) -> Iterator[Rpc]:
+    """A keep-alive JSON-RPC client on the session devnet."""
+    from ledger.chain.rpc import Rpc
+
+    with Rpc(devnet.rpc_url) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def dev_accounts(devnet: Devnet) -> list[LocalAccount]:
+    """Anvil's pre-funded accounts (10,000 ETH each). Shared: prefer `fresh_account` when a
+    test sends many transactions or cares about the nonce."""
+    return devnet.dev_accounts
+
+
+@pytest.fixture
+def chain_snapshot(rpc: Rpc) -> Iterator[str]:
+    """Snapshot the chain before the test and revert to it afterwards (opt-in)."""
+    snapshot_id = str(rpc.call("evm_snapshot", []))
+    try:
+        yield snapshot_id
+    finally:
+        if not rpc.call("evm_revert", [snapshot_id]):
+            raise RuntimeError(f"evm_revert({snapshot_id}) failed")
+
+
+@pytest.fixture
+def fresh_account(rpc: Rpc) -> Callable[..., LocalAccount]:
+    """Factory: `fresh_account(ether=100)` returns a new random account holding `ether` ETH.
+
+    Funded with `anvil_setBalance` rather than a transfer from a dev account, so no dev-account
+    nonce is involved and `chain_snapshot` reverts cannot desynchronise a funding sender.
+    """
+    from eth_account import Account
+
+    def make(ether: int = 100) -> LocalAccount:
+        account: LocalAccount = Account.from_key(secrets.token_bytes(32))
+        rpc.call("anvil_setBalance", [account.address, hex(ether * ETHER)])
+        return account
+
+    return make

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IAnchorRegistry} from "./interfaces/IAnchorRegistry.sol";
+import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
+
+/// @title AnchorRegistry
+/// @notice See {IAnchorRegistry}. No admin functions: anchoring is gated by the TrustRegistry.
+contract AnchorRegistry is IAnchorRegistry {
+    /// @dev Exactly one slot: 20 + 5 + 4 + 3 bytes.
+    struct Record {
+        address issuer;
+        uint40 anchoredAt;
+        uint32 typeId;
+        uint24 count;
+    }
+
+    uint32 private constant _MAX_BATCH = type(uint24).max;
+
+    ITrustRegistry private immutable _trust;
+    mapping(bytes32 digest => Record record) private _anchors;
+    mapping(bytes32 root => Record record) private _batches;
+
+    /// @param trust the TrustRegistry answering `canAnchor`
+    constructor(ITrustRegistry trust) {
+        _trust = trust;
+    }
+
+    /// @inheritdoc IAnchorRegistry
+    function version() external pure returns (string memory) {
+        return "1.0.0";
+    }
+
+    /// @inheritdoc IAnchorRegistry
+    function anchor(bytes32 digest, uint32 typeId) external {
+        if (digest == bytes32(0)) revert AnchorRegistryZeroDigest();
+        _store(_anchors, digest, typeId, 1);
+        emit CredentialAnchored(digest, msg.sender, typeId);
+    }
+
+    /// @inheritdoc IAnchorRegistry
+    function anchorBatch(bytes32 root, uint32 typeId, uint32 count) external {
+        if (root == bytes32(0)) revert AnchorRegistryZeroRoot();
+        if (count == 0) revert AnchorRegistryEmptyBatch(root);
+        if (count > _MAX_BATCH) revert AnchorRegistryBatchTooLarge(count, _MAX_BATCH);
+        _store(_batches, root, typeId, uint24(count));
+        emit BatchAnchored(root, msg.sender, typeId, count);
+    }
+
+    /// @inheritdoc IAnchorRegistry
+    function anchorOf(bytes32 digest) external view returns (AnchorRecord memory) {
+        return _toView(_anchors[digest]);
+    }
+
+    /// @inheritdoc IAnchorRegistry
+    function batchOf(bytes32 root) external view returns (AnchorRecord memory) {
+        return _toView(_batches[root]);
+    }
+
+    /// @inheritdoc IAnchorRegistry
+    function verifyInclusion(bytes32 root, bytes32[] calldata proof, bytes32 digest) external view returns (bool) {
+        return _batches[root].issuer != address(0) && MerkleProof.verifyCalldata(proof, root, _leaf(digest));
+    }
+
+    /// @inheritdoc IAnchorRegistry
+    function inclusionOf(bytes32 root, bytes32[] calldata proof, bytes32 digest)
+        external
+        view
+        returns (AnchorRecord memory empty)
+    {
+        Record memory r = _batches[root];
+        if (r.issuer == address(0) || !MerkleProof.verifyCalldata(proof, root, _leaf(digest))) return empty;
+        return _toView(r);
+    }
+
+    /// @inheritdoc IAnchorRegistry
+    function leafOf(bytes32 digest) external pure returns (bytes32) {
+        return _leaf(digest);
+    }
+
+    function _store(mapping(bytes32 => Record) storage records, bytes32 key, uint32 typeId, uint24 count) private {
+        Record storage r = records[key];
+        address existing = r.issuer;
+        if (existing != address(0)) revert AnchorRegistryAlreadyAnchored(key, existing, r.anchoredAt);
+        if (!_trust.canAnchor(msg.sender, typeId)) revert AnchorRegistryNotAccredited(msg.sender, typeId);
+        records[key] = Record(msg.sender, uint40(block.timestamp), typeId, count);
+    }
+
+    function _leaf(bytes32 digest) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(digest))));
+    }
+
+    function _toView(Record memory r) private pure returns (AnchorRecord memory) {
+        return AnchorRecord(r.issuer, r.typeId, r.anchoredAt, r.count);
+    }
+}

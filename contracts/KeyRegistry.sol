@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IKeyRegistry} from "./interfaces/IKeyRegistry.sol";
+import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
+
+/// @title KeyRegistry
+/// @notice See {IKeyRegistry}.
+contract KeyRegistry is IKeyRegistry, AccessControl {
+    /// @notice Role held by the Council contract.
+    bytes32 public constant COUNCIL_ROLE = keccak256("COUNCIL_ROLE");
+
+    struct KeyRecord {
+        bytes32 x;
+        bytes32 y;
+        address agency;
+        uint40 validFrom;
+        uint40 validUntil;
+        uint40 revokedAt;
+    }
+
+    ITrustRegistry private immutable _trust;
+    mapping(bytes32 kid => KeyRecord key) private _keys;
+
+    /// @param council the Council contract (gets the council and admin roles)
+    /// @param trust the TrustRegistry (agency status)
+    constructor(address council, ITrustRegistry trust) {
+        _trust = trust;
+        _grantRole(DEFAULT_ADMIN_ROLE, council);
+        _grantRole(COUNCIL_ROLE, council);
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function version() external pure returns (string memory) {
+        return "1.0.0";
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function registerKey(bytes32 kid, bytes32 x, bytes32 y, uint64 validFrom, uint64 validUntil) external {
+        _requireActive(msg.sender);
+        _store(kid, x, y, validFrom, validUntil);
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function rotateKey(bytes32 oldKid, bytes32 newKid, bytes32 x, bytes32 y, uint64 validUntil) external {
+        _requireActive(msg.sender);
+        KeyRecord storage old = _requireOwned(oldKid);
+        if (old.revokedAt != 0) revert KeyRegistryKeyRevoked(oldKid, old.revokedAt);
+        if (old.validUntil != 0 && old.validUntil <= block.timestamp) {
+            revert KeyRegistryKeyExpired(oldKid, old.validUntil);
+        }
+        _store(newKid, x, y, uint64(block.timestamp), validUntil);
+        // A key registered with a future validFrom ends before it starts; keep the window well-formed.
+        old.validUntil = uint40(block.timestamp);
+        if (old.validFrom > block.timestamp) old.validFrom = uint40(block.timestamp);
+        emit KeyRotated(oldKid, newKid, msg.sender);
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function revokeKey(bytes32 kid) external {
+        KeyRecord storage k = _keys[kid];
+        if (k.agency == address(0)) revert KeyRegistryUnknownKey(kid);
+        if (k.agency != msg.sender && !hasRole(COUNCIL_ROLE, msg.sender)) revert KeyRegistryNotKeyOwner(kid, msg.sender);
+        if (k.revokedAt != 0) revert KeyRegistryKeyRevoked(kid, k.revokedAt);
+        k.revokedAt = uint40(block.timestamp);
+        emit KeyRevoked(kid, k.agency, msg.sender);
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function keyOf(bytes32 kid) external view returns (Key memory) {
+        KeyRecord storage k = _keys[kid];
+        return Key(k.x, k.y, k.agency, k.validFrom, k.validUntil, k.revokedAt);
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function isKeyValidAt(bytes32 kid, address agency, uint64 t) external view returns (bool) {
+        KeyRecord storage k = _keys[kid];
+        if (agency == address(0) || k.agency != agency) return false;
+        if (t < k.validFrom) return false;
+        if (k.validUntil != 0 && t >= k.validUntil) return false;
+        return k.revokedAt == 0 || t < k.revokedAt;
+    }
+
+    function _store(bytes32 kid, bytes32 x, bytes32 y, uint64 validFrom, uint64 validUntil) private {
+        if (kid == bytes32(0)) revert KeyRegistryZeroKid();
+        address owner = _keys[kid].agency;
+        if (owner != address(0)) revert KeyRegistryKidTaken(kid, owner);
+        uint64 from = validFrom < block.timestamp ? uint64(block.timestamp) : validFrom;
+        if (validUntil != 0 && validUntil <= from) revert KeyRegistryInvalidWindow(from, validUntil);
+        _keys[kid] = KeyRecord(x, y, msg.sender, uint40(from), uint40(validUntil), 0);
+        emit KeyRegistered(kid, msg.sender, from, validUntil);
+    }
+
+    function _requireOwned(bytes32 kid) private view returns (KeyRecord storage k) {
+        k = _keys[kid];
+        if (k.agency == address(0)) revert KeyRegistryUnknownKey(kid);
+        if (k.agency != msg.sender) revert KeyRegistryNotKeyOwner(kid, msg.sender);
+    }
+
+    function _requireActive(address agency) private view {
+        uint8 status = _trust.agencyStatus(agency);
+        if (status != 1) revert KeyRegistryAgencyNotActive(agency, status);
+    }
+}

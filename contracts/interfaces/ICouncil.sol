@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/// @title Council: M-of-N governance over the registries.
+/// @notice A proposal is a call (target, calldata) to one of the wired registries or to the
+/// council itself (members, threshold, lifetime). The proposer's `propose` is its vote; each
+/// member votes once; the proposal executes in the vote that reaches the threshold. If the call
+/// reverts, that vote reverts with {CouncilExecutionFailed} (carrying the inner revert data) and
+/// the proposal stays open. Proposals expire `proposalLifetime` seconds after creation. Votes
+/// already cast by a member who is later removed still count.
+interface ICouncil {
+    /// @notice A proposal as stored.
+    struct Proposal {
+        address target;
+        address proposer;
+        uint64 createdAt;
+        uint64 expiresAt;
+        uint16 votes;
+        bool executed;
+        bytes data;
+    }
+
+    /// @notice Emitted when a proposal is created (the proposer's vote follows as ProposalVoted).
+    event ProposalCreated(
+        uint256 indexed id, address indexed proposer, address indexed target, bytes data, uint64 expiresAt
+    );
+    /// @notice Emitted on every vote, with the running vote count.
+    event ProposalVoted(uint256 indexed id, address indexed member, uint16 votes);
+    /// @notice Emitted when a proposal's call succeeded.
+    event ProposalExecuted(uint256 indexed id, address indexed target);
+    /// @notice Emitted when a member is added.
+    event MemberAdded(address indexed member);
+    /// @notice Emitted when a member is removed.
+    event MemberRemoved(address indexed member);
+    /// @notice Emitted when the threshold changes.
+    event ThresholdChanged(uint16 previous, uint16 threshold);
+    /// @notice Emitted when the proposal lifetime changes.
+    event ProposalLifetimeChanged(uint64 previous, uint64 lifetime);
+
+    /// @notice The caller is not a member.
+    error CouncilNotMember(address caller);
+    /// @notice Only the council itself (through a proposal) may call this.
+    error CouncilOnlySelf(address caller);
+    /// @notice The member already voted on this proposal.
+    error CouncilAlreadyVoted(uint256 id, address member);
+    /// @notice The proposal expired.
+    error CouncilProposalExpired(uint256 id, uint64 expiredAt);
+    /// @notice The proposal already executed.
+    error CouncilProposalAlreadyExecuted(uint256 id);
+    /// @notice No such proposal.
+    error CouncilUnknownProposal(uint256 id);
+    /// @notice The target is not a wired registry nor the council.
+    error CouncilTargetNotAllowed(address target);
+    /// @notice The proposal's call reverted with `reason`.
+    error CouncilExecutionFailed(uint256 id, bytes reason);
+    /// @notice Threshold must be 1..memberCount.
+    error CouncilInvalidThreshold(uint256 threshold, uint256 memberCount);
+    /// @notice The lifetime must be non-zero.
+    error CouncilInvalidLifetime(uint64 lifetime);
+    /// @notice The address is already a member (or zero).
+    error CouncilInvalidMember(address member);
+
+    /// @notice Create a proposal and cast the proposer's vote; returns its id (from 1).
+    function propose(address target, bytes calldata data) external returns (uint256 id);
+    /// @notice Vote for a proposal; executes it when the threshold is reached.
+    function vote(uint256 id) external;
+    /// @notice Add a member (council only, through a proposal).
+    function addMember(address member) external;
+    /// @notice Remove a member (council only); the threshold must stay reachable.
+    function removeMember(address member) external;
+    /// @notice Change the threshold (council only).
+    function setThreshold(uint16 threshold) external;
+    /// @notice Change the proposal lifetime in seconds (council only).
+    function setProposalLifetime(uint64 lifetime) external;
+
+    /// @notice A proposal (reverts for unknown ids).
+    function proposalOf(uint256 id) external view returns (Proposal memory);
+    /// @notice Whether `member` voted on `id`.
+    function hasVoted(uint256 id, address member) external view returns (bool);
+    /// @notice Current members.
+    function members() external view returns (address[] memory);
+    /// @notice Whether `account` is a member.
+    function isMember(address account) external view returns (bool);
+    /// @notice Votes needed to execute.
+    function threshold() external view returns (uint16);
+    /// @notice Seconds a proposal stays open.
+    function proposalLifetime() external view returns (uint64);
+    /// @notice Number of proposals created (the highest id).
+    function proposalCount() external view returns (uint256);
+    /// @notice Whether proposals may call `target`.
+    function isAllowedTarget(address target) external view returns (bool);
+    /// @notice Contract version.
+    function version() external pure returns (string memory);
+}

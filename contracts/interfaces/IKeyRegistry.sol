@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/// @title Key registry: agency signing keys (P-256) by RFC 7638 thumbprint.
+/// @notice `kid` is the raw 32-byte SHA-256 JWK thumbprint. A kid, once claimed, belongs to the
+/// claiming agency forever. A key is valid at t when validFrom <= t < validUntil (validUntil 0 =
+/// open-ended) and (revokedAt == 0 or t < revokedAt). validFrom is never before registration.
+interface IKeyRegistry {
+    /// @notice A registered key.
+    struct Key {
+        bytes32 x;
+        bytes32 y;
+        address agency;
+        uint64 validFrom;
+        uint64 validUntil;
+        uint64 revokedAt;
+    }
+
+    /// @notice Emitted when an agency registers a key.
+    event KeyRegistered(bytes32 indexed kid, address indexed agency, uint64 validFrom, uint64 validUntil);
+    /// @notice Emitted when a key is retired by rotation (its validUntil set to now).
+    event KeyRotated(bytes32 indexed oldKid, bytes32 indexed newKid, address indexed agency);
+    /// @notice Emitted when a key is revoked (emergency).
+    event KeyRevoked(bytes32 indexed kid, address indexed agency, address indexed by);
+
+    /// @notice The kid is zero.
+    error KeyRegistryZeroKid();
+    /// @notice The kid is already registered (by anyone).
+    error KeyRegistryKidTaken(bytes32 kid, address owner);
+    /// @notice The kid is not registered.
+    error KeyRegistryUnknownKey(bytes32 kid);
+    /// @notice The caller does not own the key (and is not the council, where allowed).
+    error KeyRegistryNotKeyOwner(bytes32 kid, address caller);
+    /// @notice The caller is not an Active agency.
+    error KeyRegistryAgencyNotActive(address agency, uint8 status);
+    /// @notice validUntil must be 0 (open) or after validFrom.
+    error KeyRegistryInvalidWindow(uint64 validFrom, uint64 validUntil);
+    /// @notice The key is already revoked.
+    error KeyRegistryKeyRevoked(bytes32 kid, uint64 revokedAt);
+    /// @notice The key's validity already ended.
+    error KeyRegistryKeyExpired(bytes32 kid, uint64 validUntil);
+
+    /// @notice Register a key for the calling (Active) agency.
+    function registerKey(bytes32 kid, bytes32 x, bytes32 y, uint64 validFrom, uint64 validUntil) external;
+    /// @notice Register `newKid` valid from now and end `oldKid`'s validity now, in one call.
+    function rotateKey(bytes32 oldKid, bytes32 newKid, bytes32 x, bytes32 y, uint64 validUntil) external;
+    /// @notice Emergency revocation (revokedAt = now), by the owning agency or the council.
+    function revokeKey(bytes32 kid) external;
+    /// @notice The key record (agency zero = unknown).
+    function keyOf(bytes32 kid) external view returns (Key memory);
+    /// @notice Whether `kid` belongs to `agency` and was valid at `t`.
+    function isKeyValidAt(bytes32 kid, address agency, uint64 t) external view returns (bool);
+    /// @notice Contract version.
+    function version() external pure returns (string memory);
+}

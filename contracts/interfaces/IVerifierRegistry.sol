@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/// @title Verifier registry: which agency may request which claims of a type, for which purpose.
+/// @notice Registrations are keyed by (verifier, typeId, purposeDigest); registering again
+/// replaces the previous registration. A request is authorised at t when the requested claim
+/// mask is a non-empty subset of the registered mask, t is inside [validFrom, validUntil)
+/// (validUntil 0 = open-ended), the registration is not withdrawn at t, and the verifier agency
+/// is Active now.
+interface IVerifierRegistry {
+    /// @notice A registration.
+    struct Registration {
+        uint256 claimMask;
+        uint64 validFrom;
+        uint64 validUntil;
+        uint64 withdrawnAt;
+        uint64 registeredAt;
+    }
+
+    /// @notice Emitted when the council registers (or re-registers) a verifier purpose.
+    event VerifierRegistered(
+        address indexed verifier,
+        uint32 indexed typeId,
+        bytes32 indexed purposeDigest,
+        uint256 claimMask,
+        uint64 validFrom,
+        uint64 validUntil
+    );
+    /// @notice Emitted when the council withdraws a registration.
+    event VerifierWithdrawn(address indexed verifier, uint32 indexed typeId, bytes32 indexed purposeDigest);
+
+    /// @notice The caller lacks the council role.
+    error VerifierRegistryNotCouncil(address caller);
+    /// @notice The verifier is not an Active agency.
+    error VerifierRegistryAgencyNotActive(address verifier, uint8 status);
+    /// @notice The type is not registered.
+    error VerifierRegistryUnknownType(uint32 typeId);
+    /// @notice The mask is empty or names claims the type does not have.
+    error VerifierRegistryInvalidClaimMask(uint32 typeId, uint256 claimMask, uint256 claimCount);
+    /// @notice validUntil must be 0 (open) or after validFrom.
+    error VerifierRegistryInvalidWindow(uint64 validFrom, uint64 validUntil);
+    /// @notice No live registration for this key.
+    error VerifierRegistryNotRegistered(address verifier, uint32 typeId, bytes32 purposeDigest);
+
+    /// @notice Register a verifier purpose (council only).
+    function registerVerifier(
+        address verifier,
+        uint32 typeId,
+        bytes32 purposeDigest,
+        uint256 claimMask,
+        uint64 validFrom,
+        uint64 validUntil
+    ) external;
+    /// @notice Withdraw a registration (council only).
+    function withdrawVerifier(address verifier, uint32 typeId, bytes32 purposeDigest) external;
+    /// @notice The registration (registeredAt 0 = none).
+    function registrationOf(address verifier, uint32 typeId, bytes32 purposeDigest)
+        external
+        view
+        returns (Registration memory);
+    /// @notice Whether `verifier` may request `claimMask` of `typeId` for `purposeDigest` at `t`.
+    function isAuthorized(address verifier, uint32 typeId, bytes32 purposeDigest, uint256 claimMask, uint64 t)
+        external
+        view
+        returns (bool);
+    /// @notice Contract version.
+    function version() external pure returns (string memory);
+}

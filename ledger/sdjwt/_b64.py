@@ -1,26 +1,25 @@
-"""Strict base64url without padding (RFC 7515 §2)."""
+"""Strict base64url without padding (RFC 7515 §2), on binascii for speed."""
 
 from __future__ import annotations
 
-import base64
 import binascii
-import re
 
 from ledger.errors import MalformedSerialization, VerificationError
 
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+# To the standard alphabet; '+', '/' and '=' become '!' so strict decoding rejects them.
+_FROM_URL = bytes.maketrans(b"-_+/=", b"+/!!!")
+_TO_URL = bytes.maketrans(b"+/", b"-_")
 
 
 def b64e(data: bytes) -> str:
     """Encode bytes as unpadded base64url text."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_TO_URL).decode()
 
 
 def b64d(text: str, error: type[VerificationError] = MalformedSerialization) -> bytes:
     """Decode unpadded base64url text, rejecting padding and foreign characters with `error`."""
-    if len(text) % 4 == 1 or _B64URL.fullmatch(text) is None:
-        raise error("invalid base64url")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:  # pragma: no cover - guarded by the regex
+        raw = text.encode("ascii").translate(_FROM_URL)
+        return binascii.a2b_base64(raw + b"=" * (-len(raw) % 4), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError, AttributeError) as exc:
         raise error("invalid base64url") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ledger.errors import UnknownClaimPath
 
@@ -12,6 +13,7 @@ _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
 _INDEX = re.compile(r"\[(\d+)\]")
 
 
+@lru_cache(maxsize=4096)
 def parse_path(text: str) -> Path:
     """Parse a dotted claim path into keys (str) and array indexes (int)."""
     out: list[str | int] = []

@@ -32,17 +32,38 @@ class Disclosure:
     digest: str
 
 
-def make_disclosure(name: str | None, value: Any, rng: RandomSource) -> Disclosure:
-    """Create a disclosure with a fresh 128-bit salt from `rng`."""
-    salt = b64e(rng.token_bytes(SALT_BYTES))
+def make_disclosure(name: str | None, value: Any, salt: str) -> Disclosure:
+    """Create a disclosure with `salt` (base64url of 128 fresh random bits, see `SaltSource`)."""
     array = [salt, value] if name is None else [salt, name, value]
     encoded = b64e(_json.dumps(array))
     return Disclosure(encoded, salt, name, value, digest_of(encoded))
 
 
-def decoy_digest(rng: RandomSource) -> str:
-    """A digest over random bytes, indistinguishable from a real one (RFC 9901 §4.2.5)."""
-    return b64e(hashlib.sha256(rng.token_bytes(SALT_BYTES)).digest())
+def decoy_digest(salt: str) -> str:
+    """A digest over a fresh random salt, indistinguishable from a real one (RFC 9901 §4.2.5)."""
+    return digest_of(salt)
+
+
+class SaltSource:
+    """Hands out base64url salts of 128 bits, drawing random bytes from `rng` in blocks."""
+
+    __slots__ = ("_buf", "_pos", "_rng")
+
+    _BLOCK = 32
+
+    def __init__(self, rng: RandomSource) -> None:
+        self._rng = rng
+        self._buf = b""
+        self._pos = 0
+
+    def __call__(self) -> str:
+        """The next salt."""
+        if self._pos >= len(self._buf):
+            self._buf = self._rng.token_bytes(SALT_BYTES * self._BLOCK)
+            self._pos = 0
+        chunk = self._buf[self._pos : self._pos + SALT_BYTES]
+        self._pos += SALT_BYTES
+        return b64e(chunk)
 
 
 def parse_disclosure(encoded: str) -> Disclosure:

@@ -15,6 +15,7 @@ from ledger.sdjwt.disclosures import (
     RESERVED_NAMES,
     SD_ALG,
     Disclosure,
+    SaltSource,
     decoy_digest,
     make_disclosure,
 )
@@ -32,6 +33,7 @@ class _Builder:
         self.sd_paths = sd_paths  # None means "all"
         self.decoys = decoys
         self.rng = rng
+        self.salt = SaltSource(rng)
         self.out: list[tuple[Path, Disclosure]] = []
 
     def _is_sd(self, path: Path) -> bool:
@@ -57,14 +59,14 @@ class _Builder:
             child = (*path, key)
             processed = self.value(val, child)
             if self._is_sd(child):
-                disc = make_disclosure(key, processed, self.rng)
+                disc = make_disclosure(key, processed, self.salt())
                 self.out.append((child, disc))
                 digests.append(disc.digest)
             else:
                 out[key] = processed
         if digests:
             n = self.rng.randbelow(MAX_DECOYS_DEFAULT + 1) if self.decoys is None else self.decoys
-            digests.extend(decoy_digest(self.rng) for _ in range(n))
+            digests.extend(decoy_digest(self.salt()) for _ in range(n))
             out["_sd"] = sorted(digests)
         return out
 
@@ -74,7 +76,7 @@ class _Builder:
             child = (*path, i)
             processed = self.value(val, child)
             if self._is_sd(child):
-                disc = make_disclosure(None, processed, self.rng)
+                disc = make_disclosure(None, processed, self.salt())
                 self.out.append((child, disc))
                 out.append({"...": disc.digest})
             else:

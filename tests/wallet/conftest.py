@@ -1,0 +1,45 @@
+"""Fixtures for the wallet store tests: cheap KDF parameters keep every test fast."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ledger.wallet import KdfParams, WalletStore
+
+CHEAP_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A wallet home that does not exist yet."""
+    return tmp_path / "wallet-home"
+
+
+@pytest.fixture
+def clock() -> Callable[[], float]:
+    """A deterministic clock: 1_700_000_000, then +1 s per call."""
+    ticks = itertools.count(1_700_000_000)
+    return lambda: float(next(ticks))
+
+
+@pytest.fixture
+def store(home: Path, clock: Callable[[], float]) -> Iterator[WalletStore]:
+    """A fresh store holding one key, two credentials and one history entry."""
+    s = WalletStore.create(home, PASSPHRASE, kdf_params=CHEAP_KDF, now=clock)
+    s.put_key("holder-1", {"kty": "EC", "crv": "P-256", "x": "X", "y": "Y", "d": "SECRET-D"})
+    s.put_credential("cred-a", "eyJhbGciOi.A.sig~d1~", {"issuer": "0xCPR", "vct": "urn:person"})
+    s.put_credential("cred-b", "eyJhbGciOi.B.sig~d2~", {"issuer": "0xROAD", "vct": "urn:licence"})
+    s.add_history(
+        verifier_address="0xMUNI",
+        verifier_name="Municipality",
+        purpose="age check",
+        claims=["age_over_18"],
+        credential_id="cred-a",
+    )
+    yield s
+    s.close()

@@ -84,7 +84,7 @@ class ReservedClaimName(VerificationError):
 
 
 class ProtectedClaimDisclosed(VerificationError):
-    """A claim that must be plaintext (iss, iat, exp, nbf, vct, cnf, status) came from a disclosure."""
+    """A claim that must stay plaintext (iss, iat, exp, nbf, vct, cnf, status) was disclosed."""
 
 
 class ClaimNameCollision(VerificationError):
@@ -309,6 +309,431 @@ class WrongPassphrase(KeystoreError):
 
     Agency keystores only; the citizen wallet has its own `WrongWalletPassphrase`.
     """
+
+
+# -- contract custom errors: one class per Solidity error, same name (see ledger.chain.abi) --
+
+
+class CouncilError(ContractRevert):
+    """Base of the custom errors of the Council contract."""
+
+
+class CouncilAlreadyVoted(CouncilError):
+    """The member already voted on this proposal."""
+
+    id: int
+    member: str
+
+
+class CouncilExecutionFailed(CouncilError):
+    """The proposal's call reverted with `reason`."""
+
+    id: int
+    reason: bytes
+
+
+class CouncilInvalidLifetime(CouncilError):
+    """The lifetime must be non-zero."""
+
+    lifetime: int
+
+
+class CouncilInvalidMember(CouncilError):
+    """The address is already a member (or zero)."""
+
+    member: str
+
+
+class CouncilInvalidThreshold(CouncilError):
+    """Threshold must be 1..memberCount."""
+
+    threshold: int
+    memberCount: int
+
+
+class CouncilNotMember(CouncilError):
+    """The caller is not a member."""
+
+    caller: str
+
+
+class CouncilOnlySelf(CouncilError):
+    """Only the council itself (through a proposal) may call this."""
+
+    caller: str
+
+
+class CouncilProposalAlreadyExecuted(CouncilError):
+    """The proposal already executed."""
+
+    id: int
+
+
+class CouncilProposalExpired(CouncilError):
+    """The proposal expired."""
+
+    id: int
+    expiredAt: int
+
+
+class CouncilTargetNotAllowed(CouncilError):
+    """The target is not a wired registry nor the council."""
+
+    target: str
+
+
+class CouncilUnknownProposal(CouncilError):
+    """No such proposal."""
+
+    id: int
+
+
+class TrustRegistryError(ContractRevert):
+    """Base of the custom errors of the TrustRegistry contract."""
+
+
+class TrustRegistryAgencyExists(TrustRegistryError):
+    """The agency is already known (admitted before, possibly removed)."""
+
+    agency: str
+    status: int
+
+
+class TrustRegistryAgencyNotActive(TrustRegistryError):
+    """The agency must be Active for this operation."""
+
+    agency: str
+    status: int
+
+
+class TrustRegistryAlreadyAccredited(TrustRegistryError):
+    """A live (not withdrawn) accreditation already exists."""
+
+    agency: str
+    typeId: int
+
+
+class TrustRegistryInvalidStatusTransition(TrustRegistryError):
+    """The requested status change is not allowed from the current status."""
+
+    agency: str
+    current: int
+    requested: int
+
+
+class TrustRegistryInvalidWindow(TrustRegistryError):
+    """validUntil must be 0 (open) or after validFrom (and after now)."""
+
+    validFrom: int
+    validUntil: int
+
+
+class TrustRegistryNotAccredited(TrustRegistryError):
+    """No live accreditation exists."""
+
+    agency: str
+    typeId: int
+
+
+class TrustRegistryNotAuthority(TrustRegistryError):
+    """The caller is not a direct, currently valid authority for the type."""
+
+    agency: str
+    typeId: int
+
+
+class TrustRegistryNotCouncil(TrustRegistryError):
+    """The caller lacks the council role."""
+
+    caller: str
+
+
+class TrustRegistryNotParent(TrustRegistryError):
+    """Only the parent that granted a sub-accreditation (or the council) may withdraw it."""
+
+    caller: str
+    agency: str
+    typeId: int
+
+
+class TrustRegistrySelfAccreditation(TrustRegistryError):
+    """An agency cannot sub-accredit itself."""
+
+    agency: str
+
+
+class TrustRegistryUnknownAgency(TrustRegistryError):
+    """The agency was never admitted."""
+
+    agency: str
+
+
+class TrustRegistryUnknownType(TrustRegistryError):
+    """The credential type is not registered."""
+
+    typeId: int
+
+
+class TrustRegistryWindowExceedsParent(TrustRegistryError):
+    """A sub-accreditation must lie inside the parent's window."""
+
+    validFrom: int
+    validUntil: int
+    parentFrom: int
+    parentUntil: int
+
+
+class CredentialTypeRegistryError(ContractRevert):
+    """Base of the custom errors of the CredentialTypeRegistry contract."""
+
+
+class CredentialTypeRegistryAlreadySuperseded(CredentialTypeRegistryError):
+    """The superseded type already has a successor."""
+
+    typeId: int
+    supersededBy: int
+
+
+class CredentialTypeRegistryDuplicateVct(CredentialTypeRegistryError):
+    """The vct is already registered."""
+
+    vct: str
+    typeId: int
+
+
+class CredentialTypeRegistryEmptyVct(CredentialTypeRegistryError):
+    """An empty vct string."""
+
+
+class CredentialTypeRegistryInvalidClaimCount(CredentialTypeRegistryError):
+    """Claim names must be 1..256 entries."""
+
+    count: int
+
+
+class CredentialTypeRegistryNotAuthorized(CredentialTypeRegistryError):
+    """The caller is neither the council nor an authority for the superseded type."""
+
+    caller: str
+    supersedes: int
+
+
+class CredentialTypeRegistryUnknownType(CredentialTypeRegistryError):
+    """The type id is not registered."""
+
+    typeId: int
+
+
+class KeyRegistryError(ContractRevert):
+    """Base of the custom errors of the KeyRegistry contract."""
+
+
+class KeyRegistryAgencyNotActive(KeyRegistryError):
+    """The caller is not an Active agency."""
+
+    agency: str
+    status: int
+
+
+class KeyRegistryInvalidWindow(KeyRegistryError):
+    """validUntil must be 0 (open) or after validFrom."""
+
+    validFrom: int
+    validUntil: int
+
+
+class KeyRegistryKeyExpired(KeyRegistryError):
+    """The key's validity already ended."""
+
+    kid: bytes
+    validUntil: int
+
+
+class KeyRegistryKeyRevoked(KeyRegistryError):
+    """The key is already revoked."""
+
+    kid: bytes
+    revokedAt: int
+
+
+class KeyRegistryKidTaken(KeyRegistryError):
+    """The kid is already registered (by anyone)."""
+
+    kid: bytes
+    owner: str
+
+
+class KeyRegistryNotKeyOwner(KeyRegistryError):
+    """The caller does not own the key (and is not the council, where allowed)."""
+
+    kid: bytes
+    caller: str
+
+
+class KeyRegistryUnknownKey(KeyRegistryError):
+    """The kid is not registered."""
+
+    kid: bytes
+
+
+class KeyRegistryZeroKid(KeyRegistryError):
+    """The kid is zero."""
+
+
+class VerifierRegistryError(ContractRevert):
+    """Base of the custom errors of the VerifierRegistry contract."""
+
+
+class VerifierRegistryAgencyNotActive(VerifierRegistryError):
+    """The verifier is not an Active agency."""
+
+    verifier: str
+    status: int
+
+
+class VerifierRegistryInvalidClaimMask(VerifierRegistryError):
+    """The mask is empty or names claims the type does not have."""
+
+    typeId: int
+    claimMask: int
+    claimCount: int
+
+
+class VerifierRegistryInvalidWindow(VerifierRegistryError):
+    """validUntil must be 0 (open) or after validFrom."""
+
+    validFrom: int
+    validUntil: int
+
+
+class VerifierRegistryNotCouncil(VerifierRegistryError):
+    """The caller lacks the council role."""
+
+    caller: str
+
+
+class VerifierRegistryNotRegistered(VerifierRegistryError):
+    """No live registration for this key."""
+
+    verifier: str
+    typeId: int
+    purposeDigest: bytes
+
+
+class VerifierRegistryUnknownType(VerifierRegistryError):
+    """The type is not registered."""
+
+    typeId: int
+
+
+class AnchorRegistryError(ContractRevert):
+    """Base of the custom errors of the AnchorRegistry contract."""
+
+
+class AnchorRegistryAlreadyAnchored(AnchorRegistryError):
+    """The digest or root is already anchored."""
+
+    digest: bytes
+    issuer: str
+    anchoredAt: int
+
+
+class AnchorRegistryBatchTooLarge(AnchorRegistryError):
+    """A batch larger than the record can count."""
+
+    count: int
+    max: int
+
+
+class AnchorRegistryEmptyBatch(AnchorRegistryError):
+    """A batch of zero credentials."""
+
+    root: bytes
+
+
+class AnchorRegistryNotAccredited(AnchorRegistryError):
+    """The caller may not anchor this type now (not accredited, or agency not Active)."""
+
+    agency: str
+    typeId: int
+
+
+class AnchorRegistryZeroDigest(AnchorRegistryError):
+    """The digest is zero."""
+
+
+class AnchorRegistryZeroRoot(AnchorRegistryError):
+    """The root is zero."""
+
+
+class StatusRegistryError(ContractRevert):
+    """Base of the custom errors of the StatusRegistry contract."""
+
+
+class StatusRegistryAgencyNotActive(StatusRegistryError):
+    """Only an Active agency creates lists."""
+
+    agency: str
+    status: int
+
+
+class StatusRegistryEmptyBatch(StatusRegistryError):
+    """A batch update with no indexes."""
+
+    listId: int
+
+
+class StatusRegistryIndexOutOfRange(StatusRegistryError):
+    """The index is outside the list."""
+
+    listId: int
+    index: int
+    capacity: int
+
+
+class StatusRegistryInvalidCapacity(StatusRegistryError):
+    """Capacity must be a non-zero multiple of 128."""
+
+    capacity: int
+
+
+class StatusRegistryInvalidStatus(StatusRegistryError):
+    """The status value is not 0, 1 or 2."""
+
+    status: int
+
+
+class StatusRegistryListExists(StatusRegistryError):
+    """The list already exists."""
+
+    agency: str
+    listId: int
+
+
+class StatusRegistryPageOutOfRange(StatusRegistryError):
+    """A page that reaches past the end of the list."""
+
+    listId: int
+    fromWord: int
+    count: int
+    words: int
+
+
+class StatusRegistryUnknownList(StatusRegistryError):
+    """The list does not exist."""
+
+    agency: str
+    listId: int
+
+
+class EASStyleReferenceError(ContractRevert):
+    """Base of the custom errors of the EASStyleReference contract."""
+
+
+class EASStyleReferenceAlreadyAttested(EASStyleReferenceError):
+    """The uid already exists."""
+
+    uid: bytes
 
 
 # ---------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ interface ITrustRegistry {
     /// @notice The agency is already known (admitted before, possibly removed).
     error TrustRegistryAgencyExists(address agency, uint8 status);
     /// @notice The requested status change is not allowed from the current status.
-    error TrustRegistryInvalidStatusTransition(address agency, uint8 from, uint8 to);
+    error TrustRegistryInvalidStatusTransition(address agency, uint8 current, uint8 requested);
     /// @notice The agency must be Active for this operation.
     error TrustRegistryAgencyNotActive(address agency, uint8 status);
     /// @notice The credential type is not registered.

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CHEAP_KDF, PASSPHRASE
 from _wallet_sqlite import raw
+from conftest import CHEAP_KDF, PASSPHRASE
 
 from ledger.errors import (
     InputError,
@@ -18,8 +18,7 @@ from ledger.errors import (
     WalletRecordNotFound,
     WrongWalletPassphrase,
 )
-from ledger.wallet import HistoryEntry, KdfParams, StoredCredential, WalletStore
-from ledger.wallet import _crypto
+from ledger.wallet import HistoryEntry, KdfParams, StoredCredential, WalletStore, _crypto
 from ledger.wallet.store import store_path
 
 
@@ -177,4 +176,4 @@ def test_two_handles_see_each_others_writes(
 
 
 def test_default_kdf_is_rfc9106_second_recommendation() -> None:
-    assert _crypto.DEFAULT_KDF == KdfParams(memory_kib=65536, iterations=3, lanes=4)
+    assert KdfParams(memory_kib=65536, iterations=3, lanes=4) == _crypto.DEFAULT_KDF

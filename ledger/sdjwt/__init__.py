@@ -28,6 +28,12 @@ from ledger.sdjwt.results import (
     StatusReference,
     VerifiedPresentation,
 )
+from ledger.sdjwt.status_list import (
+    StatusList,
+    VerifiedStatusList,
+    issue_status_list_token,
+    verify_status_list_token,
+)
 from ledger.sdjwt.verifier import IssuerKeyResolver, verify_credential, verify_presentation
 
 __all__ = [
@@ -39,11 +45,14 @@ __all__ = [
     "PublicKey",
     "RandomSource",
     "SigningKey",
+    "StatusList",
     "StatusReference",
     "UnsafeDeterministicRandom",
     "VerifiedPresentation",
+    "VerifiedStatusList",
     "create_presentation",
     "issue_sd_jwt_vc",
+    "issue_status_list_token",
     "jwk_thumbprint",
     "list_claim_paths",
     "public_key_from_jwk",
@@ -53,4 +62,5 @@ __all__ = [
     "unverified_header_and_payload",
     "verify_credential",
     "verify_presentation",
+    "verify_status_list_token",
 ]

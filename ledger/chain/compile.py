@@ -55,7 +55,9 @@ class CompileResult:
 
 def source_files(contracts_dir: Path = CONTRACTS_DIR) -> list[Path]:
     """The project's Solidity sources, sorted by their path relative to `contracts_dir`."""
-    return sorted(contracts_dir.rglob("*.sol"), key=lambda p: p.relative_to(contracts_dir).as_posix())
+    return sorted(
+        contracts_dir.rglob("*.sol"), key=lambda p: p.relative_to(contracts_dir).as_posix()
+    )
 
 
 def openzeppelin_version(package_json: Path = OZ_PACKAGE_JSON) -> str:
@@ -91,7 +93,9 @@ def compiler_version() -> str:
     """The version string the shim reports (e.g. `0.8.37+commit.f401782d`)."""
     import subprocess
 
-    out = subprocess.run([str(SHIM), "--version"], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [str(SHIM), "--version"], check=True, capture_output=True, text=True
+    ).stdout
     for line in out.splitlines():
         if line.startswith("Version:"):
             return line.split(":", 1)[1].strip().removesuffix(".Emscripten.clang")
@@ -103,7 +107,10 @@ def compile_all(out_dir: Path = ARTIFACTS_DIR, only: tuple[str, ...] = DEPLOYABL
     import solcx
 
     output: dict[str, Any] = solcx.compile_standard(
-        standard_input(), solc_binary=str(SHIM), allow_paths=[str(PROJECT_ROOT)], base_path=str(PROJECT_ROOT)
+        standard_input(),
+        solc_binary=str(SHIM),
+        allow_paths=[str(PROJECT_ROOT)],
+        base_path=str(PROJECT_ROOT),
     )
     version = compiler_version()
     digest = source_digest()

@@ -1,0 +1,264 @@
+"""Issuance outbox behaviour: batching, write-ahead submission, delivery gating, recovery."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import FileChain, make_credential
+
+from ledger.agency.outbox import Outbox
+from ledger.chain.merkle import MerkleTree, leaf_hash, verify
+from ledger.errors import (
+    BatchNotFound,
+    BatchStateError,
+    CredentialNotFound,
+    CredentialNotYetAnchored,
+    DuplicateCredential,
+    OutboxSchemaMismatch,
+)
+
+NOW = 1_800_000_000
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Iterator[Outbox]:
+    box = Outbox(tmp_path / "outbox.db").open()
+    yield box
+    box.close()
+
+
+def _anchor(outbox: Outbox, chain: FileChain, batch_id: int) -> None:
+    b = outbox.batch(batch_id)
+    raw, tx_hash = chain.sign(b.root, b.type_id, chain.next_nonce())
+    outbox.record_submission(batch_id, raw, tx_hash, chain.next_nonce())
+    chain.broadcast_raw(raw)
+    inc = chain.anchor_of(b.root)
+    assert inc is not None
+    outbox.mark_anchored(batch_id, inc.block_number, inc.timestamp)
+
+
+def test_constructor_does_no_io(tmp_path: Path) -> None:
+    Outbox(tmp_path / "x" / "outbox.db")
+    assert not (tmp_path / "x").exists()
+
+
+def test_pending_credential_is_not_deliverable(outbox: Outbox) -> None:
+    outbox.enqueue(make_credential(0), now=NOW)
+    with pytest.raises(CredentialNotYetAnchored, match="pending"):
+        outbox.deliverable("c0")
+
+
+def test_unknown_credential_is_reported(outbox: Outbox) -> None:
+    with pytest.raises(CredentialNotFound):
+        outbox.deliverable("nope")
+    with pytest.raises(BatchNotFound):
+        outbox.batch(99)
+
+
+def test_duplicate_id_or_digest_or_status_index_is_refused(outbox: Outbox) -> None:
+    outbox.enqueue(make_credential(0))
+    with pytest.raises(DuplicateCredential):
+        outbox.enqueue(make_credential(0))
+    other = make_credential(1)
+    with pytest.raises(DuplicateCredential):
+        outbox.enqueue(type(other)(**{**other.__dict__, "digest": make_credential(0).digest}))
+    with pytest.raises(DuplicateCredential):
+        outbox.enqueue(type(other)(**{**other.__dict__, "status_idx": 0}))
+    assert outbox.pending_count() == 1
+
+
+def test_sealed_root_matches_members_and_every_proof_verifies(outbox: Outbox) -> None:
+    creds = [make_credential(i) for i in range(11)]
+    for c in creds:
+        outbox.enqueue(c, now=NOW)
+    batch = outbox.seal_batch(1, max_size=100, now=NOW)
+    assert batch is not None
+    assert batch.count == 11 and batch.credential_ids == tuple(c.id for c in creds)
+    assert batch.root == MerkleTree.from_digests([c.digest for c in creds]).root
+    assert outbox.batch_members(batch.id) == tuple(c.digest for c in creds)
+
+
+def test_seal_takes_only_the_type_oldest_first_up_to_max_size(outbox: Outbox) -> None:
+    for i in range(5):
+        outbox.enqueue(make_credential(i, type_id=1), now=NOW + i)
+    outbox.enqueue(make_credential(5, type_id=2), now=NOW - 10)
+    first = outbox.seal_batch(1, max_size=3)
+    second = outbox.seal_batch(1, max_size=3)
+    assert first is not None and second is not None
+    assert first.credential_ids == ("c0", "c1", "c2")
+    assert second.credential_ids == ("c3", "c4")
+    assert outbox.seal_batch(1, max_size=3) is None
+    assert outbox.pending_count() == 1 and outbox.pending_count(2) == 1
+    assert outbox.pending_types() == (2,)
+
+
+def test_credential_is_deliverable_only_once_its_anchor_is_mined(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    for i in range(3):
+        outbox.enqueue(make_credential(i))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    with pytest.raises(CredentialNotYetAnchored, match="sealed"):
+        outbox.deliverable("c1")
+    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
+    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    with pytest.raises(CredentialNotYetAnchored, match="submitted"):
+        outbox.deliverable("c1")
+    with pytest.raises(CredentialNotYetAnchored):
+        outbox.deliverables(batch.id)
+    file_chain.broadcast_raw(raw)
+    outbox.mark_anchored(batch.id, 1, NOW + 12)
+    d = outbox.deliverable("c1")
+    assert d.compact == make_credential(1).compact
+    assert d.anchor.root == batch.root
+    assert (d.anchor.block_number, d.anchor.anchored_at) == (1, NOW + 12)
+    assert d.anchor.tx_hash == tx_hash
+    assert d.anchor.leaf_index == 1
+    assert verify(d.anchor.root, d.anchor.proof, leaf_hash(d.digest))
+    assert [x.credential_id for x in outbox.deliverables(batch.id)] == ["c0", "c1", "c2"]
+
+
+def test_single_credential_batch_has_an_empty_proof(outbox: Outbox, file_chain: FileChain) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    _anchor(outbox, file_chain, batch.id)
+    d = outbox.deliverable("c0")
+    assert d.anchor.proof == () and d.anchor.root == leaf_hash(d.digest)
+
+
+def test_record_submission_is_idempotent_but_refuses_another_tx(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
+    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    other_raw, other_hash = file_chain.sign(batch.root, 1, 1)
+    with pytest.raises(BatchStateError):
+        outbox.record_submission(batch.id, other_raw, other_hash, 1)
+    assert outbox.batch(batch.id).raw_tx == raw
+
+
+def test_mark_anchored_is_idempotent_and_refuses_a_different_block(outbox: Outbox) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    outbox.mark_anchored(batch.id, 5, NOW)
+    outbox.mark_anchored(batch.id, 5, NOW)
+    with pytest.raises(BatchStateError):
+        outbox.mark_anchored(batch.id, 6, NOW + 12)
+    with pytest.raises(BatchStateError):
+        outbox.record_submission(batch.id, b"x", "0x01", 0)
+
+
+def test_recover_marks_batches_whose_root_is_already_on_chain(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
+    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    file_chain.broadcast_raw(raw)  # mined, then the process died before mark_anchored
+    report = outbox.recover(file_chain)
+    assert report.anchored == (batch.id,) and report.rebroadcast == ()
+    assert outbox.deliverable("c0").anchor.block_number == 1
+    assert file_chain.state()["received"] == [tx_hash]  # nothing re-sent
+
+
+def test_recover_rebroadcasts_the_exact_stored_transaction(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
+    outbox.record_submission(batch.id, raw, tx_hash, 0)  # died before broadcasting
+    report = outbox.recover(file_chain)
+    assert report.rebroadcast == (batch.id,)
+    assert file_chain.state()["received"] == [tx_hash]
+    again = outbox.recover(file_chain)  # picks up the mined anchor
+    assert again.anchored == (batch.id,)
+    assert outbox.deliverable("c0").anchor.tx_hash == tx_hash
+    assert file_chain.state()["reverted"] == []
+
+
+def test_recover_reseals_a_batch_whose_transaction_can_never_be_mined(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
+    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    file_chain.burn_nonce()  # nonce 0 used by another transaction of the agency
+    report = outbox.recover(file_chain)
+    assert report.resealed == (batch.id,)
+    b = outbox.batch(batch.id)
+    assert b.state == "sealed" and b.raw_tx is None
+    _anchor(outbox, file_chain, batch.id)
+    assert outbox.deliverable("c0").anchor.root == batch.root
+
+
+def test_recover_leaves_never_submitted_batches_sealed(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    report = outbox.recover(file_chain)
+    assert report.sealed == (batch.id,)
+    assert file_chain.state()["received"] == []
+
+
+def test_state_survives_reopen(tmp_path: Path, file_chain: FileChain) -> None:
+    path = tmp_path / "o.db"
+    with Outbox(path) as box:
+        for i in range(4):
+            box.enqueue(make_credential(i))
+        batch = box.seal_batch(1, max_size=2)
+        assert batch is not None
+        raw, tx_hash = file_chain.sign(batch.root, 1, 0)
+        box.record_submission(batch.id, raw, tx_hash, 0)
+    with Outbox(path) as box:
+        s = box.stats()
+        assert (s.pending, s.batched, s.batches_submitted) == (2, 2, 1)
+        assert box.unanchored_batches()[0].raw_tx == raw
+
+
+def test_stats_count_by_state(outbox: Outbox, file_chain: FileChain) -> None:
+    for i in range(5):
+        outbox.enqueue(make_credential(i))
+    b1 = outbox.seal_batch(1, max_size=2)
+    outbox.seal_batch(1, max_size=2)
+    assert b1 is not None
+    _anchor(outbox, file_chain, b1.id)
+    s = outbox.stats()
+    assert (s.pending, s.batched, s.anchored) == (1, 2, 2)
+    assert (s.batches_sealed, s.batches_submitted, s.batches_anchored) == (1, 0, 1)
+
+
+def test_outbox_with_another_schema_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "o.db"
+    Outbox(path).open().close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE outbox_meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(OutboxSchemaMismatch):
+        Outbox(path).open()
+
+
+def test_outbox_and_status_allocator_share_one_file(tmp_path: Path) -> None:
+    from ledger.agency.status_alloc import StatusIndexAllocator
+
+    path = tmp_path / "agency.db"
+    with Outbox(path) as box, StatusIndexAllocator(path) as alloc:
+        idx = alloc.allocate(1, 1 << 16)
+        box.enqueue(make_credential(idx))
+        assert box.pending_count() == 1 and alloc.allocated(1) == 1

@@ -41,7 +41,6 @@ from typing import Any
 from ledger.errors import (
     InputError,
     WalletAlreadyExists,
-    WalletError,
     WalletNotFound,
     WalletPassphraseInvalid,
     WalletRecordNotFound,
@@ -51,6 +50,16 @@ from ledger.errors import (
 )
 from ledger.wallet import _crypto
 from ledger.wallet._crypto import DEFAULT_KDF, InvalidTag, KdfParams, Rng
+from ledger.wallet._db import (
+    FORMAT,
+    SCHEMA,
+    VERSION,
+    connect,
+    db_errors,
+    fsync_dir,
+    read_header,
+    store_path,
+)
 from ledger.wallet.home import FILE_MODE, STORE_FILE, ensure_home
 from ledger.wallet.records import (
     KIND_CREDENTIAL,
@@ -65,40 +74,13 @@ from ledger.wallet.records import (
     history_record_id,
 )
 
-FORMAT = "ledger-wallet-store"
-VERSION = 1
 _CANARY = b"ledger-wallet canary v1"
-
-_SCHEMA = """
-CREATE TABLE header (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    format TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    store_id BLOB NOT NULL,
-    salt BLOB NOT NULL,
-    kdf TEXT NOT NULL,
-    canary BLOB NOT NULL,
-    manifest BLOB NOT NULL,
-    created_at INTEGER NOT NULL
-);
-CREATE TABLE records (
-    kind TEXT NOT NULL,
-    rid TEXT NOT NULL,
-    blob BLOB NOT NULL,
-    PRIMARY KEY (kind, rid)
-) WITHOUT ROWID;
-"""
 
 Clock = Callable[[], float]
 Manifest = dict[str, dict[str, str]]
 _Change = tuple[str, str, Any]  # (kind, record id, JSON object or None to delete)
 
 __all__ = ["StoreCheck", "WalletStore", "store_path"]
-
-
-def store_path(home: Path) -> Path:
-    """Path of the store file inside a wallet home."""
-    return Path(home) / STORE_FILE
 
 
 @dataclass(frozen=True)
@@ -127,36 +109,6 @@ def _encode(obj: Any) -> bytes:
         return _crypto.canonical_json(obj)
     except (TypeError, ValueError) as exc:
         raise InputError(f"value is not JSON-serializable: {exc}") from exc
-
-
-@contextlib.contextmanager
-def _db_errors(path: Path) -> Iterator[None]:
-    """Turn SQLite failures into wallet errors naming the file."""
-    try:
-        yield
-    except sqlite3.OperationalError as exc:
-        text = str(exc)
-        if "locked" in text or "busy" in text:
-            raise WalletError(f"wallet store {path} is busy (used by another process)") from exc
-        raise WalletStoreCorrupt(f"wallet store {path} is unreadable: {text}") from exc
-    except sqlite3.DatabaseError as exc:
-        raise WalletStoreCorrupt(f"wallet store {path} is corrupt: {exc}") from exc
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, timeout=5.0)
-    conn.execute("PRAGMA journal_mode=DELETE")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA secure_delete=ON")
-    return conn
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class WalletStore:
@@ -222,11 +174,11 @@ class WalletStore:
         path = store_path(home)
         if not path.is_file():
             raise WalletNotFound(f"no wallet in {home} (run `wallet init` first)")
-        with _db_errors(path):
-            conn = _connect(path)
+        with db_errors(path):
+            conn = connect(path)
         try:
-            with _db_errors(path):
-                row = cls._read_header(conn, path)
+            with db_errors(path):
+                row = read_header(conn, path)
                 store_id, salt, kdf_json, canary = row
                 try:
                     kdf = KdfParams.from_json(json.loads(kdf_json))
@@ -245,26 +197,6 @@ class WalletStore:
         except BaseException:
             conn.close()
             raise
-
-    @staticmethod
-    def _read_header(conn: sqlite3.Connection, path: Path) -> tuple[bytes, bytes, str, bytes]:
-        check = conn.execute("PRAGMA quick_check").fetchone()
-        if check is None or check[0] != "ok":
-            raise WalletStoreCorrupt(f"wallet store {path} fails SQLite's integrity check")
-        try:
-            row = conn.execute(
-                "SELECT format, version, store_id, salt, kdf, canary FROM header WHERE id = 1"
-            ).fetchone()
-        except sqlite3.OperationalError as exc:
-            raise WalletStoreCorrupt(f"{path} is not a wallet store ({exc})") from exc
-        if row is None or row[0] != FORMAT:
-            raise WalletStoreCorrupt(f"{path} is not a wallet store")
-        if row[1] != VERSION:
-            raise WalletStoreCorrupt(f"{path}: unsupported wallet store version {row[1]!r}")
-        fmt_ok = all(isinstance(v, bytes) for v in (row[2], row[3], row[5]))
-        if not fmt_ok or not isinstance(row[4], str):
-            raise WalletStoreCorrupt(f"{path}: malformed wallet header")
-        return row[2], row[3], row[4], row[5]
 
     @classmethod
     def _build(
@@ -292,10 +224,10 @@ class WalletStore:
         fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
         os.close(fd)
         try:
-            with _db_errors(tmp):
-                conn = _connect(tmp)
+            with db_errors(tmp):
+                conn = connect(tmp)
                 try:
-                    conn.executescript(_SCHEMA)
+                    conn.executescript(SCHEMA)
                     store_id = get_random(16)
                     salt = get_random(_crypto.SALT_BYTES)
                     key = _crypto.derive_key(passphrase, salt, kdf_params)
@@ -332,12 +264,12 @@ class WalletStore:
                 except FileExistsError:
                     raise WalletAlreadyExists(f"a wallet already exists in {home}") from None
                 os.unlink(tmp)
-            _fsync_dir(home)
+            fsync_dir(home)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-        with _db_errors(final):
-            conn = _connect(final)
+        with db_errors(final):
+            conn = connect(final)
         return cls(final, conn, key, store_id, kdf_params, now=clock, rng=get_random)
 
     def close(self) -> None:
@@ -485,7 +417,7 @@ class WalletStore:
         params = self._kdf if kdf_params is None else kdf_params
         salt = self._rng(_crypto.SALT_BYTES)
         new_key = _crypto.derive_key(new_passphrase, salt, params)
-        with _db_errors(self._path), self._transaction(immediate=True):
+        with db_errors(self._path), self._transaction(immediate=True):
             state = self._load_state()
             rows = [(k, r, self._decrypt_row(k, r, b)) for k, r, b in self._all_rows()]
             old_key, self._key = self._key, new_key
@@ -509,7 +441,7 @@ class WalletStore:
 
     def _records_for_backup(self) -> list[tuple[str, str, Any]]:
         """Every record decrypted and checked, as (kind, id, JSON). Plaintext secrets: internal."""
-        with _db_errors(self._path), self._transaction(immediate=False):
+        with db_errors(self._path), self._transaction(immediate=False):
             state = self._load_state()
             self._check_rows(state, self._all_rows(), KINDS)
             return [(k, r, self._decrypt_row(k, r, b)) for k, r, b in self._all_rows()]
@@ -521,15 +453,16 @@ class WalletStore:
         self._conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         try:
             yield
+            self._conn.execute("COMMIT")
         except BaseException:
+            # Also after a failed COMMIT (busy, I/O error): never leave a transaction open.
             with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[_State]:
-        with _db_errors(self._path), self._transaction(immediate=False):
+        with db_errors(self._path), self._transaction(immediate=False):
             yield self._load_state()
 
     def _load_state(self) -> _State:
@@ -542,9 +475,12 @@ class WalletStore:
             raise WalletStoreTampered(
                 f"the manifest of wallet store {self._path} fails its authentication tag"
             ) from None
-        obj = json.loads(plain)
-        records: Manifest = {kind: dict(obj["records"].get(kind, {})) for kind in KINDS}
-        return _State(int(obj["generation"]), records)
+        try:
+            obj = json.loads(plain)
+            records: Manifest = {kind: dict(obj["records"].get(kind, {})) for kind in KINDS}
+            return _State(int(obj["generation"]), records)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise WalletStoreCorrupt(f"wallet store {self._path}: malformed manifest") from exc
 
     def _seal_manifest(self, state: _State, key: bytes) -> bytes:
         plain = _encode({"generation": state.generation, "records": state.records})
@@ -567,7 +503,7 @@ class WalletStore:
         | Callable[[_State], Sequence[tuple[str, str, Any]]],
     ) -> None:
         """Apply changes ((kind, id, JSON or None to delete)) and the new manifest atomically."""
-        with _db_errors(self._path), self._transaction(immediate=True):
+        with db_errors(self._path), self._transaction(immediate=True):
             state = self._load_state()
             todo = changes(state) if callable(changes) else changes
             for kind, rid, obj in todo:

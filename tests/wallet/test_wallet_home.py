@@ -74,3 +74,11 @@ def test_importing_the_store_loads_nothing_heavy() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == ""
+
+
+def test_home_path_with_uri_special_characters_works(tmp_path: Path) -> None:
+    home = tmp_path / "my wallet?mode=ro#%20x"
+    WalletStore.create(home, PASSPHRASE, kdf_params=CHEAP_KDF).close()
+    with WalletStore.open(home, PASSPHRASE) as store:
+        store.put_credential("c", "x~", {})
+    assert sorted(p.name for p in home.iterdir()) == ["wallet.sqlite"]

@@ -26,6 +26,7 @@ from ledger.errors import InputError
 KEY_BYTES = 32
 NONCE_BYTES = 12
 SALT_BYTES = 16
+MAX_MEMORY_KIB = 4 * 1024 * 1024  # 4 GiB
 TAG_BYTES = 16
 
 Rng = Callable[[int], bytes]
@@ -59,6 +60,10 @@ class KdfParams:
     def __post_init__(self) -> None:
         if self.lanes < 1 or self.iterations < 1 or self.memory_kib < 8 * self.lanes:
             raise InputError(f"invalid Argon2id parameters: {self}")
+        # Upper bounds: parameters are read from files, and absurd ones would hang or exhaust
+        # memory before the passphrase could even be checked.
+        if self.memory_kib > MAX_MEMORY_KIB or self.iterations > 100 or self.lanes > 64:
+            raise InputError(f"Argon2id parameters beyond sane limits: {self}")
 
     def to_json(self) -> dict[str, Any]:
         """The parameters as a JSON object, with the algorithm name."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import (
+    InputError,
     WalletAlreadyExists,
     WalletBackupInvalid,
     WalletBackupTampered,
@@ -133,7 +134,7 @@ def _load(path: Path, backup_passphrase: str) -> list[tuple[str, str, Any]]:
         salt = base64.b64decode(header["salt"], validate=True)
         canary = base64.b64decode(header["canary"], validate=True)
         params = KdfParams.from_json(header["kdf"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (InputError, KeyError, TypeError, ValueError) as exc:
         raise WalletBackupInvalid(f"malformed wallet backup header: {exc}") from exc
     key = _crypto.derive_key(backup_passphrase, salt, params)
     try:

@@ -263,7 +263,12 @@ class WalletStore:
                     os.link(tmp, final)  # fails if a wallet appeared meanwhile: never clobber
                 except FileExistsError:
                     raise WalletAlreadyExists(f"a wallet already exists in {home}") from None
-                os.unlink(tmp)
+                except OSError:  # filesystem without hard links: checked rename instead
+                    if final.exists():
+                        raise WalletAlreadyExists(f"a wallet already exists in {home}") from None
+                    os.replace(tmp, final)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
             fsync_dir(home)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -133,3 +133,12 @@ def test_export_overwrites_an_older_backup_atomically(store: WalletStore, backup
     fresh = backup.parent / "fresh"
     with restore_backup(backup, BACKUP_PASS, fresh, "p", kdf_params=CHEAP_KDF) as restored:
         assert [c.cred_id for c in restored.list_credentials()] == ["cred-b"]
+
+
+def test_backup_with_absurd_kdf_parameters_is_invalid(backup: Path, tmp_path: Path) -> None:
+    data = backup.read_bytes()
+    edited = data.replace(b'"memory_kib":1024', b'"memory_kib":999999999999', 1)
+    assert edited != data
+    backup.write_bytes(edited)
+    with pytest.raises(WalletBackupInvalid, match="header"):
+        restore_backup(backup, BACKUP_PASS, tmp_path / "fresh", "new pass", kdf_params=CHEAP_KDF)

@@ -161,3 +161,16 @@ def test_unchanged_copy_of_a_store_opens(store: WalletStore, home: Path, tmp_pat
     shutil.copy(store_path(home), store_path(copy))
     with WalletStore.open(copy, PASSPHRASE) as again:
         assert again.verify().credentials == 2
+
+
+def test_absurd_kdf_parameters_in_header_are_refused_before_deriving(
+    store: WalletStore, home: Path
+) -> None:
+    store.close()
+    execute(
+        home,
+        "UPDATE header SET kdf = ?",
+        '{"alg": "argon2id", "memory_kib": 1099511627776, "iterations": 3, "lanes": 4}',
+    )
+    with pytest.raises(WalletStoreCorrupt, match="KDF"):
+        WalletStore.open(home, PASSPHRASE)

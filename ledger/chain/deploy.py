@@ -8,6 +8,7 @@ in every registry's constructor; the deployer holds no role at any point.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -20,7 +21,7 @@ import rlp  # type: ignore[import-untyped]
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
-from ledger.chain.abi import ContractAbi, combined_error_decoder, load_artifact
+from ledger.chain.abi import ContractAbi, ErrorDecoder, combined_error_decoder, load_artifact
 from ledger.chain.merkle import keccak256
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import TxRequest, TxSender
@@ -30,9 +31,11 @@ __all__ = [
     "DEFAULT_PROPOSAL_LIFETIME",
     "SUITE",
     "Deployment",
+    "contract_abi",
     "deploy_suite",
     "is_live",
     "predict_address",
+    "suite_error_decoder",
 ]
 
 #: The deployed contracts, in deployment (nonce) order.
@@ -163,8 +166,7 @@ def deploy_suite(
     Raises the decoded `Council*` error (e.g. `CouncilInvalidThreshold`) if the council
     parameters are rejected.
     """
-    decoder = combined_error_decoder(ContractAbi(load_artifact(n).abi) for n in SUITE)
-    sender = TxSender(rpc, deployer, decoder=decoder)
+    sender = TxSender(rpc, deployer, decoder=suite_error_decoder())
     sender.resync_nonce()
     start = sender.next_nonce()
     at = {name: predict_address(deployer.address, start + i) for i, name in enumerate(SUITE)}
@@ -213,3 +215,15 @@ def deploy_suite(
         source_digest=load_artifact("Council").source_digest,
         artifact_digests={name: artifact_digest(name) for name in SUITE},
     )
+
+
+@functools.cache
+def contract_abi(name: str) -> ContractAbi:
+    """The (cached) ABI codec of a suite contract."""
+    return ContractAbi(load_artifact(name).abi)
+
+
+@functools.cache
+def suite_error_decoder() -> ErrorDecoder:
+    """One revert decoder over every suite contract's custom errors."""
+    return combined_error_decoder(contract_abi(name) for name in SUITE)

@@ -24,7 +24,9 @@ ISSUER = "https://cpr.example.dk"
 VCT = "urn:dk:cpr:person:1"
 AUDIENCE = "https://kommune.example.dk"
 NONCE = "nonce-7f3a"
-STATUS_URI = "ethereum:0x00000000000000000000000000000000000000aa@31337/statusList?agency=0x01&list=1"
+STATUS_URI = (
+    "ethereum:0x00000000000000000000000000000000000000aa@31337/statusList?agency=0x01&list=1"
+)
 ISSUER_KEY = SigningKey.generate(rng=UnsafeDeterministicRandom("issuer"))
 HOLDER_KEY = SigningKey.generate(rng=UnsafeDeterministicRandom("holder"))
 OTHER_KEY = SigningKey.generate(rng=UnsafeDeterministicRandom("other"))
@@ -46,9 +48,7 @@ def user_claims(claims: dict[str, Any]) -> dict[str, Any]:
 
 
 def _jws(header: dict[str, Any], payload: Any, key: SigningKey | None) -> str:
-    signing_input = (
-        b64e(json.dumps(header).encode()) + "." + b64e(json.dumps(payload).encode())
-    )
+    signing_input = b64e(json.dumps(header).encode()) + "." + b64e(json.dumps(payload).encode())
     sig = key.sign(signing_input.encode()) if key is not None else b""
     return signing_input + "." + b64e(sig)
 

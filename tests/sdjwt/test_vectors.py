@@ -22,6 +22,8 @@ from tests.sdjwt._harness import (
 )
 
 CASES = vector_files("sdjwt/cases")
+VALID = [p for p in CASES if p.stem.startswith("valid_")]
+INVALID = [p for p in CASES if p.stem.startswith("invalid_")]
 
 
 def _verify(case: dict[str, Any], presentation: str) -> Any:
@@ -36,12 +38,11 @@ def _verify(case: dict[str, Any], presentation: str) -> Any:
 
 
 def test_the_suite_covers_valid_and_invalid_cases() -> None:
-    names = [p.stem for p in CASES]
-    assert sum(n.startswith("valid_") for n in names) >= 10
-    assert sum(n.startswith("invalid_") for n in names) >= 50
+    assert len(VALID) >= 10 and len(INVALID) >= 50
+    assert len(VALID) + len(INVALID) == len(CASES)
 
 
-@pytest.mark.parametrize("path", [p for p in CASES if p.stem.startswith("valid_")], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
 def test_valid_vector_verifies_to_expected_claims(path: Path) -> None:
     case = load_yaml(path)
     result = _verify(case, build(case))
@@ -54,7 +55,7 @@ def test_valid_vector_verifies_to_expected_claims(path: Path) -> None:
     assert "_sd" not in repr(result.claims) and "_sd_alg" not in result.claims
 
 
-@pytest.mark.parametrize("path", [p for p in CASES if p.stem.startswith("invalid_")], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
 def test_invalid_vector_raises_its_specific_error(path: Path) -> None:
     case = load_yaml(path)
     expected = getattr(errors, case["error"])

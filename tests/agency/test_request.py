@@ -32,7 +32,8 @@ NOW = 1_800_000_000
 
 @pytest.fixture
 def verifier() -> LocalAccount:
-    return Account.from_key(bytes(range(1, 33)))
+    account: LocalAccount = Account.from_key(bytes(range(1, 33)))
+    return account
 
 
 def _request(verifier: LocalAccount, **overrides: Any) -> PresentationRequest:

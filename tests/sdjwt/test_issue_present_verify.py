@@ -1,0 +1,252 @@
+"""Issuer, holder and verifier behaviours beyond the vector suite."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from ledger.errors import (
+    ConfigError,
+    HolderKeyMismatch,
+    InvalidClaims,
+    InvalidJwk,
+    KeyBindingMissing,
+    MalformedSerialization,
+    UnknownClaimPath,
+    UnknownIssuerKey,
+)
+from ledger.sdjwt import (
+    IssuedCredential,
+    UnsafeDeterministicRandom,
+    create_presentation,
+    issue_sd_jwt_vc,
+    list_claim_paths,
+    unsafe_create_presentation_without_key_binding,
+    unverified_claims,
+    unverified_header_and_payload,
+    verify_credential,
+    verify_presentation,
+)
+from ledger.sdjwt._b64 import b64d
+from ledger.sdjwt._json import loads
+from tests.sdjwt._harness import (
+    AUDIENCE,
+    HOLDER_KEY,
+    ISSUER,
+    ISSUER_KEY,
+    NONCE,
+    NOW,
+    OTHER_KEY,
+    STATUS_URI,
+    VCT,
+    user_claims,
+)
+
+PERSON: dict[str, Any] = {
+    "given_name": "Erika",
+    "family_name": "Mustermann",
+    "cpr": "1208631234",
+    "address": {"locality": "Odense", "country": "DK"},
+    "nationalities": ["DK", "DE"],
+}
+
+
+def issue(claims: dict[str, Any] = PERSON, **kw: Any) -> IssuedCredential:
+    args: dict[str, Any] = {
+        "signing_key": ISSUER_KEY,
+        "issuer": ISSUER,
+        "vct": VCT,
+        "holder_jwk": HOLDER_KEY.public_jwk,
+        "status_idx": 42,
+        "status_uri": STATUS_URI,
+        "now": NOW - 10,
+        "exp": NOW + 3600,
+    }
+    args.update(kw)
+    return issue_sd_jwt_vc(claims, **args)
+
+
+def present(compact: str, disclose: list[str], **kw: Any) -> str:
+    args: dict[str, Any] = {"holder_key": HOLDER_KEY, "audience": AUDIENCE, "nonce": NONCE}
+    args.update(kw)
+    return create_presentation(compact, disclose=disclose, now=NOW, **args)
+
+
+def verify(presentation: str, **kw: Any) -> Any:
+    args: dict[str, Any] = {
+        "issuer_key_resolver": ISSUER_KEY.public_key,
+        "expected_audience": AUDIENCE,
+        "expected_nonce": NONCE,
+        "now": NOW,
+    }
+    args.update(kw)
+    return verify_presentation(presentation, **args)
+
+
+def test_issued_credential_carries_the_sd_jwt_vc_envelope_in_plaintext() -> None:
+    cred = issue()
+    header, payload = unverified_header_and_payload(cred.compact)
+    assert header == {"alg": "ES256", "typ": "dc+sd-jwt", "kid": ISSUER_KEY.kid}
+    assert payload["iss"] == ISSUER and payload["vct"] == VCT
+    assert payload["iat"] == NOW - 10 and payload["exp"] == NOW + 3600
+    assert payload["cnf"] == {"jwk": HOLDER_KEY.public_jwk}
+    assert payload["status"] == {"status_list": {"idx": 42, "uri": STATUS_URI}}
+    assert payload["_sd_alg"] == "sha-256"
+    assert not set(PERSON) & set(payload)  # every user claim is hidden
+
+
+def test_anchor_digest_is_sha256_of_the_issuer_jwt() -> None:
+    cred = issue()
+    assert cred.compact.startswith(cred.issuer_jwt + "~")
+    assert cred.digest == hashlib.sha256(cred.issuer_jwt.encode("ascii")).digest()
+    result = verify(present(cred.compact, ["given_name"]))
+    assert result.issuer_jwt_digest == cred.digest
+
+
+def test_disclosures_are_listed_with_their_paths() -> None:
+    cred = issue()
+    paths = {d.path for d in cred.disclosures}
+    assert {"given_name", "address", "address.locality", "nationalities[1]"} <= paths
+    assert all(d.disclosure.encoded in cred.compact for d in cred.disclosures)
+
+
+def test_salts_are_128_bits_and_unique() -> None:
+    cred = issue()
+    salts = [d.disclosure.salt for d in cred.disclosures]
+    assert len(set(salts)) == len(salts)
+    assert all(len(b64d(s)) == 16 for s in salts)
+
+
+def test_digests_are_sorted_so_their_order_reveals_nothing() -> None:
+    cred = issue(decoys=3)
+    payload = unverified_header_and_payload(cred.compact)[1]
+    assert payload["_sd"] == sorted(payload["_sd"])
+    assert len(payload["_sd"]) == len(PERSON) + 3  # the top-level claims + three decoys
+
+
+def test_default_decoys_come_from_the_injected_rng() -> None:
+    a = issue(rng=UnsafeDeterministicRandom(9)).compact
+    b = issue(rng=UnsafeDeterministicRandom(9)).compact
+    payload_a = unverified_header_and_payload(a)[1]
+    payload_b = unverified_header_and_payload(b)[1]
+    assert payload_a == payload_b  # same rng, same salts and decoys
+    assert issue().compact != issue().compact  # production salts differ
+
+
+def test_verified_result_reports_issuer_holder_status_and_kb() -> None:
+    result = verify(present(issue().compact, ["address.locality"]))
+    assert result.issuer == ISSUER and result.vct == VCT and result.kid == ISSUER_KEY.kid
+    assert result.holder_jwk == HOLDER_KEY.public_jwk
+    assert (result.status.idx, result.status.uri) == (42, STATUS_URI)
+    assert (result.iat, result.exp) == (NOW - 10, NOW + 3600)
+    assert result.kb is not None
+    assert (result.kb.aud, result.kb.nonce, result.kb.iat) == (AUDIENCE, NONCE, NOW)
+    assert user_claims(result.claims) == {"address": {"locality": "Odense"}}
+
+
+def test_disclosing_a_parent_reveals_its_whole_subtree() -> None:
+    result = verify(present(issue().compact, ["address", "nationalities"]))
+    assert user_claims(result.claims) == {
+        "address": {"locality": "Odense", "country": "DK"},
+        "nationalities": ["DK", "DE"],
+    }
+
+
+def test_unknown_claim_path_is_refused_by_the_holder() -> None:
+    with pytest.raises(UnknownClaimPath):
+        present(issue().compact, ["address.street"])
+    with pytest.raises(UnknownClaimPath):
+        present(issue().compact, ["nationalities[5]"])
+    with pytest.raises(UnknownClaimPath):
+        present(issue().compact, ["bad..path"])
+
+
+def test_issuer_refuses_unknown_disclosable_paths_and_reserved_claims() -> None:
+    with pytest.raises(UnknownClaimPath):
+        issue(disclosable=["nope"])
+    with pytest.raises(InvalidClaims):
+        issue({**PERSON, "vct": "other"})
+    with pytest.raises(InvalidClaims):
+        issue({"a": {"_sd": 1}})
+    with pytest.raises(InvalidClaims):
+        issue({"a": {"...": 1}})
+    with pytest.raises(InvalidClaims):
+        issue({"a": object()})
+    with pytest.raises(InvalidJwk):
+        issue(holder_jwk={"kty": "EC"})
+
+
+def test_wallet_can_list_paths_and_read_its_own_claims() -> None:
+    compact = issue().compact
+    paths = list_claim_paths(compact)
+    assert {"given_name", "address.locality", "nationalities[1]", "vct"} <= set(paths)
+    assert user_claims(unverified_claims(compact)) == PERSON
+
+
+def test_wallet_import_verifies_the_holder_binding() -> None:
+    compact = issue().compact
+    result = verify_credential(
+        compact,
+        issuer_key_resolver=ISSUER_KEY.public_key,
+        expected_holder_jwk=HOLDER_KEY.public_jwk,
+        now=NOW,
+    )
+    assert user_claims(result.claims) == PERSON and result.kb is None
+    with pytest.raises(HolderKeyMismatch):
+        verify_credential(
+            compact,
+            issuer_key_resolver=ISSUER_KEY.public_key,
+            expected_holder_jwk=OTHER_KEY.public_jwk,
+            now=NOW,
+        )
+    with pytest.raises(MalformedSerialization):
+        verify_credential(
+            present(compact, []),
+            issuer_key_resolver=ISSUER_KEY.public_key,
+            expected_holder_jwk=HOLDER_KEY.public_jwk,
+            now=NOW,
+        )
+
+
+def test_resolver_gets_kid_and_iss_before_verification() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def resolver(kid: str, iss: str) -> Any:
+        seen.append((kid, iss))
+        return ISSUER_KEY.public_key
+
+    verify(present(issue().compact, []), issuer_key_resolver=resolver)
+    assert seen == [(ISSUER_KEY.kid, ISSUER)]
+
+
+def test_resolver_errors_propagate() -> None:
+    def resolver(kid: str, iss: str) -> Any:
+        raise UnknownIssuerKey(kid)
+
+    with pytest.raises(UnknownIssuerKey):
+        verify(present(issue().compact, []), issuer_key_resolver=resolver)
+
+
+def test_stripping_the_kb_jwt_does_not_downgrade_the_check() -> None:
+    presentation = present(issue().compact, ["given_name"])
+    stripped = presentation[: presentation.rindex("~") + 1]
+    with pytest.raises(KeyBindingMissing):
+        verify(stripped)
+    unbound = unsafe_create_presentation_without_key_binding(issue().compact, disclose=[])
+    with pytest.raises(KeyBindingMissing):
+        verify(unbound)
+
+
+def test_key_binding_needs_audience_and_nonce_configured() -> None:
+    with pytest.raises(ConfigError):
+        verify(present(issue().compact, []), expected_nonce=None)
+
+
+def test_kb_sd_hash_covers_the_exact_presented_string() -> None:
+    presentation = present(issue().compact, ["given_name"])
+    sd_jwt, kb = presentation[: presentation.rindex("~") + 1], presentation.rsplit("~", 1)[1]
+    kb_payload = loads(b64d(kb.split(".")[1]))
+    assert kb_payload["sd_hash"] == verify(presentation).kb.sd_hash
+    assert b64d(kb_payload["sd_hash"]) == hashlib.sha256(sd_jwt.encode()).digest()

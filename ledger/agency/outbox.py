@@ -328,28 +328,39 @@ class Outbox:
     def enqueue(self, credential: PendingCredential, *, now: int | None = None) -> None:
         """Store an issued credential as pending. Raises `DuplicateCredential` if its id,
         digest or status index is already in the outbox."""
-        if len(credential.digest) != 32:
-            raise OutboxError("credential digest must be 32 bytes (sha256)")
+        self.enqueue_many((credential,), now=now)
+
+    def enqueue_many(
+        self, credentials: Sequence[PendingCredential], *, now: int | None = None
+    ) -> None:
+        """Store several issued credentials as pending in one transaction (one fsync): all or
+        none. Raises `DuplicateCredential` if any id, digest or status index is taken."""
+        for credential in credentials:
+            if len(credential.digest) != 32:
+                raise OutboxError(f"credential {credential.id!r}: digest must be 32 bytes")
         t = _now(now)
         try:
             with self._write() as db:
-                db.execute(
+                db.executemany(
                     "INSERT INTO credentials(id, digest, type_id, list_id, status_idx, compact,"
                     " holder_ref, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                    (
-                        credential.id,
-                        credential.digest,
-                        credential.type_id,
-                        credential.list_id,
-                        credential.status_idx,
-                        credential.compact,
-                        credential.holder_ref,
-                        t,
-                    ),
+                    [
+                        (
+                            c.id,
+                            c.digest,
+                            c.type_id,
+                            c.list_id,
+                            c.status_idx,
+                            c.compact,
+                            c.holder_ref,
+                            t,
+                        )
+                        for c in credentials
+                    ],
                 )
         except sqlite3.IntegrityError as exc:
             raise DuplicateCredential(
-                f"credential {credential.id!r} (or its digest or status index) is already queued"
+                f"a credential id, digest or status index is already queued: {exc}"
             ) from exc
 
     def seal_batch(

@@ -98,29 +98,46 @@ class StatusIndexAllocator:
         `StatusListFull` when the list already holds ``max_fill * capacity`` indexes. The index
         is durably recorded before it is returned.
         """
-        if capacity <= 0:
-            raise ValueError("capacity must be positive")
+        return self.allocate_many(list_id, capacity, 1, rng=rng, now=now)[0]
+
+    def allocate_many(
+        self,
+        list_id: int,
+        capacity: int,
+        count: int,
+        *,
+        rng: Callable[[int], int] | None = None,
+        now: int | None = None,
+    ) -> tuple[int, ...]:
+        """Draw ``count`` distinct unused indexes (each as `allocate` would, in draw order) in one
+        transaction: all or none. Raises `StatusListFull` if they do not all fit."""
+        if capacity <= 0 or count <= 0:
+            raise ValueError("capacity and count must be positive")
         draw = rng or secrets.randbelow
         t = int(time.time()) if now is None else now
         db = self._conn
         db.execute("BEGIN IMMEDIATE")
         try:
             used = self.allocated(list_id)
-            if used + 1 > int(self._max_fill * capacity):
+            if used + count > int(self._max_fill * capacity):
                 raise StatusListFull(
                     f"status list {list_id} holds {used} of {capacity} indexes "
-                    f"(limit {self._max_fill:.0%}); open a new list"
+                    f"(limit {self._max_fill:.0%}); {count} more do not fit, open a new list"
                 )
-            idx = self._draw(list_id, capacity, used, draw)
-            db.execute(
-                "INSERT INTO status_allocations(list_id, idx, allocated_at) VALUES (?, ?, ?)",
-                (list_id, idx, t),
-            )
+            got: list[int] = []
+            for _ in range(count):
+                idx = self._draw(list_id, capacity, used, draw)
+                db.execute(
+                    "INSERT INTO status_allocations(list_id, idx, allocated_at) VALUES (?, ?, ?)",
+                    (list_id, idx, t),
+                )
+                got.append(idx)
+                used += 1
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return idx
+        return tuple(got)
 
     def _draw(self, list_id: int, capacity: int, used: int, draw: Callable[[int], int]) -> int:
         db = self._conn

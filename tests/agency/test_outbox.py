@@ -262,3 +262,12 @@ def test_outbox_and_status_allocator_share_one_file(tmp_path: Path) -> None:
         idx = alloc.allocate(1, 1 << 16)
         box.enqueue(make_credential(idx))
         assert box.pending_count() == 1 and alloc.allocated(1) == 1
+
+
+def test_enqueue_many_is_all_or_nothing(outbox: Outbox) -> None:
+    outbox.enqueue(make_credential(3))
+    with pytest.raises(DuplicateCredential):
+        outbox.enqueue_many([make_credential(i) for i in range(5)])
+    assert outbox.pending_count() == 1
+    outbox.enqueue_many([make_credential(i) for i in (0, 1, 2, 4)])
+    assert outbox.pending_count() == 5

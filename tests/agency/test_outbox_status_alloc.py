@@ -73,3 +73,13 @@ def test_allocations_persist_across_reopen(tmp_path: Path) -> None:
 def test_constructor_does_no_io(tmp_path: Path) -> None:
     StatusIndexAllocator(tmp_path / "nope" / "s.db")
     assert not (tmp_path / "nope").exists()
+
+
+def test_allocate_many_draws_distinct_indexes_atomically(tmp_path: Path) -> None:
+    with StatusIndexAllocator(tmp_path / "s.db", max_fill=0.5) as alloc:
+        got = alloc.allocate_many(1, 64, 30)
+        assert len(set(got)) == 30
+        with pytest.raises(StatusListFull):
+            alloc.allocate_many(1, 64, 3)
+        assert alloc.allocated(1) == 30
+        assert len(alloc.allocate_many(1, 64, 2)) == 2

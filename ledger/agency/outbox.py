@@ -389,13 +389,11 @@ class Outbox:
                 (root, type_id, len(ids), t),
             )
             batch_id = int(cur.lastrowid or 0)
-            for i, cid in enumerate(ids):
-                proof = b"".join(bytes(node) for node in tree.proof(i))
-                db.execute(
-                    "UPDATE credentials SET state = 'batched', batch_id = ?, leaf_index = ?,"
-                    " proof = ? WHERE id = ? AND state = 'pending'",
-                    (batch_id, i, proof, cid),
-                )
+            db.executemany(
+                "UPDATE credentials SET state = 'batched', batch_id = ?, leaf_index = ?,"
+                " proof = ? WHERE id = ? AND state = 'pending'",
+                [(batch_id, i, b"".join(tree.proof(i)), cid) for i, cid in enumerate(ids)],
+            )
         return SealedBatch(batch_id, root, type_id, len(ids), ids, t)
 
     def record_submission(

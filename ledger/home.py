@@ -45,8 +45,14 @@ def ledger_home(explicit: Path | None = None) -> Path:
 
 
 def ensure_dir(path: Path) -> Path:
-    """Create `path` (and parents) with mode 0o700 if missing; return it."""
-    path.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+    """Create `path` and any missing parents with mode 0o700; return it."""
+    missing: list[Path] = []
+    current = path
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=_DIR_MODE, exist_ok=True)
     return path
 
 

@@ -62,6 +62,9 @@ _HOST = "127.0.0.1"
 _READY_TIMEOUT = 15.0
 _STOP_TIMEOUT = 10.0
 _LOG_TAIL = 2000
+# States of recent blocks kept in memory for calls at past blocks (replaying a failed
+# transaction at its block needs this); older history is pruned.
+_HISTORY = 256
 
 
 def _platform_package() -> str:
@@ -144,6 +147,7 @@ def _anvil_args(
     block_time: float | None,
     state_file: Path | None,
     state_interval: int | None,
+    history: int,
 ) -> list[str]:
     args = [
         str(anvil),
@@ -156,6 +160,7 @@ def _anvil_args(
         "--accounts",
         str(accounts),
         "--prune-history",
+        str(history),
         "--cache-path",
         str(cache_path),
     ]
@@ -228,7 +233,8 @@ class Devnet:
     The constructor does no I/O; `start()` launches anvil and waits until it answers, `stop()`
     (or leaving the `with` block, or interpreter exit) terminates it and removes the temporary
     work directory. With `state_file`, anvil loads the state from it at start and writes it
-    back at exit (and every `state_interval` seconds).
+    back at exit (and every `state_interval` seconds). Calls at past blocks work for the
+    last `history` blocks only.
     """
 
     def __init__(
@@ -241,6 +247,7 @@ class Devnet:
         accounts: int = 10,
         workdir: Path | None = None,
         state_interval: int | None = None,
+        history: int = _HISTORY,
         ready_timeout: float = _READY_TIMEOUT,
     ) -> None:
         self._requested_port = port
@@ -250,10 +257,12 @@ class Devnet:
         self._accounts = accounts
         self._workdir = workdir
         self._state_interval = state_interval
+        self._history = history
         self._ready_timeout = ready_timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
         self._tempdir: Path | None = None
+        self._base: Path | None = None
         self._log_fh: IO[bytes] | None = None
         self._dev_accounts: list[LocalAccount] | None = None
 
@@ -282,6 +291,11 @@ class Devnet:
         return self._proc.pid if self._proc is not None else None
 
     @property
+    def workdir(self) -> Path | None:
+        """Directory holding the log and cache (temporary unless given), while running."""
+        return self._base
+
+    @property
     def running(self) -> bool:
         """Whether the anvil process is alive."""
         return self._proc is not None and self._proc.poll() is None
@@ -303,6 +317,7 @@ class Devnet:
             base.mkdir(parents=True, exist_ok=True)
         else:
             base = self._tempdir = Path(tempfile.mkdtemp(prefix="ledger-devnet-"))
+        self._base = base
         attempts = 1 if self._requested_port is not None else 3
         try:
             for attempt in range(attempts):
@@ -327,6 +342,7 @@ class Devnet:
             block_time=self._block_time,
             state_file=self._state_file,
             state_interval=self._state_interval,
+            history=self._history,
         )
         self._proc = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=self._log_fh, stderr=subprocess.STDOUT
@@ -359,6 +375,7 @@ class Devnet:
         if self._tempdir is not None:
             shutil.rmtree(self._tempdir, ignore_errors=True)
             self._tempdir = None
+        self._base = None
         atexit.unregister(self.stop)
 
     def __enter__(self) -> Devnet:
@@ -472,6 +489,7 @@ def devnet_up(
     port: int = 8545,
     chain_id: int = 31337,
     state_interval: int = 5,
+    history: int = _HISTORY,
     ready_timeout: float = _READY_TIMEOUT,
 ) -> DevnetInfo:
     """Start the persistent devnet of `home` detached, or return it if already running.
@@ -494,6 +512,7 @@ def devnet_up(
         block_time=None,
         state_file=state,
         state_interval=state_interval,
+        history=history,
     )
     with log.open("ab") as log_fh:
         proc = subprocess.Popen(

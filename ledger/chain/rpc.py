@@ -272,7 +272,7 @@ class Rpc:
         )
         w3 = Web3(provider)
         if poa:
-            w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+            w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0, name="proof_of_authority")
         return w3
 
 

@@ -253,6 +253,8 @@ class TxSender:
         }
         if tx.get("to"):
             call["to"] = tx["to"]
+        if receipt.gas_used >= int(tx["gas"], 16):
+            return TransactionFailed(receipt.tx_hash, f"out of gas (limit {int(tx['gas'], 16)})")
         try:
             self._rpc.call("eth_call", [call, hex(receipt.block_number)])
         except ContractReverted as exc:
@@ -260,8 +262,8 @@ class TxSender:
             if isinstance(decoded, ContractRevert) and decoded.error_name == "revert":
                 return TransactionFailed(receipt.tx_hash, "reverted without data")
             return decoded
-        if receipt.gas_used >= int(tx["gas"], 16):
-            return TransactionFailed(receipt.tx_hash, "out of gas")
+        except RpcError as exc:
+            return TransactionFailed(receipt.tx_hash, f"reverted; replay: {exc.rpc_message}")
         return TransactionFailed(receipt.tx_hash, "reverted (the replay did not)")
 
     # -- pipelined batches --------------------------------------------------------------------

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from ledger.chain.devnet import (
+    Devnet,
+    anvil_dev_accounts,
+    devnet_down,
+    devnet_status,
+    devnet_up,
+    find_anvil,
+    free_port,
+)
+from ledger.chain.rpc import Rpc
+from ledger.errors import AnvilNotFound, ConfigError, DevnetError
+from ledger.home import devnet_info_file
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_native_anvil_binary_is_preferred_over_the_node_wrapper() -> None:
+    assert find_anvil().parent.name == "bin"
+    assert "anvil-" in find_anvil().parent.parent.name
+
+
+def test_missing_anvil_is_a_config_error_naming_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_ANVIL", "/nonexistent/anvil")
+    with pytest.raises(AnvilNotFound) as caught:
+        find_anvil()
+    assert isinstance(caught.value, ConfigError)
+    with pytest.raises(AnvilNotFound):
+        Devnet().start()
+
+
+def test_constructor_starts_nothing() -> None:
+    net = Devnet()
+    assert not net.running
+    with pytest.raises(DevnetError):
+        _ = net.rpc_url
+
+
+def test_stop_leaves_no_process_and_no_temp_dir() -> None:
+    net = Devnet().start()
+    pid, workdir = net.pid, net.workdir
+    assert pid is not None and _process_exists(pid)
+    assert workdir is not None and (workdir / "anvil.log").exists()
+    assert Rpc(net.rpc_url).chain_id == 31337
+    net.stop()
+    assert not _process_exists(pid)
+    assert not workdir.exists()
+    assert not net.running
+
+
+def test_exception_inside_context_still_stops_anvil() -> None:
+    pid = None
+    with pytest.raises(RuntimeError), Devnet() as net:
+        pid = net.pid
+        raise RuntimeError("boom")
+    assert pid is not None and not _process_exists(pid)
+
+
+def test_free_ports_are_picked_per_devnet() -> None:
+    with Devnet() as a, Devnet() as b:
+        assert a.port != b.port
+        assert Rpc(a.rpc_url).block_number() == 0
+        assert Rpc(b.rpc_url).block_number() == 0
+
+
+def test_busy_port_fails_with_the_anvil_log(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(DevnetError) as caught:
+            Devnet(port=port, workdir=tmp_path).start()
+    assert str(port) in str(caught.value)
+
+
+def test_anvil_cache_goes_to_the_work_dir_not_home(tmp_path: Path) -> None:
+    with Devnet(workdir=tmp_path) as net:
+        Rpc(net.rpc_url).call("evm_mine", [])
+        pid = net.pid
+        assert pid is not None
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert cmdline[cmdline.index(b"--cache-path") + 1] == str(tmp_path / "cache").encode()
+    assert b"--prune-history" in cmdline
+    assert (tmp_path / "anvil.log").exists()
+
+
+def test_dev_accounts_are_funded_and_match_anvil(
+    rpc: Rpc, dev_accounts: list[LocalAccount]
+) -> None:
+    assert dev_accounts[0].address == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    assert len(dev_accounts) == 10
+    assert [a.address for a in dev_accounts] == [a.address for a in anvil_dev_accounts(10)]
+    assert [str(a) for a in rpc.call("eth_accounts", [])] == [
+        a.address.lower() for a in dev_accounts
+    ]
+
+
+def test_persistent_devnet_keeps_state_across_down_and_up(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    port = free_port()
+    target = "0x00000000000000000000000000000000000000aa"
+    try:
+        started = time.perf_counter()
+        info = devnet_up(home, port=port)
+        ready_after = time.perf_counter() - started
+        assert info.rpc_url == f"http://127.0.0.1:{port}"
+        assert ready_after < 5.0  # generous: target is <= 2 s, measured ~0.1 s
+        rpc = Rpc(info.rpc_url)
+        rpc.call("anvil_setBalance", [target, hex(12345)])
+        rpc.call("evm_mine", [])
+        mined = rpc.block_number()
+        status = devnet_status(home)
+        assert status is not None and status.pid == info.pid and status.block_number == mined
+        assert devnet_up(home, port=port).pid == info.pid  # idempotent
+
+        assert devnet_down(home) is True
+        assert not _process_exists(info.pid)
+        assert devnet_status(home) is None
+        assert devnet_down(home) is False
+
+        again = devnet_up(home, port=port)
+        assert again.pid != info.pid
+        rpc = Rpc(again.rpc_url)
+        assert rpc.get_balance(target) == 12345
+        assert rpc.block_number() == mined
+    finally:
+        devnet_down(home)
+
+
+def test_status_forgets_a_devnet_that_died(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    info = devnet_up(home, port=free_port())
+    try:
+        os.kill(info.pid, 9)
+        deadline = time.monotonic() + 5
+        while devnet_status(home) is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert devnet_status(home) is None
+        assert not devnet_info_file(home).exists()
+    finally:
+        devnet_down(home)

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eth_abi.abi import encode
+from eth_account.signers.local import LocalAccount
+from eth_hash.auto import keccak
+
+from ledger.chain.abi import ContractAbi
+from ledger.chain.rpc import Rpc
+from ledger.chain.sender import Receipt, TxRequest, TxSender
+from ledger.errors import (
+    ContractRevert,
+    RevertedWithPanic,
+    RevertedWithReason,
+    TransactionFailed,
+    TransactionTimeout,
+)
+
+from ._evm import ECHO_REVERT_RUNTIME, init_code
+
+Factory = Callable[..., LocalAccount]
+
+
+def _error_string(reason: str) -> bytes:
+    return keccak(b"Error(string)")[:4] + encode(["string"], [reason])
+
+
+def _panic(code: int) -> bytes:
+    return keccak(b"Panic(uint256)")[:4] + encode(["uint256"], [code])
+
+
+@pytest.fixture(scope="module")
+def echo_revert(rpc: Rpc, dev_accounts: list[LocalAccount]) -> str:
+    receipt = TxSender(rpc, dev_accounts[8]).transact(
+        None, init_code(ECHO_REVERT_RUNTIME), gas=200_000
+    )
+    assert receipt.contract_address is not None
+    return receipt.contract_address
+
+
+def test_transfer_is_mined_with_a_complete_receipt(rpc: Rpc, fresh_account: Factory) -> None:
+    sender = TxSender(rpc, fresh_account())
+    target = fresh_account(0).address
+    receipt = sender.transact(target, b"", value=1234)
+    assert receipt.ok and receipt.gas_used == 21_000
+    assert receipt.block_number == rpc.block_number()
+    assert receipt.effective_gas_price > 0
+    assert rpc.get_balance(target) == 1234
+
+
+def test_deployment_receipt_names_the_contract(rpc: Rpc, fresh_account: Factory) -> None:
+    receipt = TxSender(rpc, fresh_account()).transact(None, init_code(ECHO_REVERT_RUNTIME))
+    assert receipt.contract_address is not None
+    assert rpc.get_code(receipt.contract_address) == ECHO_REVERT_RUNTIME
+
+
+def test_legacy_gas_price_transactions_are_accepted(rpc: Rpc, fresh_account: Factory) -> None:
+    price = 3 * 10**9
+    receipt = TxSender(rpc, fresh_account(), gas_price=price).transact(
+        fresh_account(0).address, b"", gas=21_000, value=1
+    )
+    assert receipt.ok and receipt.effective_gas_price == price
+
+
+def test_nonce_is_counted_locally(rpc: Rpc, fresh_account: Factory) -> None:
+    sender = TxSender(rpc, fresh_account())
+    assert sender.next_nonce() == 0
+    sender.transact(fresh_account(0).address, b"", gas=21_000)
+    sender.transact(fresh_account(0).address, b"", gas=21_000)
+    assert sender.next_nonce() == 2
+
+
+def test_send_recovers_from_a_stale_local_nonce(rpc: Rpc, fresh_account: Factory) -> None:
+    account = fresh_account()
+    stale, other = TxSender(rpc, account), TxSender(rpc, account)
+    stale.next_nonce()
+    other.transact(fresh_account(0).address, b"", gas=21_000)
+    receipt = stale.transact(fresh_account(0).address, b"", gas=21_000)
+    assert receipt.ok
+    assert stale.next_nonce() == 2
+
+
+def test_wait_times_out_for_an_unknown_transaction(rpc: Rpc, fresh_account: Factory) -> None:
+    sender = TxSender(rpc, fresh_account())
+    with pytest.raises(TransactionTimeout):
+        sender.wait("0x" + "11" * 32, timeout=0.05)
+
+
+def test_estimate_revert_raises_the_decoded_reason(
+    rpc: Rpc, fresh_account: Factory, echo_revert: str
+) -> None:
+    sender = TxSender(rpc, fresh_account())
+    with pytest.raises(RevertedWithReason) as caught:
+        sender.send(echo_revert, _error_string("agency suspended"))
+    assert caught.value.reason == "agency suspended"
+    assert sender.next_nonce() == 0  # nothing was sent
+
+
+def test_mined_failure_is_replayed_to_recover_the_panic(
+    rpc: Rpc, fresh_account: Factory, echo_revert: str
+) -> None:
+    sender = TxSender(rpc, fresh_account())
+    tx_hash = sender.send(echo_revert, _panic(0x11), gas=100_000)
+    with pytest.raises(RevertedWithPanic) as caught:
+        sender.wait(tx_hash)
+    assert caught.value.code == 0x11
+    raw = rpc.call("eth_getTransactionReceipt", [tx_hash])
+    assert raw["status"] == "0x0"
+
+
+def test_mined_failure_uses_the_custom_error_decoder(
+    rpc: Rpc, fresh_account: Factory, echo_revert: str
+) -> None:
+    abi = ContractAbi(
+        [{"type": "error", "name": "Halted", "inputs": [{"name": "listId", "type": "uint32"}]}]
+    )
+    sender = TxSender(rpc, fresh_account(), decoder=abi.decode_revert)
+    data = keccak(b"Halted(uint32)")[:4] + encode(["uint32"], [12])
+    with pytest.raises(ContractRevert) as caught:
+        sender.transact(echo_revert, data, gas=100_000)
+    assert caught.value.error_name == "Halted" and caught.value.values == {"listId": 12}
+
+
+def test_out_of_gas_is_reported_as_transaction_failed(
+    rpc: Rpc, fresh_account: Factory, echo_revert: str
+) -> None:
+    sender = TxSender(rpc, fresh_account())
+    with pytest.raises(TransactionFailed):
+        sender.transact(echo_revert, b"", gas=21_001)  # enough to enter, not for calldata
+    with pytest.raises(TransactionFailed):
+        sender.transact(
+            None, init_code(ECHO_REVERT_RUNTIME), gas=54_000
+        )  # intrinsic gas ~53.4k, code deposit needs more
+
+
+def _transfers(count: int, to: str, gas: int | None = 21_000) -> list[TxRequest]:
+    return [TxRequest(to=to, data=b"", gas=gas, value=i + 1) for i in range(count)]
+
+
+def test_send_many_mines_500_pipelined_transfers(rpc: Rpc, fresh_account: Factory) -> None:
+    sender = TxSender(rpc, fresh_account())
+    target = fresh_account(0).address
+    seen: list[tuple[int, int]] = []
+    receipts = sender.send_many(
+        _transfers(500, target), progress=lambda done, total: seen.append((done, total))
+    )
+    assert len(receipts) == 500 and all(r.ok for r in receipts)
+    assert rpc.get_balance(target) == sum(range(1, 501))
+    assert sender.next_nonce() == 500
+    assert seen[-1] == (500, 500)
+    assert [r.block_number for r in receipts] == sorted(r.block_number for r in receipts)
+
+
+def test_send_many_estimates_missing_gas(rpc: Rpc, fresh_account: Factory) -> None:
+    sender = TxSender(rpc, fresh_account())
+    receipts = sender.send_many(_transfers(3, fresh_account(0).address, gas=None))
+    assert [r.gas_used for r in receipts] == [21_000] * 3
+
+
+def test_send_many_continues_after_single_sends(rpc: Rpc, fresh_account: Factory) -> None:
+    sender = TxSender(rpc, fresh_account())
+    sender.transact(fresh_account(0).address, b"", gas=21_000)
+    assert len(sender.send_many(_transfers(5, fresh_account(0).address))) == 5
+    sender.transact(fresh_account(0).address, b"", gas=21_000)
+    assert sender.next_nonce() == 7
+
+
+def test_send_many_raises_the_first_failure_after_mining_all(
+    rpc: Rpc, fresh_account: Factory, echo_revert: str
+) -> None:
+    sender = TxSender(rpc, fresh_account())
+    target = fresh_account(0).address
+    txs = [
+        TxRequest(target, gas=21_000, value=1),
+        TxRequest(echo_revert, _error_string("second fails"), gas=100_000),
+        TxRequest(target, gas=21_000, value=1),
+    ]
+    with pytest.raises(RevertedWithReason, match="second fails"):
+        sender.send_many(txs)
+    assert rpc.get_balance(target) == 2
+    receipts = TxSender(rpc, fresh_account()).send_many(txs, raise_on_failure=False)
+    assert [r.status for r in receipts] == [1, 0, 1]
+
+
+def test_dropped_transaction_is_rebroadcast_and_the_gap_heals(
+    rpc: Rpc, devnet: Any, fresh_account: Factory
+) -> None:
+    account = fresh_account()
+    target = fresh_account(0).address
+    sender = TxSender(Rpc(devnet.rpc_url), account, rebroadcast_after=0.2)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["receipts"] = sender.send_many(_transfers(60, target), timeout=30)
+        except BaseException as exc:  # reported to the main thread
+            outcome["error"] = exc
+
+    rpc.call("evm_setAutomine", [False])
+    worker = threading.Thread(target=run)
+    try:
+        worker.start()
+        pool: dict[str, Any] = {}
+        deadline = time.monotonic() + 10
+        while len(pool) < 60 and time.monotonic() < deadline:
+            content = rpc.call("txpool_content", [])["pending"]
+            pool = content.get(account.address.lower(), {})
+            time.sleep(0.01)
+        assert len(pool) == 60
+        dropped = pool["30"]["hash"]
+        assert rpc.call("anvil_dropTransaction", [dropped]) == dropped
+        rpc.call("evm_mine", [])  # mines nonces 0..29; 31..59 wait behind the gap
+    finally:
+        rpc.call("evm_setAutomine", [True])
+    worker.join(30)
+    assert not worker.is_alive()
+    assert "error" not in outcome, outcome.get("error")
+    receipts: list[Receipt] = outcome["receipts"]
+    assert len(receipts) == 60 and all(r.ok for r in receipts)
+    assert rpc.get_balance(target) == sum(range(1, 61))
+    assert receipts[30].tx_hash == dropped

@@ -1,0 +1,84 @@
+"""Which chain the SDK and the CLIs talk to: the RPC endpoint and the deployment record.
+
+Resolution order, the same for `ledger` and `wallet`:
+
+- RPC URL: explicit argument > `LEDGER_RPC` > `network.json` in the ledger home (written by
+  `ledger deploy`) > the persistent devnet of the ledger home (`ledger devnet up`).
+- Deployment record: explicit path > `LEDGER_DEPLOYMENT` > `deployment.json` in the ledger home.
+- Proof-of-authority chains (Besu/QBFT): `poa` in `network.json` or `LEDGER_POA=1`.
+
+Nothing here does I/O at import time; `connect` reads files and makes no RPC call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.errors import ConfigError
+from ledger.home import deployment_file, ledger_home
+
+NETWORK_FILE = "network.json"
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Where to find the chain: RPC URL, deployment record path, proof-of-authority flag."""
+
+    home: Path
+    rpc_url: str
+    deployment_path: Path
+    poa: bool = False
+
+
+def network_file(home: Path) -> Path:
+    """`network.json` under the ledger home."""
+    return home / NETWORK_FILE
+
+
+def save_network(home: Path, rpc_url: str, *, poa: bool = False) -> None:
+    """Remember the RPC endpoint of the deployment in the ledger home."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = network_file(home)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"rpc_url": rpc_url, "poa": poa}, indent=2) + "\n")
+    tmp.replace(path)
+
+
+def _saved(home: Path) -> dict[str, object]:
+    path = network_file(home)
+    if not path.exists():
+        return {}
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: unreadable network record ({exc})") from exc
+    return doc if isinstance(doc, dict) else {}
+
+
+def resolve_network(
+    home: Path | None = None,
+    *,
+    rpc_url: str | None = None,
+    deployment_path: Path | None = None,
+) -> NetworkConfig:
+    """Work out the RPC URL and deployment record to use; `ConfigError` when there is none."""
+    home = ledger_home(home)
+    saved = _saved(home)
+    url = rpc_url or os.environ.get("LEDGER_RPC") or saved.get("rpc_url")
+    if not url:
+        from ledger.chain.devnet import devnet_status  # only when nothing else names a chain
+
+        info = devnet_status(home)
+        if info is None:
+            raise ConfigError(
+                "no chain configured: pass --rpc, set LEDGER_RPC, or start one with "
+                "`ledger devnet up` and `ledger deploy`"
+            )
+        url = info.rpc_url
+    env_dep = os.environ.get("LEDGER_DEPLOYMENT")
+    dep = deployment_path or (Path(env_dep) if env_dep else deployment_file(home))
+    poa = bool(saved.get("poa")) or os.environ.get("LEDGER_POA") == "1"
+    return NetworkConfig(home=home, rpc_url=str(url), deployment_path=dep, poa=poa)

@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS batches (
     created_at   INTEGER NOT NULL,
     submitted_at INTEGER,
     CHECK (state != 'submitted' OR raw_tx IS NOT NULL),
-    CHECK ((state = 'anchored') = (block_number IS NOT NULL))
+    CHECK ((state = 'anchored') = (anchored_at IS NOT NULL))
 );
 CREATE TABLE IF NOT EXISTS credentials (
     id         TEXT    PRIMARY KEY,
@@ -104,10 +104,11 @@ CREATE INDEX IF NOT EXISTS batches_by_state ON batches(state);
 
 @dataclass(frozen=True)
 class AnchorInclusion:
-    """Where an anchor was mined: block number and ``block.timestamp``."""
+    """When an anchor was mined: ``block.timestamp`` (the AnchorRegistry's ``anchoredAt``) and,
+    when known (from the receipt or the ``BatchAnchored`` log), the block number."""
 
-    block_number: int
-    timestamp: int
+    anchored_at: int
+    block_number: int | None = None
 
 
 class BroadcastOutcome(enum.Enum):
@@ -183,7 +184,7 @@ class AnchorProof:
     root: bytes
     proof: tuple[bytes, ...]
     leaf_index: int
-    block_number: int
+    block_number: int | None
     anchored_at: int
     batch_id: int
     tx_hash: str | None
@@ -440,7 +441,7 @@ class Outbox:
                 (batch_id,),
             )
 
-    def mark_anchored(self, batch_id: int, block_number: int, anchored_at: int) -> None:
+    def mark_anchored(self, batch_id: int, block_number: int | None, anchored_at: int) -> None:
         """Record that the batch root is mined; its credentials become deliverable.
         Idempotent for the same block; a different block raises `BatchStateError`."""
         with self._write() as db:
@@ -448,7 +449,8 @@ class Outbox:
             if b.state == "anchored":
                 if (b.block_number, b.anchored_at) != (block_number, anchored_at):
                     raise BatchStateError(
-                        f"batch {batch_id} is already anchored in block {b.block_number}"
+                        f"batch {batch_id} is already anchored at {b.anchored_at}"
+                        f" (block {b.block_number})"
                     )
                 return
             db.execute(
@@ -475,7 +477,7 @@ class Outbox:
         for b in self.unanchored_batches():
             inclusion = chain.anchor_of(b.root)
             if inclusion is not None:
-                self.mark_anchored(b.id, inclusion.block_number, inclusion.timestamp)
+                self.mark_anchored(b.id, inclusion.block_number, inclusion.anchored_at)
                 anchored.append(b.id)
             elif b.state == "submitted" and b.raw_tx is not None:
                 if chain.broadcast_raw(b.raw_tx) is BroadcastOutcome.SENT:
@@ -483,7 +485,7 @@ class Outbox:
                     continue
                 late = chain.anchor_of(b.root)  # mined between the two questions?
                 if late is not None:
-                    self.mark_anchored(b.id, late.block_number, late.timestamp)
+                    self.mark_anchored(b.id, late.block_number, late.anchored_at)
                     anchored.append(b.id)
                 else:
                     self.abandon_submission(b.id)
@@ -622,7 +624,7 @@ def _delivered(r: Sequence[Any]) -> DeliveredCredential:
             root=bytes(r[11]),
             proof=proof,
             leaf_index=int(r[8]),
-            block_number=int(r[13]),
+            block_number=None if r[13] is None else int(r[13]),
             anchored_at=int(r[14]),
             batch_id=int(r[10]),
             tx_hash=r[15],

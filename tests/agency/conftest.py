@@ -73,7 +73,7 @@ class FileChain:
 
     def anchor_of(self, root: bytes) -> AnchorInclusion | None:
         entry = self._load()["anchors"].get(root.hex())
-        return None if entry is None else AnchorInclusion(entry[0], entry[1])
+        return None if entry is None else AnchorInclusion(entry[1], entry[0])
 
     def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
         state = self._load()

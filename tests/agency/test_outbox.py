@@ -37,7 +37,7 @@ def _anchor(outbox: Outbox, chain: FileChain, batch_id: int) -> None:
     chain.broadcast_raw(raw)
     inc = chain.anchor_of(b.root)
     assert inc is not None
-    outbox.mark_anchored(batch_id, inc.block_number, inc.timestamp)
+    outbox.mark_anchored(batch_id, inc.block_number, inc.anchored_at)
 
 
 def test_constructor_does_no_io(tmp_path: Path) -> None:
@@ -271,3 +271,13 @@ def test_enqueue_many_is_all_or_nothing(outbox: Outbox) -> None:
     assert outbox.pending_count() == 1
     outbox.enqueue_many([make_credential(i) for i in (0, 1, 2, 4)])
     assert outbox.pending_count() == 5
+
+
+def test_anchor_without_known_block_number_is_still_deliverable(outbox: Outbox) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    outbox.record_submission(batch.id, b"raw", "0xabc", 0)
+    outbox.mark_anchored(batch.id, None, NOW + 12)
+    d = outbox.deliverable("c0")
+    assert (d.anchor.block_number, d.anchor.anchored_at) == (None, NOW + 12)

@@ -51,7 +51,7 @@ def worker(db_path: Path, chain_path: Path) -> None:
                 chain.broadcast_raw(raw)
                 inc = chain.anchor_of(b.root)
                 assert inc is not None
-                box.mark_anchored(b.id, inc.block_number, inc.timestamp)
+                box.mark_anchored(b.id, inc.block_number, inc.anchored_at)
             sealed = box.seal_batch(1, BATCH)
             finished = issued >= TOTAL and box.pending_count() == 0
             if sealed is None and finished and not box.unanchored_batches():

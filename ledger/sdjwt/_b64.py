@@ -9,6 +9,11 @@ from ledger.errors import MalformedSerialization, VerificationError
 # To the standard alphabet; '+', '/' and '=' become '!' so strict decoding rejects them.
 _FROM_URL = bytes.maketrans(b"-_+/=", b"+/!!!")
 _TO_URL = bytes.maketrans(b"+/", b"-_")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_VALUE = {c: i for i, c in enumerate(_ALPHABET)}
+# Bits of the last character that carry no data, by len % 4; they must be zero (canonical form),
+# so that no two strings decode to the same bytes (no malleable signatures or disclosures).
+_SPARE_MASK = {0: 0, 2: 0xF, 3: 0x3}
 
 
 def b64e(data: bytes) -> str:
@@ -17,9 +22,13 @@ def b64e(data: bytes) -> str:
 
 
 def b64d(text: str, error: type[VerificationError] = MalformedSerialization) -> bytes:
-    """Decode unpadded base64url text, rejecting padding and foreign characters with `error`."""
+    """Decode canonical unpadded base64url; anything else (padding, foreign characters, non-zero
+    spare bits) raises `error`."""
     try:
         raw = text.encode("ascii").translate(_FROM_URL)
-        return binascii.a2b_base64(raw + b"=" * (-len(raw) % 4), strict_mode=True)
+        data = binascii.a2b_base64(raw + b"=" * (-len(raw) % 4), strict_mode=True)
     except (binascii.Error, UnicodeEncodeError, AttributeError) as exc:
         raise error("invalid base64url") from exc
+    if text and _VALUE[text[-1]] & _SPARE_MASK[len(text) % 4]:
+        raise error("non-canonical base64url")
+    return data

@@ -27,7 +27,9 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         string name;
     }
 
-    /// @dev One slot (22 bytes); the parent lives in a separate mapping, read only if delegated.
+    /// @dev One slot (30 bytes); the parent lives in a separate mapping, read only if delegated.
+    /// `serial` numbers every grant; a sub-accreditation records its parent's grant serial and
+    /// is valid only under that very grant (a re-accredited parent does not revive old children).
     struct Grant {
         uint40 validFrom;
         uint40 validUntil;
@@ -35,6 +37,8 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         uint40 grantedAt;
         bool authority;
         bool delegated;
+        uint32 serial;
+        uint32 parentSerial;
     }
 
     struct PastGrant {
@@ -48,6 +52,7 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
     }
 
     ICredentialTypeRegistry private immutable _types;
+    uint32 private _grantCount;
 
     mapping(address agency => AgencyRecord record) private _agencies;
     mapping(address agency => Period[] suspensions) private _suspensions;
@@ -123,7 +128,7 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
     {
         _requireActive(agency);
         if (!_types.exists(typeId)) revert TrustRegistryUnknownType(typeId);
-        _storeGrant(agency, typeId, validFrom, validUntil, authority, address(0));
+        _storeGrant(agency, typeId, validFrom, validUntil, authority, address(0), 0);
     }
 
     /// @inheritdoc ITrustRegistry
@@ -138,7 +143,7 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         bool exceeds = from < p.validFrom
             || (p.validUntil != 0 && (validUntil == 0 || validUntil > p.validUntil));
         if (exceeds) revert TrustRegistryWindowExceedsParent(from, validUntil, p.validFrom, p.validUntil);
-        _storeGrant(agency, typeId, validFrom, validUntil, false, msg.sender);
+        _storeGrant(agency, typeId, validFrom, validUntil, false, msg.sender, p.serial);
     }
 
     /// @inheritdoc ITrustRegistry
@@ -164,7 +169,7 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         if (!g.delegated) return true;
         address parent = _parents[agency][typeId];
         Grant memory p = _grants[parent][typeId];
-        return p.grantedAt <= g.grantedAt && _covers(p, block.timestamp) && _agencies[parent].status == _ACTIVE;
+        return p.serial == g.parentSerial && _covers(p, block.timestamp) && _agencies[parent].status == _ACTIVE;
     }
 
     /// @inheritdoc ITrustRegistry
@@ -233,7 +238,8 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         uint64 validFrom,
         uint64 validUntil,
         bool authority,
-        address parent
+        address parent,
+        uint32 parentSerial
     ) private {
         uint64 from = validFrom < block.timestamp ? uint64(block.timestamp) : validFrom;
         if (validUntil != 0 && validUntil <= from) revert TrustRegistryInvalidWindow(from, validUntil);
@@ -249,7 +255,9 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
             withdrawnAt: 0,
             grantedAt: uint40(block.timestamp),
             authority: authority,
-            delegated: parent != address(0)
+            delegated: parent != address(0),
+            serial: ++_grantCount,
+            parentSerial: parentSerial
         });
         _parents[agency][typeId] = parent;
         emit AccreditationGranted(agency, typeId, parent, from, validUntil, authority);
@@ -259,11 +267,11 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         if (!g.delegated) return true;
         if (!isAgencyActiveAt(parent, t)) return false;
         Grant memory p = _grants[parent][typeId];
-        if (p.authority && p.grantedAt <= g.grantedAt && _covers(p, t)) return true;
+        if (p.serial == g.parentSerial && _covers(p, t)) return true;
         PastGrant[] storage past = _history[parent][typeId];
         for (uint256 i = past.length; i > 0; --i) {
             Grant memory pg = past[i - 1].grant;
-            if (pg.authority && pg.grantedAt <= g.grantedAt && _covers(pg, t)) return true;
+            if (pg.serial == g.parentSerial && _covers(pg, t)) return true;
         }
         return false;
     }

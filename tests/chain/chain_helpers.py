@@ -102,26 +102,27 @@ def random32() -> bytes:
 
 
 def assert_role_gated(
-    caller: LedgerChain,
+    sender: LedgerChain,
     contract: str,
     fn: str,
     args: list[Any],
     error: type[ContractRevert],
+    /,
     **values: Any,
 ) -> ContractRevert:
-    """Calling `fn(*args)` on `contract` from `caller` raises exactly `error` with `values`.
+    """Calling `fn(*args)` on `contract` from `sender` raises exactly `error` with `values`.
 
     Checked both at gas estimation (what an SDK user sees first) and as a mined transaction
     sent with explicit gas (what the chain enforces).
     """
-    request = caller.tx(contract, fn, args)
+    request = sender.tx(contract, fn, args)
     with pytest.raises(error) as estimated:
-        caller.transact(request)
+        sender.transact(request)
     assert type(estimated.value) is error
     for name, expected in values.items():
         assert getattr(estimated.value, name) == expected, name
     with pytest.raises(error) as mined:
-        caller.transact(caller.tx(contract, fn, args, gas=500_000))
+        sender.transact(sender.tx(contract, fn, args, gas=500_000))
     assert type(mined.value) is error
-    caller.sender.resync_nonce()
+    sender.sender.resync_nonce()
     return mined.value

@@ -1,0 +1,145 @@
+"""Council: threshold, single votes, expiry, allowed targets, self-governance."""
+
+from __future__ import annotations
+
+import pytest
+from chain_helpers import World, assert_role_gated, funded_account
+
+from ledger.chain.client import AgencyStatus, LedgerChain
+from ledger.chain.council import council_execute
+from ledger.errors import (
+    CouncilAlreadyVoted,
+    CouncilInvalidMember,
+    CouncilInvalidThreshold,
+    CouncilNotMember,
+    CouncilOnlySelf,
+    CouncilProposalAlreadyExecuted,
+    CouncilProposalExpired,
+    CouncilTargetNotAllowed,
+    CouncilUnknownProposal,
+    TrustRegistryAgencyExists,
+)
+
+
+def test_proposal_executes_only_when_the_threshold_is_reached(world: World) -> None:
+    agency = funded_account(world.rpc).address
+    first = world.council[0].propose(world.actions.admit_agency(agency, "New"))
+    assert not first.executed and first.votes == 1
+    assert world.reader.agency_status(agency) is AgencyStatus.NONE
+    second = world.council[1].vote(first.proposal_id)
+    assert second.executed and second.votes == 2
+    assert world.reader.agency_status(agency) is AgencyStatus.ACTIVE
+    assert world.reader.proposal(first.proposal_id).executed
+
+
+def test_member_cannot_vote_twice(world: World) -> None:
+    outcome = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    with pytest.raises(CouncilAlreadyVoted) as err:
+        world.council[0].vote(outcome.proposal_id)
+    assert (err.value.id, err.value.member) == (outcome.proposal_id, world.council[0].address)
+    assert world.reader.has_voted(outcome.proposal_id, world.council[0].address)
+
+
+def test_executed_proposal_takes_no_more_votes(world: World) -> None:
+    outcome = world.execute(world.actions.suspend_agency(world.issuer.address))
+    with pytest.raises(CouncilProposalAlreadyExecuted):
+        world.council[2].vote(outcome.proposal_id)
+
+
+def test_expired_proposal_cannot_be_voted(world: World) -> None:
+    outcome = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    expires_at = world.reader.proposal(outcome.proposal_id).expires_at
+    world.advance(world.reader.proposal_lifetime() + 1)
+    with pytest.raises(CouncilProposalExpired) as err:
+        world.council[1].vote(outcome.proposal_id)
+    assert err.value.expiredAt == expires_at
+    assert world.reader.agency_status(world.issuer.address) is AgencyStatus.ACTIVE
+
+
+def test_unknown_proposal_is_rejected(world: World) -> None:
+    with pytest.raises(CouncilUnknownProposal):
+        world.council[0].vote(999)
+    with pytest.raises(CouncilUnknownProposal):
+        world.reader.proposal(999)
+
+
+def test_non_member_cannot_propose_or_vote(world: World) -> None:
+    action = world.actions.suspend_agency(world.issuer.address)
+    assert_role_gated(
+        world.outsider,
+        "Council",
+        "propose",
+        [action.target, action.data],
+        CouncilNotMember,
+        caller=world.outsider.address,
+    )
+    outcome = world.council[0].propose(action)
+    assert_role_gated(world.issuer, "Council", "vote", [outcome.proposal_id], CouncilNotMember)
+
+
+def test_proposal_to_a_foreign_target_is_rejected(world: World) -> None:
+    target = world.deployment.address("AnchorRegistry")
+    with pytest.raises(CouncilTargetNotAllowed) as err:
+        world.council[0].transact(world.council[0].tx("Council", "propose", [target, b""]))
+    assert err.value.target == target
+
+
+@pytest.mark.parametrize(
+    ("fn", "args"),
+    [
+        ("addMember", ["0x" + "11" * 20]),
+        ("removeMember", ["0x" + "11" * 20]),
+        ("setThreshold", [1]),
+        ("setProposalLifetime", [60]),
+    ],
+)
+def test_council_settings_change_only_through_proposals(
+    world: World, fn: str, args: list[object]
+) -> None:
+    assert_role_gated(world.council[0], "Council", fn, args, CouncilOnlySelf)
+
+
+def test_failed_execution_surfaces_the_registry_error_and_keeps_the_proposal_open(
+    world: World,
+) -> None:
+    action = world.actions.admit_agency(world.issuer.address, "again")
+    outcome = world.council[0].propose(action)
+    with pytest.raises(TrustRegistryAgencyExists):
+        world.council[1].vote(outcome.proposal_id)
+    assert not world.reader.proposal(outcome.proposal_id).executed
+    assert not world.reader.has_voted(outcome.proposal_id, world.council[1].address)
+
+
+def test_council_adds_a_member_and_raises_the_threshold(world: World) -> None:
+    newcomer = funded_account(world.rpc)
+    world.execute(world.actions.add_member(newcomer.address))
+    world.execute(world.actions.set_threshold(3))
+    assert newcomer.address in world.reader.council_members()
+    assert world.reader.council_threshold() == 3
+    members = [*world.council, LedgerChain(world.rpc, world.deployment, newcomer)]
+    agency = funded_account(world.rpc).address
+    outcome = council_execute(members, world.actions.admit_agency(agency, "Late"))
+    assert outcome.votes == 3
+
+
+def test_threshold_must_stay_reachable(world: World) -> None:
+    with pytest.raises(CouncilInvalidThreshold) as err:
+        world.execute(world.actions.set_threshold(4))
+    assert (err.value.threshold, err.value.memberCount) == (4, 3)
+    world.execute(world.actions.remove_member(world.council[2].address))
+    with pytest.raises(CouncilInvalidThreshold):
+        world.execute(world.actions.remove_member(world.council[1].address))
+
+
+def test_existing_member_cannot_be_added_twice(world: World) -> None:
+    with pytest.raises(CouncilInvalidMember):
+        world.execute(world.actions.add_member(world.council[1].address))
+
+
+def test_proposal_lifetime_is_configurable(world: World) -> None:
+    world.execute(world.actions.set_proposal_lifetime(60))
+    assert world.reader.proposal_lifetime() == 60
+    outcome = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    world.advance(61)
+    with pytest.raises(CouncilProposalExpired):
+        world.council[1].vote(outcome.proposal_id)

@@ -231,7 +231,7 @@ def test_history_excludes_suspension_periods(world: World) -> None:
     world.advance(10)
     world.execute(world.actions.suspend_agency(world.issuer.address))
     world.advance(10)
-    suspended = world.now()
+    suspended = world.now() - 5
     world.execute(world.actions.reinstate_agency(world.issuer.address))
     world.advance(10)
     assert not world.reader.is_accredited_at(world.issuer.address, world.type_id, suspended)

@@ -19,15 +19,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import coincurve
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ledger.chain.abi import ErrorDecoder
+from ledger.chain.merkle import keccak256
 from ledger.chain.rpc import Rpc, to_hex
 from ledger.errors import (
     ChainError,
     ContractRevert,
     ContractReverted,
+    InputError,
     NonceGap,
     RpcError,
     TransactionFailed,
@@ -88,6 +91,95 @@ def _is_benign_send_error(error: ChainError) -> bool:
     )
 
 
+# -- transaction encoding -------------------------------------------------------------------
+# eth-account's sign_transaction spends ~0.4 ms per transaction in dict validation and
+# formatting; encoding RLP by hand and signing with coincurve directly takes ~0.05 ms and gives
+# byte-identical output (both use RFC 6979 nonces), which tests/infra/test_sender.py checks.
+
+
+def _rlp_bytes(value: bytes) -> bytes:
+    n = len(value)
+    if n == 1 and value[0] < 0x80:
+        return value
+    if n < 56:
+        return bytes((0x80 + n,)) + value
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((0xB7 + len(size),)) + size + value
+
+
+def _rlp_int(value: int) -> bytes:
+    if value < 0:
+        raise InputError("a transaction field cannot be negative")
+    return _rlp_bytes(value.to_bytes((value.bit_length() + 7) // 8, "big")) if value else b"\x80"
+
+
+def _rlp_list(items: Sequence[bytes]) -> bytes:
+    payload = b"".join(items)
+    n = len(payload)
+    if n < 56:
+        return bytes((0xC0 + n,)) + payload
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((0xF7 + len(size),)) + size + payload
+
+
+_EMPTY_ACCESS_LIST = b"\xc0"
+
+
+class _TxSigner:
+    """Signs EIP-1559 (type 2) or EIP-155 legacy transactions with a raw secp256k1 key."""
+
+    def __init__(self, private_key: bytes) -> None:
+        self._key = coincurve.PrivateKey(private_key)
+
+    def sign(
+        self,
+        *,
+        chain_id: int,
+        nonce: int,
+        to: str | None,
+        value: int,
+        data: bytes,
+        gas: int,
+        fees: dict[str, int],
+    ) -> tuple[bytes, bytes]:
+        """Return (raw signed transaction, transaction hash)."""
+        to_bytes = bytes.fromhex(to[2:]) if to else b""
+        if to and len(to_bytes) != 20:
+            raise InputError(f"not a 20-byte address: {to}")
+        to_field = _rlp_bytes(to_bytes)
+        common = [to_field, _rlp_int(value), _rlp_bytes(data)]
+        if "gasPrice" in fees:
+            head = [_rlp_int(nonce), _rlp_int(fees["gasPrice"]), _rlp_int(gas), *common]
+            signature = self._key.sign_recoverable(
+                keccak256(_rlp_list([*head, _rlp_int(chain_id), b"\x80", b"\x80"])), hasher=None
+            )
+            v = signature[64] + 35 + 2 * chain_id
+            raw = _rlp_list([*head, *self._vrs(v, signature)])
+        else:
+            head = [
+                _rlp_int(chain_id),
+                _rlp_int(nonce),
+                _rlp_int(fees["maxPriorityFeePerGas"]),
+                _rlp_int(fees["maxFeePerGas"]),
+                _rlp_int(gas),
+                *common,
+                _EMPTY_ACCESS_LIST,
+            ]
+            signature = self._key.sign_recoverable(
+                keccak256(b"\x02" + _rlp_list(head)), hasher=None
+            )
+            raw = b"\x02" + _rlp_list([*head, *self._vrs(signature[64], signature)])
+        return raw, keccak256(raw)
+
+    @staticmethod
+    def _vrs(v: int, signature: bytes) -> list[bytes]:
+        return [
+            _rlp_int(v),
+            _rlp_int(int.from_bytes(signature[:32], "big")),
+            _rlp_int(int.from_bytes(signature[32:64], "big")),
+        ]
+
+
 @dataclass
 class _Pending:
     index: int
@@ -122,6 +214,7 @@ class TxSender:
         self._rebroadcast_after = rebroadcast_after
         self._nonce: int | None = None
         self._tip: int | None = None
+        self._signer: _TxSigner | None = None
 
     @property
     def address(self) -> str:
@@ -165,20 +258,18 @@ class TxSender:
     def _sign(
         self, to: str | None, data: bytes, gas: int, value: int, nonce: int, fees: dict[str, int]
     ) -> tuple[str, str]:
-        tx: dict[str, Any] = {
-            "chainId": self._rpc.chain_id,
-            "nonce": nonce,
-            "gas": gas,
-            "value": value,
-            "data": data,
-            **fees,
-        }
-        if "maxFeePerGas" in fees:
-            tx["type"] = 2
-        if to is not None:
-            tx["to"] = to_checksum_address(to)
-        signed = self._account.sign_transaction(tx)
-        return to_hex(bytes(signed.raw_transaction)), to_hex(bytes(signed.hash))
+        if self._signer is None:
+            self._signer = _TxSigner(bytes(self._account.key))
+        raw, tx_hash = self._signer.sign(
+            chain_id=self._rpc.chain_id,
+            nonce=nonce,
+            to=to,
+            value=value,
+            data=data,
+            gas=gas,
+            fees=fees,
+        )
+        return to_hex(raw), to_hex(tx_hash)
 
     def _call_object(self, to: str | None, data: bytes, value: int) -> dict[str, Any]:
         obj: dict[str, Any] = {"from": self.address, "data": to_hex(data), "value": hex(value)}

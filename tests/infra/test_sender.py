@@ -224,3 +224,46 @@ def test_dropped_transaction_is_rebroadcast_and_the_gap_heals(
     assert len(receipts) == 60 and all(r.ok for r in receipts)
     assert rpc.get_balance(target) == sum(range(1, 61))
     assert receipts[30].tx_hash == dropped
+
+
+@pytest.mark.parametrize(
+    ("to", "data", "fees"),
+    [
+        ("0x70997970C51812dc3A010C7d01b50e0d17dc79C8", b"", {"gasPrice": 7}),
+        (None, bytes(range(256)) * 3, {"gasPrice": 10**9}),
+        (
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            b"\x7f",
+            {"maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 10**9},
+        ),
+        (None, b"\x00" * 70, {"maxFeePerGas": 0, "maxPriorityFeePerGas": 0}),
+    ],
+    ids=["legacy-transfer", "legacy-create", "eip1559-call", "eip1559-create-zero-fee"],
+)
+def test_fast_signing_is_byte_identical_to_eth_account(
+    to: str | None, data: bytes, fees: dict[str, int]
+) -> None:
+    from eth_account import Account
+
+    from ledger.chain.sender import _TxSigner
+
+    account = Account.from_key(b"\x42" * 32)
+    for nonce, value in [(0, 0), (1, 1), (300, 10**21)]:
+        tx: dict[str, Any] = {
+            "chainId": 31337,
+            "nonce": nonce,
+            "gas": 90_000,
+            "value": value,
+            "data": data,
+            **fees,
+        }
+        if "maxFeePerGas" in fees:
+            tx["type"] = 2
+        if to is not None:
+            tx["to"] = to
+        expected = account.sign_transaction(tx)
+        raw, tx_hash = _TxSigner(bytes(account.key)).sign(
+            chain_id=31337, nonce=nonce, to=to, value=value, data=data, gas=90_000, fees=fees
+        )
+        assert raw == bytes(expected.raw_transaction)
+        assert tx_hash == bytes(expected.hash)

@@ -51,7 +51,7 @@ def test_batch_returns_results_in_request_order(rpc: Rpc) -> None:
         [
             ("eth_chainId", []),
             ("eth_blockNumber", []),
-            ("eth_getBalance", ["0x0000000000000000000000000000000000000000", "latest"]),
+            ("eth_getBalance", ["0x00000000000000000000000000000000001e55e7", "latest"]),
             ("eth_chainId", []),
         ]
     )

@@ -1,0 +1,136 @@
+"""StatusRegistry: list creation, single and batch updates, paging, bad input."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from chain_helpers import CAPACITY, LIST_ID, World, assert_role_gated
+
+from ledger.chain.client import CredentialStatus
+from ledger.errors import (
+    StatusRegistryAgencyNotActive,
+    StatusRegistryEmptyBatch,
+    StatusRegistryIndexOutOfRange,
+    StatusRegistryInvalidCapacity,
+    StatusRegistryInvalidStatus,
+    StatusRegistryListExists,
+    StatusRegistryPageOutOfRange,
+    StatusRegistryUnknownList,
+)
+
+
+def test_new_list_entries_are_valid(world: World) -> None:
+    info = world.reader.status_list(world.issuer.address, LIST_ID)
+    assert info is not None and info.capacity == CAPACITY and info.words == CAPACITY // 128
+    assert world.reader.status_of(world.issuer.address, LIST_ID, 0) is CredentialStatus.VALID
+
+
+def test_status_transitions_valid_suspended_valid_revoked(world: World) -> None:
+    agency = world.issuer.address
+    for status in (
+        CredentialStatus.SUSPENDED,
+        CredentialStatus.VALID,
+        CredentialStatus.REVOKED,
+    ):
+        world.issuer.set_status(LIST_ID, 77, status)
+        assert world.reader.status_of(agency, LIST_ID, 77) is status
+    assert world.reader.status_of(agency, LIST_ID, 76) is CredentialStatus.VALID
+    assert world.reader.status_of(agency, LIST_ID, 78) is CredentialStatus.VALID
+
+
+def test_single_update_fits_the_gas_budget(world: World) -> None:
+    assert world.issuer.set_status(LIST_ID, 500, 1).gas_used <= 55_000
+
+
+def test_batch_update_sets_every_index_and_emits_one_event(world: World) -> None:
+    indexes = random.Random(7).sample(range(CAPACITY), 100)
+    receipt = world.issuer.set_statuses(LIST_ID, indexes, CredentialStatus.REVOKED)
+    assert len(receipt.logs) == 1
+    assert receipt.gas_used / 100 <= 25_000
+    for i in indexes[:10]:
+        assert world.reader.status_of(world.issuer.address, LIST_ID, i) is CredentialStatus.REVOKED
+    untouched = next(i for i in range(CAPACITY) if i not in indexes)
+    assert (
+        world.reader.status_of(world.issuer.address, LIST_ID, untouched) is CredentialStatus.VALID
+    )
+
+
+def test_words_page_matches_the_entries(world: World) -> None:
+    world.issuer.set_status(LIST_ID, 0, 1)
+    world.issuer.set_status(LIST_ID, 129, 2)
+    words = world.reader.status_words(world.issuer.address, LIST_ID, 0, CAPACITY // 128)
+    assert len(words) == CAPACITY // 128
+    assert words[0] == 1  # entry 0, LSB first
+    assert words[1] == 2 << 2  # entry 129 = word 1, slot 1
+    assert all(w == 0 for w in words[2:])
+
+
+def test_page_past_the_end_is_rejected(world: World) -> None:
+    with pytest.raises(StatusRegistryPageOutOfRange):
+        world.reader.status_words(world.issuer.address, LIST_ID, 5, 4)
+
+
+def test_out_of_range_index_is_rejected_with_values(world: World) -> None:
+    with pytest.raises(StatusRegistryIndexOutOfRange) as err:
+        world.issuer.set_status(LIST_ID, CAPACITY, 1)
+    assert (err.value.listId, err.value.index, err.value.capacity) == (LIST_ID, CAPACITY, CAPACITY)
+    with pytest.raises(StatusRegistryIndexOutOfRange):
+        world.issuer.set_statuses(LIST_ID, [1, CAPACITY + 5], 1)
+    with pytest.raises(StatusRegistryIndexOutOfRange):
+        world.reader.status_of(world.issuer.address, LIST_ID, CAPACITY)
+
+
+def test_reserved_status_value_is_rejected(world: World) -> None:
+    with pytest.raises(StatusRegistryInvalidStatus) as err:
+        world.issuer.set_status(LIST_ID, 1, 3)
+    assert err.value.status == 3
+    with pytest.raises(StatusRegistryInvalidStatus):
+        world.issuer.set_statuses(LIST_ID, [1], 3)
+
+
+def test_empty_batch_is_rejected(world: World) -> None:
+    with pytest.raises(StatusRegistryEmptyBatch):
+        world.issuer.set_statuses(LIST_ID, [], 1)
+
+
+def test_other_agencies_cannot_write_the_list(world: World) -> None:
+    # Lists are keyed by the writer: another agency's write addresses its own (missing) list.
+    assert_role_gated(
+        world.second,
+        "StatusRegistry",
+        "setStatus",
+        [LIST_ID, 3, 1],
+        StatusRegistryUnknownList,
+        agency=world.second.address,
+        listId=LIST_ID,
+    )
+    assert world.reader.status_of(world.issuer.address, LIST_ID, 3) is CredentialStatus.VALID
+
+
+def test_only_active_agencies_create_lists(world: World) -> None:
+    assert_role_gated(
+        world.outsider,
+        "StatusRegistry",
+        "createStatusList",
+        [9, 128],
+        StatusRegistryAgencyNotActive,
+        agency=world.outsider.address,
+    )
+
+
+def test_capacity_must_be_a_multiple_of_128(world: World) -> None:
+    for capacity in (0, 100):
+        with pytest.raises(StatusRegistryInvalidCapacity):
+            world.second.create_status_list(2, capacity)
+
+
+def test_list_cannot_be_created_twice(world: World) -> None:
+    with pytest.raises(StatusRegistryListExists):
+        world.issuer.create_status_list(LIST_ID, 128)
+
+
+def test_suspended_agency_can_still_revoke(world: World) -> None:
+    world.execute(world.actions.suspend_agency(world.issuer.address))
+    world.issuer.set_status(LIST_ID, 9, CredentialStatus.REVOKED)
+    assert world.reader.status_of(world.issuer.address, LIST_ID, 9) is CredentialStatus.REVOKED

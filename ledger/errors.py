@@ -813,6 +813,93 @@ class RequestChainMismatch(RequestError):
     """The request names another chain or VerifierRegistry than the one expected."""
 
 
+class RequestNotOurs(RequestError):
+    """The request was not made by this verifier (another verifier address, or not issued here)."""
+
+
+# -- verifier: presentation against its request (ledger.agency.verifier) --
+
+
+class PresentationMismatch(VerificationError):
+    """Family: the presentation does not answer its request."""
+
+
+class UnrequestedClaimsDisclosed(PresentationMismatch):
+    """The presentation discloses claims the request did not ask for (never accepted silently)."""
+
+
+class RequestedClaimMissing(PresentationMismatch):
+    """A claim the request asked for is not in the presentation."""
+
+
+class CredentialTypeMismatch(PresentationMismatch):
+    """The presented credential's vct or type id is not the requested type."""
+
+
+class IssuerKeyOwnerMismatch(UnknownIssuerKey):
+    """The `kid` is registered on chain, but to another agency than the credential's `iss`."""
+
+
+# -- verifier: chain checks (ledger.agency.chain_checks) --
+
+
+class ChainCheckFailed(VerificationError):
+    """Family: a check the chain answers (anchor, accreditation, key, status) failed."""
+
+
+class StatusReferenceInvalid(ChainCheckFailed):
+    """The credential's status URI names another registry, chain or agency than its issuer's."""
+
+
+class CredentialNotAnchored(ChainCheckFailed):
+    """The credential's digest (or its leaf under the given batch root) is not anchored."""
+
+
+class AnchorIssuerMismatch(ChainCheckFailed):
+    """The anchor was made by another agency than the credential's issuer."""
+
+
+class AnchorTypeMismatch(ChainCheckFailed):
+    """The anchor records another credential type than the credential's."""
+
+
+class IssuerNotAccreditedAtAnchor(ChainCheckFailed):
+    """The issuer was not accredited for the type (or not Active) when the anchor was mined."""
+
+
+class SigningKeyNotValidAtAnchor(ChainCheckFailed):
+    """The signing key was not the issuer's valid key when the anchor was mined (e.g. the
+    credential was anchored after the key was revoked: the stolen-key case)."""
+
+
+class CredentialStatusUnknown(ChainCheckFailed):
+    """The credential's status list or index does not exist on chain."""
+
+
+class CredentialRevoked(ChainCheckFailed):
+    """The credential is revoked."""
+
+
+class CredentialSuspended(ChainCheckFailed):
+    """The credential is suspended (it may be reinstated)."""
+
+
+class IssuerAgencyNotActive(ChainCheckFailed):
+    """The issuing agency is not Active now."""
+
+
+class IssuerAgencySuspended(IssuerAgencyNotActive):
+    """The issuing agency is suspended now."""
+
+
+class IssuerAgencyRemoved(IssuerAgencyNotActive):
+    """The issuing agency was removed from the network."""
+
+
+class VerifierNotAuthorized(ChainCheckFailed):
+    """The verifier is not registered for these claims of this type for this purpose."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Wallet (store, backup, consent)
 # ---------------------------------------------------------------------------------------------

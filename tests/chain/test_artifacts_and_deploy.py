@@ -1,0 +1,89 @@
+"""Committed artifacts match the sources; the deployment is wired and holds no deployer power."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from chain_helpers import World, funded_account
+
+from ledger.chain.abi import load_artifact
+from ledger.chain.compile import ARTIFACTS_DIR, DEPLOYABLE, compile_one, source_digest
+from ledger.chain.deploy import SUITE, Deployment, deploy_suite, is_live, predict_address
+from ledger.errors import ConfigError, CouncilInvalidThreshold
+
+ADMIN_ROLE = bytes(32)
+
+
+@pytest.mark.parametrize("name", DEPLOYABLE)
+def test_artifact_is_built_from_the_current_sources(name: str) -> None:
+    assert load_artifact(name).source_digest == source_digest(), (
+        f"{name}.json is stale: run scripts/compile"
+    )
+
+
+def test_every_artifact_file_is_expected() -> None:
+    assert sorted(p.stem for p in ARTIFACTS_DIR.glob("*.json")) == sorted(DEPLOYABLE)
+
+
+def test_recompiling_reproduces_the_committed_bytecode() -> None:
+    fresh = compile_one("AnchorRegistry")
+    committed = json.loads((ARTIFACTS_DIR / "AnchorRegistry.json").read_text())
+    assert fresh == committed
+
+
+def test_deployment_record_round_trips(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "deployment.json"
+    world.deployment.save(path)
+    assert Deployment.load(path) == world.deployment
+    assert is_live(world.rpc, world.deployment)
+
+
+def test_missing_or_malformed_record_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        Deployment.load(tmp_path / "nope.json")
+    (tmp_path / "bad.json").write_text('{"chainId": 1}')
+    with pytest.raises(ConfigError):
+        Deployment.load(tmp_path / "bad.json")
+
+
+def test_record_on_another_chain_is_not_live(world: World) -> None:
+    moved = Deployment(**{**world.deployment.__dict__, "chain_id": 1})
+    assert not is_live(world.rpc, moved)
+
+
+def test_deployer_holds_no_role_and_the_council_holds_both(world: World) -> None:
+    deployer = world.deployment.deployer
+    council = world.deployment.address("Council")
+    for contract in ("TrustRegistry", "CredentialTypeRegistry", "KeyRegistry", "VerifierRegistry"):
+        council_role = world.reader.view(contract, "COUNCIL_ROLE", [])[0]
+        for role in (ADMIN_ROLE, council_role):
+            assert not world.reader.view(contract, "hasRole", [role, deployer])[0]
+            assert world.reader.view(contract, "hasRole", [role, council])[0]
+
+
+def test_contracts_are_wired_to_each_other(world: World) -> None:
+    wired = world.reader.view("LedgerLens", "registries", [])
+    names = [
+        "TrustRegistry",
+        "CredentialTypeRegistry",
+        "KeyRegistry",
+        "VerifierRegistry",
+        "AnchorRegistry",
+        "StatusRegistry",
+    ]
+    assert list(wired) == [world.deployment.address(n) for n in names]
+    for name in SUITE:
+        assert world.reader.view(name, "version", [])[0] == "1.0.0"
+
+
+def test_addresses_follow_the_deployer_nonces(world: World) -> None:
+    first = predict_address(world.deployment.deployer, 0)
+    assert first == world.deployment.address("Council")
+
+
+def test_unreachable_threshold_is_rejected_at_deploy(world: World) -> None:
+    members = [funded_account(world.rpc).address for _ in range(2)]
+    with pytest.raises(CouncilInvalidThreshold):
+        deploy_suite(world.rpc, funded_account(world.rpc), council_members=members, threshold=3)

@@ -777,6 +777,25 @@ class StatusListFull(AgencyError):
     """The status list is filled past its allowed fraction; open a new list."""
 
 
+# -- issuer: agency keys and issuance (ledger.agency.keys, ledger.agency.issuer) --
+
+
+class AgencyKeyNotFound(AgencyError):
+    """No agency account or signing key with this name / kid in the ledger home's keystores."""
+
+
+class AgencyKeyExists(AgencyError):
+    """An agency account or signing key with this name / kid already exists."""
+
+
+class IssuanceError(AgencyError):
+    """A credential could not be issued (unknown type, bad input, anchor not confirmed)."""
+
+
+class UnknownCredentialType(IssuanceError):
+    """The `vct` is not registered in the CredentialTypeRegistry."""
+
+
 class ClaimPathInvalid(AgencyError):
     """A claim path string is not of the form `a.b`, `a[0]`, `a.b[2].c`."""
 

@@ -123,6 +123,18 @@ def free_port(host: str = _HOST) -> int:
         return int(sock.getsockname()[1])
 
 
+def _ensure_port_free(port: int) -> None:
+    """Refuse a busy port up front: anvil would fail to bind, and meanwhile the readiness poll
+    could be answered by whatever already listens there."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Like anvil itself: ignore TIME_WAIT leftovers, fail only on a live listener.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((_HOST, port))
+        except OSError as exc:
+            raise DevnetError(f"port {port} on {_HOST} is already in use") from exc
+
+
 _SEED_CACHE: dict[str, bytes] = {}
 
 
@@ -319,6 +331,8 @@ class Devnet:
             base = self._tempdir = Path(tempfile.mkdtemp(prefix="ledger-devnet-"))
         self._base = base
         attempts = 1 if self._requested_port is not None else 3
+        if self._requested_port is not None:
+            _ensure_port_free(self._requested_port)
         try:
             for attempt in range(attempts):
                 port = self._requested_port or free_port()
@@ -351,8 +365,9 @@ class Devnet:
         try:
             chain_id = _wait_ready(self._proc, port, log, self._ready_timeout)
         except DevnetError:
-            # Another process may have taken the free port between probe and bind: retry.
-            if last or self._proc.poll() is None:
+            # Another process may have taken the free port between probe and bind: retry that.
+            port_taken = "in use" in _log_tail(log).lower()
+            if last or self._proc.poll() is None or not port_taken:
                 raise
             self._close_process()
             return False
@@ -501,6 +516,7 @@ def devnet_up(
     if current is not None:
         return current
     anvil = find_anvil()
+    _ensure_port_free(port)
     state = devnet_state_file(home)
     log = devnet_log_file(home)
     args = _anvil_args(

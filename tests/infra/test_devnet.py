@@ -78,14 +78,26 @@ def test_free_ports_are_picked_per_devnet() -> None:
         assert Rpc(b.rpc_url).block_number() == 0
 
 
-def test_busy_port_fails_with_the_anvil_log(tmp_path: Path) -> None:
+def test_busy_port_is_refused_before_launch(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        with pytest.raises(DevnetError) as caught:
+        with pytest.raises(DevnetError, match=f"port {port} .* in use"):
             Devnet(port=port, workdir=tmp_path).start()
-    assert str(port) in str(caught.value)
+        with pytest.raises(DevnetError, match="in use"):
+            devnet_up(tmp_path / "home", port=port)
+    assert not (tmp_path / "home" / "devnet" / "devnet.json").exists()
+
+
+def test_anvil_failing_at_start_reports_its_log(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("not a state dump")
+    net = Devnet(state_file=state, workdir=tmp_path)
+    with pytest.raises(DevnetError, match="exited with code") as caught:
+        net.start()
+    assert "state" in str(caught.value)
+    assert not net.running
 
 
 def test_anvil_cache_goes_to_the_work_dir_not_home(tmp_path: Path) -> None:

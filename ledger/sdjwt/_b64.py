@@ -21,6 +21,11 @@ def b64e(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_TO_URL).decode()
 
 
+def b64e_bytes(data: bytes) -> bytes:
+    """Encode bytes as unpadded base64url, as ASCII bytes."""
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_TO_URL)
+
+
 def b64d(text: str, error: type[VerificationError] = MalformedSerialization) -> bytes:
     """Decode canonical unpadded base64url; anything else (padding, foreign characters, non-zero
     spare bits) raises `error`."""

@@ -36,9 +36,14 @@ def loads(data: bytes, error: type[VerificationError] = MalformedSerialization) 
         raise error("invalid JSON") from exc
 
 
-def dumps(value: Any) -> bytes:
-    """Serialize compactly as UTF-8 (non-ASCII kept as UTF-8, as RFC 9901's examples do)."""
+def dumps_str(value: Any) -> str:
+    """Serialize compactly (non-ASCII kept as is, as RFC 9901's examples do)."""
     try:
-        return _encode(value).encode()
+        return _encode(value)
     except RecursionError as exc:
         raise ValueError("value nested too deeply") from exc
+
+
+def dumps(value: Any) -> bytes:
+    """Serialize compactly as UTF-8."""
+    return dumps_str(value).encode()

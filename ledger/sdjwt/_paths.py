@@ -26,6 +26,7 @@ def parse_path(text: str) -> Path:
     return tuple(out)
 
 
+@lru_cache(maxsize=16384)
 def format_path(path: Path) -> str:
     """The dotted text of a path (inverse of `parse_path` for names without `.`, `[`, `]`)."""
     text = ""

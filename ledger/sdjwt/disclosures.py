@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.errors import MalformedDisclosure
 from ledger.sdjwt import _json
-from ledger.sdjwt._b64 import b64d, b64e
+from ledger.sdjwt._b64 import b64d, b64e, b64e_bytes
 from ledger.sdjwt._rand import RandomSource
 
 SALT_BYTES = 16  # 128 bits, RFC 9901 §9.3
@@ -21,9 +20,11 @@ def digest_of(encoded: str) -> str:
     return b64e(hashlib.sha256(encoded.encode("ascii")).digest())
 
 
-@dataclass(frozen=True, slots=True)
-class Disclosure:
-    """One disclosure: for an object property (`name` set) or an array element (`name` None)."""
+class Disclosure(NamedTuple):
+    """One disclosure: for an object property (`name` set) or an array element (`name` None).
+
+    Immutable (a named tuple: cheaper to build than a frozen dataclass, and there are many).
+    """
 
     encoded: str
     salt: str
@@ -34,9 +35,14 @@ class Disclosure:
 
 def make_disclosure(name: str | None, value: Any, salt: str) -> Disclosure:
     """Create a disclosure with `salt` (base64url of 128 fresh random bits, see `SaltSource`)."""
-    array = [salt, value] if name is None else [salt, name, value]
-    encoded = b64e(_json.dumps(array))
-    return Disclosure(encoded, salt, name, value, digest_of(encoded))
+    # `salt` is base64url, so it needs no JSON escaping.
+    if name is None:
+        text = '["' + salt + '",' + _json.dumps_str(value) + "]"
+    else:
+        text = '["' + salt + '",' + _json.dumps_str(name) + "," + _json.dumps_str(value) + "]"
+    encoded = b64e_bytes(text.encode())
+    digest = b64e(hashlib.sha256(encoded).digest())
+    return Disclosure(encoded.decode("ascii"), salt, name, value, digest)
 
 
 def decoy_digest(salt: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -10,7 +11,7 @@ from typing import Any, Literal
 from ledger.errors import InvalidClaims, UnknownClaimPath
 from ledger.sdjwt._paths import Path, format_path, parse_path
 from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
-from ledger.sdjwt._reconstruct import PROTECTED_CLAIMS
+from ledger.sdjwt._reconstruct import MAX_DEPTH, PROTECTED_CLAIMS
 from ledger.sdjwt.disclosures import (
     RESERVED_NAMES,
     SD_ALG,
@@ -42,10 +43,14 @@ class _Builder:
         return path in self.sd_paths
 
     def value(self, value: Any, path: Path) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise InvalidClaims("claims nested too deeply")
         if isinstance(value, Mapping):
             return self.obj(value, path)
         if isinstance(value, (list, tuple)):
             return self.array(value, path)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidClaims(f"claim {format_path(path)!r} is not a finite number")
         if value is None or isinstance(value, (str, int, float, bool)):
             return value
         raise InvalidClaims(f"claim {format_path(path)!r} is not a JSON value")

@@ -174,6 +174,15 @@ def test_issuer_refuses_unknown_disclosable_paths_and_reserved_claims() -> None:
         issue({"a": {"...": 1}})
     with pytest.raises(InvalidClaims):
         issue({"a": object()})
+    with pytest.raises(InvalidClaims):
+        issue({"a": float("nan")})
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(200):
+        node["a"] = {}
+        node = node["a"]
+    with pytest.raises(InvalidClaims):
+        issue({"deep": deep})
     with pytest.raises(InvalidJwk):
         issue(holder_jwk={"kty": "EC"})
 

@@ -1,117 +1,11 @@
-"""Shared fixtures for agency tests: a fake anchoring chain that persists to a JSON file.
-
-The fake stands in for the AnchorRegistry as far as the outbox is concerned: transactions are
-JSON ``{"root", "type_id", "nonce"}`` "signed" by nothing, mined immediately in nonce order
-(automine), a duplicate root reverts (nonce consumed, no anchor), and every state change is
-written atomically to a file so it survives a SIGKILL of the process using it. Real-chain tests
-of the integration layer replace it.
-"""
+"""Fixtures for agency tests (helpers live in `outbox_fakes`, importable by unique name)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-from ledger.agency.outbox import AnchorInclusion, BroadcastOutcome, PendingCredential
-
-GENESIS_TIME = 1_800_000_000
-
-
-class FileChain:
-    """A fake chain for `Outbox.recover`, persisted to ``path`` (atomic replace per change)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def _load(self) -> dict[str, Any]:
-        if not self.path.exists():
-            return {
-                "nonce": 0,
-                "block": 0,
-                "anchors": {},
-                "mined": [],
-                "reverted": [],
-                "received": [],
-            }
-        data: dict[str, Any] = json.loads(self.path.read_text())
-        return data
-
-    def _save(self, state: dict[str, Any]) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, self.path)
-
-    # what tests inspect
-
-    def state(self) -> dict[str, Any]:
-        """The whole persisted state."""
-        return self._load()
-
-    def next_nonce(self) -> int:
-        """The account nonce the next transaction must use."""
-        return int(self._load()["nonce"])
-
-    @staticmethod
-    def sign(root: bytes, type_id: int, nonce: int) -> tuple[bytes, str]:
-        """A fake signed anchor transaction and its hash."""
-        raw = json.dumps({"root": root.hex(), "type_id": type_id, "nonce": nonce}).encode()
-        return raw, "0x" + hashlib.sha256(raw).hexdigest()
-
-    def burn_nonce(self) -> None:
-        """Mine some other transaction of the same account (uses up the next nonce)."""
-        state = self._load()
-        state["nonce"] += 1
-        state["block"] += 1
-        self._save(state)
-
-    # AnchorChain protocol
-
-    def anchor_of(self, root: bytes) -> AnchorInclusion | None:
-        entry = self._load()["anchors"].get(root.hex())
-        return None if entry is None else AnchorInclusion(entry[1], entry[0])
-
-    def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
-        state = self._load()
-        tx_hash = "0x" + hashlib.sha256(raw_tx).hexdigest()
-        state["received"].append(tx_hash)
-        if tx_hash in state["mined"]:
-            self._save(state)
-            return BroadcastOutcome.SENT  # already known
-        tx = json.loads(raw_tx)
-        if tx["nonce"] < state["nonce"]:
-            self._save(state)
-            return BroadcastOutcome.STALE
-        if tx["nonce"] > state["nonce"]:
-            raise AssertionError("nonce gap: the fake chain does not queue transactions")
-        state["nonce"] += 1
-        state["block"] += 1
-        state["mined"].append(tx_hash)
-        if tx["root"] in state["anchors"]:
-            state["reverted"].append(tx["root"])  # AnchorRegistry: duplicate root
-        else:
-            state["anchors"][tx["root"]] = [state["block"], GENESIS_TIME + 12 * state["block"]]
-        self._save(state)
-        return BroadcastOutcome.SENT
-
-
-def make_credential(n: int, type_id: int = 1) -> PendingCredential:
-    """A deterministic pending credential number ``n``."""
-    cid = f"c{n}"
-    compact = f"eyJhbGciOiJFUzI1NiJ9.{cid}.sig~"
-    return PendingCredential(
-        id=cid,
-        digest=hashlib.sha256(compact.split("~")[0].encode("ascii")).digest(),
-        type_id=type_id,
-        list_id=1,
-        status_idx=n,
-        compact=compact,
-        holder_ref=f"holder-{n}",
-    )
+from outbox_fakes import FileChain
 
 
 @pytest.fixture

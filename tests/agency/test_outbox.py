@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FileChain, make_credential
+from outbox_fakes import FileChain, make_credential
 
 from ledger.agency.outbox import Outbox
 from ledger.chain.merkle import MerkleTree, leaf_hash, verify

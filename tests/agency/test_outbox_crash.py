@@ -3,7 +3,7 @@
 The worker (this file run as a script) does what an issuing agency's batch loop does: recover,
 enqueue credentials, seal batches, sign and record the anchor transaction (write-ahead), send
 it, mark it anchored, until every credential is anchored. The chain is the file-persisted fake
-from conftest, so what was mined survives the kill like a real devnet's state would.
+from outbox_fakes, so what was mined survives the kill like a real devnet's state would.
 """
 
 from __future__ import annotations
@@ -20,6 +20,15 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:  # run as the worker script: make `ledger` importable
+    sys.path.insert(0, str(ROOT))
+
+from outbox_fakes import FileChain, make_credential  # noqa: E402
+
+from ledger.agency.outbox import Outbox  # noqa: E402
+from ledger.chain.merkle import MerkleTree, leaf_hash, verify  # noqa: E402
+from ledger.errors import CredentialNotYetAnchored  # noqa: E402
+
 TOTAL = 3000
 BATCH = 7
 PER_ROUND = 5
@@ -27,11 +36,6 @@ PER_ROUND = 5
 
 def worker(db_path: Path, chain_path: Path) -> None:
     """The issuing loop run in the child process."""
-    sys.path.insert(0, str(HERE))
-    from conftest import FileChain, make_credential
-
-    from ledger.agency.outbox import Outbox
-
     chain = FileChain(chain_path)
     with Outbox(db_path) as box:
         print("ready", flush=True)
@@ -69,13 +73,6 @@ def _spawn(db: Path, chain: Path) -> subprocess.Popen[str]:
 
 
 def _check_invariants(db: Path, chain_file: Path) -> None:
-    sys.path.insert(0, str(HERE))
-    from conftest import FileChain
-
-    from ledger.agency.outbox import Outbox
-    from ledger.chain.merkle import MerkleTree, leaf_hash, verify
-    from ledger.errors import CredentialNotYetAnchored
-
     chain_state = FileChain(chain_file).state()
     assert chain_state["reverted"] == [], "a root was sent twice"
     on_chain = {bytes.fromhex(r): tuple(v) for r, v in chain_state["anchors"].items()}
@@ -140,11 +137,6 @@ def test_killed_worker_loses_nothing_and_anchors_each_batch_once(tmp_path: Path,
     assert proc.returncode == 0 and out.split() == ["ready", "done"]
     _check_invariants(db, chain)
 
-    sys.path.insert(0, str(HERE))
-    from conftest import FileChain
-
-    from ledger.agency.outbox import Outbox
-
     state = FileChain(chain).state()
     with Outbox(db) as box:
         s = box.stats()
@@ -157,5 +149,4 @@ def test_killed_worker_loses_nothing_and_anchors_each_batch_once(tmp_path: Path,
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     worker(Path(sys.argv[1]), Path(sys.argv[2]))

@@ -1,0 +1,371 @@
+"""What the chain says about one credential: issuer key resolution and the LedgerLens checks.
+
+Shared by the verifier (before accepting a presentation) and the wallet (before importing a
+credential). Two steps:
+
+1. `resolve_issuer_key(chain, kid, iss)` — the issuer's P-256 key from the KeyRegistry, checked
+   to belong to the agency named by `iss` (`did:pkh:eip155:<chainId>:<address>`). Key material
+   and its owner never change once registered, so known keys are cached for the process's life
+   (whether a key was *valid* is a question about anchor time, answered by step 2).
+2. `check_on_chain(...)` — ONE `eth_call` to `LedgerLens.checkCredential` with prebuilt calldata,
+   then `assess_chain_check` / `record_chain_checks` turn the answer into ordered report entries:
+   anchored (by this issuer, with this type), issuer accredited at anchor time, key valid at
+   anchor time, status now, issuer agency status now, verifier authorized (when asked).
+   `record_chain_checks` raises the specific `ChainCheckFailed` subclass of the first failure.
+"""
+
+from __future__ import annotations
+
+import binascii
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ledger.agency.packages import AnchorEvidence, parse_issuer_did, parse_status_uri
+from ledger.agency.report import CheckResult, ReportBuilder
+from ledger.chain.client import (
+    ZERO32,
+    AgencyStatus,
+    CheckRequest,
+    CredentialCheck,
+    CredentialStatus,
+    KeyInfo,
+    LedgerChain,
+)
+from ledger.errors import (
+    AnchorIssuerMismatch,
+    AnchorTypeMismatch,
+    ChainCheckFailed,
+    CredentialNotAnchored,
+    CredentialRevoked,
+    CredentialStatusUnknown,
+    CredentialSuspended,
+    InputError,
+    IssuerAgencyNotActive,
+    IssuerAgencyRemoved,
+    IssuerAgencySuspended,
+    IssuerKeyOwnerMismatch,
+    IssuerNotAccreditedAtAnchor,
+    SigningKeyNotValidAtAnchor,
+    StatusReferenceInvalid,
+    UnknownIssuerKey,
+    VerifierNotAuthorized,
+)
+from ledger.sdjwt import PublicKey, StatusReference, public_key_from_xy
+
+__all__ = [
+    "CHAIN_CHECK_NAMES",
+    "ChainExpectation",
+    "PreparedCheck",
+    "assess_chain_check",
+    "check_many_on_chain",
+    "check_on_chain",
+    "clear_key_cache",
+    "first_failure",
+    "issuer_address",
+    "issuer_key_resolver",
+    "kid_bytes",
+    "prepare_check",
+    "record_chain_checks",
+    "resolve_issuer_key",
+]
+
+#: The report entries this module produces, in order (a suffix of `report.CHECK_NAMES`).
+CHAIN_CHECK_NAMES: tuple[str, ...] = (
+    "anchor",
+    "issuer_accreditation",
+    "key_validity",
+    "status",
+    "issuer_agency_status",
+    "verifier_authorization",
+)
+
+# -- issuer keys ----------------------------------------------------------------------------------
+
+# (KeyRegistry address, kid) -> registered key. Only registered keys are cached: an unknown kid
+# may be registered later. A registered key's coordinates and owner never change.
+_KEYS: dict[tuple[str, str], tuple[PublicKey, str]] = {}
+_KEYS_LOCK = threading.Lock()
+
+
+def clear_key_cache() -> None:
+    """Forget every cached issuer key (tests; a process never needs to)."""
+    with _KEYS_LOCK:
+        _KEYS.clear()
+
+
+def kid_bytes(kid: str) -> bytes:
+    """The on-chain `bytes32 kid` of a JWT header `kid` (canonical unpadded base64url of 32
+    bytes); `UnknownIssuerKey` for anything else."""
+    if len(kid) != 43 or not kid.isascii() or any(c in kid for c in "+/="):
+        raise UnknownIssuerKey(f"kid {kid!r} is not a base64url SHA-256 thumbprint")
+    std = kid.replace("-", "+").replace("_", "/")
+    try:
+        raw = binascii.a2b_base64(std + "=", strict_mode=True)
+    except binascii.Error as exc:
+        raise UnknownIssuerKey(f"kid {kid!r} is not base64url") from exc
+    if binascii.b2a_base64(raw, newline=False).decode()[:43] != std:
+        raise UnknownIssuerKey(f"kid {kid!r} is not canonical base64url")
+    return raw
+
+
+def issuer_address(issuer: str, chain_id: int) -> str:
+    """The agency address of an issuer given as its `did:pkh` `iss` (whose chain id must be
+    `chain_id`) or as a plain address; `UnknownIssuerKey` otherwise."""
+    if not issuer.startswith("did:"):
+        if len(issuer) == 42 and issuer.startswith("0x"):
+            return issuer
+        raise UnknownIssuerKey(f"issuer {issuer!r} is neither a did:pkh nor an address")
+    try:
+        did_chain, address = parse_issuer_did(issuer)
+    except InputError as exc:
+        raise UnknownIssuerKey(str(exc)) from exc
+    if did_chain != chain_id:
+        raise UnknownIssuerKey(f"issuer {issuer!r} is on chain {did_chain}, not {chain_id}")
+    return address
+
+
+def _registered_key(chain: LedgerChain, kid: str) -> tuple[PublicKey, str]:
+    registry = chain.deployment.address("KeyRegistry")
+    cached = _KEYS.get((registry, kid))
+    if cached is not None:
+        return cached
+    info: KeyInfo = chain.key(kid_bytes(kid))
+    if info.agency is None:
+        raise UnknownIssuerKey(f"kid {kid} is not registered in the KeyRegistry")
+    entry = (public_key_from_xy(info.x, info.y), info.agency)
+    with _KEYS_LOCK:
+        _KEYS[(registry, kid)] = entry
+    return entry
+
+
+def resolve_issuer_key(chain: LedgerChain, kid: str, iss: str) -> PublicKey:
+    """The P-256 key registered on chain as `kid`, which must be owned by the agency of `iss`.
+
+    Raises `UnknownIssuerKey` (malformed or unregistered kid, `iss` not a did:pkh of this chain)
+    or `IssuerKeyOwnerMismatch` (the kid belongs to another agency). Whether the key was valid
+    when the credential was anchored is checked by `check_on_chain`, not here.
+    """
+    key, owner = _registered_key(chain, kid)
+    agency = issuer_address(iss, chain.deployment.chain_id)
+    if owner.lower() != agency.lower():
+        raise IssuerKeyOwnerMismatch(f"kid {kid} belongs to {owner}, not to issuer {agency}")
+    return key
+
+
+def issuer_key_resolver(chain: LedgerChain) -> Callable[[str, str], PublicKey]:
+    """`resolve_issuer_key` bound to `chain`, in the shape `ledger.sdjwt` verifiers take."""
+
+    def resolve(kid: str, iss: str) -> PublicKey:
+        return resolve_issuer_key(chain, kid, iss)
+
+    return resolve
+
+
+# -- the lens call ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainExpectation:
+    """What the chain's answer must say for the credential to be valid."""
+
+    issuer: str
+    type_id: int
+    verifier: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedCheck:
+    """A lens request and the expectation its answer is assessed against."""
+
+    request: CheckRequest
+    expected: ChainExpectation
+
+
+def prepare_check(
+    chain: LedgerChain,
+    *,
+    digest: bytes,
+    anchor: AnchorEvidence,
+    type_id: int,
+    kid: str,
+    issuer: str,
+    status: StatusReference | None,
+    verifier: str | None = None,
+    purpose_digest: bytes | None = None,
+    claim_mask: int = 0,
+) -> PreparedCheck:
+    """Build the lens request for one credential (no I/O).
+
+    `issuer` is the credential's `iss` (did:pkh) or its agency address; `status` its
+    `status.status_list`, which must name this deployment's StatusRegistry, this chain and the
+    issuer's own list (`StatusReferenceInvalid` otherwise; None is `CredentialStatusUnknown`).
+    `verifier` (with `purpose_digest` and `claim_mask`) asks whether that verifier may request
+    those claims for that purpose now.
+    """
+    deployment = chain.deployment
+    agency = issuer_address(issuer, deployment.chain_id)
+    if status is None:
+        raise CredentialStatusUnknown("the credential carries no status list reference")
+    try:
+        ref = parse_status_uri(status.uri)
+    except InputError as exc:
+        raise StatusReferenceInvalid(str(exc)) from exc
+    if ref.registry.lower() != deployment.address("StatusRegistry").lower():
+        raise StatusReferenceInvalid(f"status list lives in {ref.registry}, not this deployment")
+    if ref.chain_id != deployment.chain_id:
+        raise StatusReferenceInvalid(f"status list is on chain {ref.chain_id}")
+    if ref.agency.lower() != agency.lower():
+        raise StatusReferenceInvalid(f"status list belongs to {ref.agency}, not issuer {agency}")
+    request = CheckRequest(
+        digest=digest,
+        kid=kid_bytes(kid),
+        list_id=ref.list_id,
+        status_index=status.idx,
+        root=anchor.root if anchor.root is not None else ZERO32,
+        proof=anchor.proof,
+        verifier=verifier,
+        purpose_digest=purpose_digest if purpose_digest is not None else ZERO32,
+        claim_mask=claim_mask,
+    )
+    return PreparedCheck(request, ChainExpectation(agency, type_id, verifier))
+
+
+def check_on_chain(
+    chain: LedgerChain,
+    *,
+    digest: bytes,
+    anchor: AnchorEvidence,
+    type_id: int,
+    kid: str,
+    issuer: str,
+    status: StatusReference | None,
+    verifier: str | None = None,
+    purpose_digest: bytes | None = None,
+    claim_mask: int = 0,
+) -> CredentialCheck:
+    """The lens answer for one credential, in exactly one `eth_call` (see `prepare_check`).
+
+    Assess it with `assess_chain_check` or `record_chain_checks` and a `ChainExpectation`
+    (`prepare_check(...).expected`).
+    """
+    prepared = prepare_check(
+        chain,
+        digest=digest,
+        anchor=anchor,
+        type_id=type_id,
+        kid=kid,
+        issuer=issuer,
+        status=status,
+        verifier=verifier,
+        purpose_digest=purpose_digest,
+        claim_mask=claim_mask,
+    )
+    return chain.check_credential(prepared.request)
+
+
+# -- assessing the answer --------------------------------------------------------------------------
+
+_Outcome = tuple[str, str, ChainCheckFailed | None]
+
+
+def _evaluate(check: CredentialCheck, expected: ChainExpectation) -> list[_Outcome]:
+    """Every chain check with its detail and, if it failed, the exception to raise."""
+    out: list[_Outcome] = []
+    at = f"at block {check.block_number}"
+    if not check.anchored:
+        out.append(("anchor", f"not anchored ({at})", CredentialNotAnchored("not anchored")))
+    elif (check.issuer or "").lower() != expected.issuer.lower():
+        msg = f"anchored by {check.issuer}, not by the credential's issuer {expected.issuer}"
+        out.append(("anchor", msg, AnchorIssuerMismatch(msg)))
+    elif check.type_id != expected.type_id:
+        msg = f"anchored as type {check.type_id}, not type {expected.type_id}"
+        out.append(("anchor", msg, AnchorTypeMismatch(msg)))
+    else:
+        kind = f"in a batch of {check.batch_count}" if check.batch_count > 1 else "single"
+        out.append(("anchor", f"anchored at {check.anchored_at} ({kind})", None))
+
+    if check.issuer_accredited_at_anchor:
+        out.append(("issuer_accreditation", f"accredited at {check.anchored_at}", None))
+    else:
+        msg = f"issuer not accredited for type {check.type_id} at {check.anchored_at}"
+        out.append(("issuer_accreditation", msg, IssuerNotAccreditedAtAnchor(msg)))
+
+    if check.key_valid_at_anchor:
+        note = f"; revoked later at {check.key_revoked_at}" if check.key_revoked_at else ""
+        out.append(("key_validity", f"valid at {check.anchored_at}{note}", None))
+    else:
+        if check.key_agency is None:
+            msg = "signing key is not registered"
+        elif (check.key_agency or "").lower() != (check.issuer or "").lower():
+            msg = f"signing key belongs to {check.key_agency}, not the anchoring issuer"
+        elif check.key_revoked_at and check.key_revoked_at <= check.anchored_at:
+            msg = f"key revoked at {check.key_revoked_at}, before the anchor at {check.anchored_at}"
+        else:
+            msg = f"key outside its validity window at {check.anchored_at}"
+        out.append(("key_validity", msg, SigningKeyNotValidAtAnchor(msg)))
+
+    status_exc: ChainCheckFailed | None = None
+    if not check.status_known:
+        status_exc = CredentialStatusUnknown("status list or index does not exist")
+    elif check.status == CredentialStatus.REVOKED:
+        status_exc = CredentialRevoked(f"revoked ({at})")
+    elif check.status == CredentialStatus.SUSPENDED:
+        status_exc = CredentialSuspended(f"suspended ({at})")
+    elif check.status != CredentialStatus.VALID:
+        status_exc = CredentialStatusUnknown(f"unknown status value {check.status}")
+    out.append(("status", str(status_exc) if status_exc else f"valid ({at})", status_exc))
+
+    agency = check.issuer_agency_status
+    agency_exc: ChainCheckFailed | None = None
+    if agency == AgencyStatus.SUSPENDED:
+        agency_exc = IssuerAgencySuspended(f"issuing agency is suspended ({at})")
+    elif agency == AgencyStatus.REMOVED:
+        agency_exc = IssuerAgencyRemoved(f"issuing agency was removed ({at})")
+    elif agency != AgencyStatus.ACTIVE:
+        agency_exc = IssuerAgencyNotActive(f"issuing agency is {agency.name.lower()} ({at})")
+    out.append(("issuer_agency_status", str(agency_exc) if agency_exc else "active", agency_exc))
+
+    if expected.verifier is not None:
+        if check.verifier_authorized:
+            out.append(("verifier_authorization", f"{expected.verifier} registered", None))
+        else:
+            msg = f"{expected.verifier} is not registered for these claims and this purpose"
+            out.append(("verifier_authorization", msg, VerifierNotAuthorized(msg)))
+    return out
+
+
+def assess_chain_check(check: CredentialCheck, expected: ChainExpectation) -> list[CheckResult]:
+    """Every chain check's outcome (all of them, not stopping at the first failure), in
+    `CHAIN_CHECK_NAMES` order; the verifier check is absent when no verifier was asked."""
+    return [
+        CheckResult(name, exc is None, detail, None if exc is None else type(exc).__name__)
+        for name, detail, exc in _evaluate(check, expected)
+    ]
+
+
+def first_failure(check: CredentialCheck, expected: ChainExpectation) -> ChainCheckFailed | None:
+    """The exception of the first failing chain check, or None when every check passes."""
+    for _, _, exc in _evaluate(check, expected):
+        if exc is not None:
+            return exc
+    return None
+
+
+def record_chain_checks(
+    builder: ReportBuilder, check: CredentialCheck, expected: ChainExpectation
+) -> None:
+    """Record the chain checks in order on `builder`; at the first failure record it and raise
+    its specific `ChainCheckFailed` subclass (later checks stay "not run")."""
+    for name, detail, exc in _evaluate(check, expected):
+        if exc is not None:
+            builder.failed(name, detail, type(exc).__name__)
+            raise exc
+        builder.passed(name, detail)
+
+
+def check_many_on_chain(
+    chain: LedgerChain, prepared: Sequence[PreparedCheck]
+) -> list[CredentialCheck]:
+    """The lens answers for many credentials in one JSON-RPC batch (one eth_call each)."""
+    return chain.check_credentials_batch([p.request for p in prepared])

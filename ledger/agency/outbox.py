@@ -442,15 +442,25 @@ class Outbox:
             )
 
     def mark_anchored(self, batch_id: int, block_number: int | None, anchored_at: int) -> None:
-        """Record that the batch root is mined; its credentials become deliverable.
-        Idempotent for the same block; a different block raises `BatchStateError`."""
+        """Record that the batch root is mined (normally from the submitted state, or from
+        sealed when the chain says so); its credentials become deliverable.
+
+        Idempotent for the same anchor; a missing block number may be filled in later. A
+        different ``anchored_at`` or block number raises `BatchStateError`."""
         with self._write() as db:
             b = self._batch(db, batch_id)
             if b.state == "anchored":
-                if (b.block_number, b.anchored_at) != (block_number, anchored_at):
+                same_block = None in (b.block_number, block_number) or (
+                    b.block_number == block_number
+                )
+                if b.anchored_at != anchored_at or not same_block:
                     raise BatchStateError(
                         f"batch {batch_id} is already anchored at {b.anchored_at}"
                         f" (block {b.block_number})"
+                    )
+                if b.block_number is None and block_number is not None:
+                    db.execute(
+                        "UPDATE batches SET block_number = ? WHERE id = ?", (block_number, batch_id)
                     )
                 return
             db.execute(

@@ -281,3 +281,15 @@ def test_anchor_without_known_block_number_is_still_deliverable(outbox: Outbox) 
     outbox.mark_anchored(batch.id, None, NOW + 12)
     d = outbox.deliverable("c0")
     assert (d.anchor.block_number, d.anchor.anchored_at) == (None, NOW + 12)
+
+
+def test_block_number_learnt_later_is_filled_in(outbox: Outbox) -> None:
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    outbox.mark_anchored(batch.id, None, NOW)
+    outbox.mark_anchored(batch.id, 7, NOW)
+    outbox.mark_anchored(batch.id, None, NOW)
+    assert outbox.batch(batch.id).block_number == 7
+    with pytest.raises(BatchStateError):
+        outbox.mark_anchored(batch.id, 7, NOW + 1)

@@ -1,11 +1,12 @@
 """Send transactions: local signing, local nonce tracking, pipelining, gap recovery.
 
 `TxSender` signs with a `LocalAccount` (from a keystore) and never asks the node to sign.
-It fetches the account's pending nonce once and then counts locally, so a burst of
-transactions needs no per-transaction nonce round trip.
+Each `send` reads the account's pending nonce in the same JSON-RPC batch as the fee data (no
+extra round trip), so it stays right across `evm_revert`, dropped transactions and other
+senders; `send_many` signs a whole burst with consecutive nonces counted locally.
 
-Threading: one `TxSender` per account and per thread. Two senders for the same account (or an
-`evm_revert` under a live sender) desynchronise the local nonce: call `resync_nonce()`.
+Threading: one `TxSender` per account and per thread; two senders pipelining for the same
+account at the same moment will collide on nonces.
 
 Transactions are EIP-1559 (type 2), which anvil and Besu (London and later, including QBFT
 networks with a zero base fee) both accept; passing `gas_price` switches to legacy
@@ -229,7 +230,7 @@ class TxSender:
     # -- nonce & fees -------------------------------------------------------------------------
 
     def next_nonce(self) -> int:
-        """The nonce the next transaction will use (fetched once, then counted locally)."""
+        """The nonce the next transaction will use, as last learnt from the node or counted."""
         if self._nonce is None:
             self._nonce = int(
                 self._rpc.call("eth_getTransactionCount", [self.address, "pending"]), 16
@@ -237,21 +238,34 @@ class TxSender:
         return self._nonce
 
     def resync_nonce(self) -> None:
-        """Forget the local nonce; the next send fetches the pending nonce again."""
+        """Forget the local nonce; it is fetched again before the next send."""
         self._nonce = None
 
-    def _fees(self) -> dict[str, int]:
+    def _prepare(self) -> tuple[int, dict[str, int]]:
+        """Nonce and fee fields for the next transaction(s), in one batched round trip.
+
+        The node's pending nonce is re-read on every send (it rides along with the fee data
+        at no extra round trip), so a sender stays right after an `evm_revert`, a dropped
+        transaction or another sender using the same account.
+        """
+        nonce_call = ("eth_getTransactionCount", [self.address, "pending"])
         if self._gas_price is not None:
-            return {"gasPrice": self._gas_price}
+            (count,) = self._rpc.batch([nonce_call])
+            self._nonce = int(count, 16)
+            return self._nonce, {"gasPrice": self._gas_price}
         if self._tip is None:
             try:
                 self._tip = int(self._rpc.call("eth_maxPriorityFeePerGas", []), 16)
             except RpcError:
                 self._tip = 0
-        block = self._rpc.call("eth_getBlockByNumber", ["latest", False])
+        block, count = self._rpc.batch([("eth_getBlockByNumber", ["latest", False]), nonce_call])
+        self._nonce = int(count, 16)
         base = int(block.get("baseFeePerGas") or "0x0", 16)
         # Twice the base fee survives six full blocks of base-fee growth (12.5% each).
-        return {"maxFeePerGas": 2 * base + self._tip, "maxPriorityFeePerGas": self._tip}
+        return self._nonce, {
+            "maxFeePerGas": 2 * base + self._tip,
+            "maxPriorityFeePerGas": self._tip,
+        }
 
     # -- signing ------------------------------------------------------------------------------
 
@@ -293,15 +307,14 @@ class TxSender:
         """Sign and submit one transaction; returns its hash without waiting."""
         if gas is None:
             gas = self.estimate_gas(to, data, value=value)
-        fees = self._fees()
         for attempt in (1, 2):
-            nonce = self.next_nonce()
+            nonce, fees = self._prepare()
             raw, tx_hash = self._sign(to, data, gas, value, nonce, fees)
             try:
                 self._rpc.call("eth_sendRawTransaction", [raw])
             except RpcError as exc:
+                # Another sender of this account may have raced us to the nonce: once more.
                 if attempt == 1 and "nonce" in exc.rpc_message.lower():
-                    self.resync_nonce()
                     continue
                 raise
             except ChainError:
@@ -380,8 +393,7 @@ class TxSender:
         if not txs:
             return []
         gases = self._gases(txs)
-        fees = self._fees()
-        start = self.next_nonce()
+        start, fees = self._prepare()
         pending = []
         for i, (tx, gas) in enumerate(zip(txs, gases, strict=True)):
             raw, tx_hash = self._sign(tx.to, tx.data, gas, tx.value, start + i, fees)

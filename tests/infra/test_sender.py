@@ -15,6 +15,7 @@ from ledger.chain.rpc import Rpc
 from ledger.chain.sender import Receipt, TxRequest, TxSender
 from ledger.errors import (
     ContractRevert,
+    NonceGap,
     RevertedWithPanic,
     RevertedWithReason,
     TransactionFailed,
@@ -205,13 +206,7 @@ def test_dropped_transaction_is_rebroadcast_and_the_gap_heals(
     worker = threading.Thread(target=run)
     try:
         worker.start()
-        pool: dict[str, Any] = {}
-        deadline = time.monotonic() + 10
-        while len(pool) < 60 and time.monotonic() < deadline:
-            content = rpc.call("txpool_content", [])["pending"]
-            pool = content.get(account.address.lower(), {})
-            time.sleep(0.01)
-        assert len(pool) == 60
+        pool = _wait_for_pool(rpc, account.address, 60)
         dropped = pool["30"]["hash"]
         assert rpc.call("anvil_dropTransaction", [dropped]) == dropped
         rpc.call("evm_mine", [])  # mines nonces 0..29; 31..59 wait behind the gap
@@ -267,3 +262,59 @@ def test_fast_signing_is_byte_identical_to_eth_account(
         )
         assert raw == bytes(expected.raw_transaction)
         assert tx_hash == bytes(expected.hash)
+
+
+def test_sender_stays_right_after_a_chain_revert(rpc: Rpc, fresh_account: Factory) -> None:
+    sender = TxSender(rpc, fresh_account())
+    target = fresh_account(0).address
+    snapshot = rpc.call("evm_snapshot", [])
+    sender.transact(target, b"", gas=21_000, value=5)
+    sender.send_many(_transfers(3, target))
+    assert sender.next_nonce() == 4
+    assert rpc.call("evm_revert", [snapshot]) is True
+    receipt = sender.transact(target, b"", gas=21_000, value=7)
+    assert receipt.ok
+    assert rpc.get_balance(target) == 7
+    assert sender.next_nonce() == 1
+
+
+def _wait_for_pool(rpc: Rpc, address: str, count: int) -> dict[str, Any]:
+    pool: dict[str, Any] = {}
+    deadline = time.monotonic() + 10
+    while len(pool) < count and time.monotonic() < deadline:
+        pool = rpc.call("txpool_content", [])["pending"].get(address.lower(), {})
+        time.sleep(0.01)
+    assert len(pool) == count
+    return pool
+
+
+def test_nonce_taken_by_another_transaction_fails_fast(
+    rpc: Rpc, devnet: Any, fresh_account: Factory
+) -> None:
+    account = fresh_account()
+    target = fresh_account(0).address
+    sender = TxSender(Rpc(devnet.rpc_url), account, rebroadcast_after=0.1)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["receipts"] = sender.send_many(_transfers(2, target), timeout=20)
+        except BaseException as exc:  # reported to the main thread
+            outcome["error"] = exc
+
+    rpc.call("evm_setAutomine", [False])
+    worker = threading.Thread(target=run)
+    try:
+        worker.start()
+        pool = _wait_for_pool(rpc, account.address, 2)
+        for entry in pool.values():
+            rpc.call("anvil_dropTransaction", [entry["hash"]])
+        # Another transaction of the same account takes nonce 0 and is mined.
+        TxSender(rpc, account).send(target, b"", gas=21_000, value=100)
+        rpc.call("evm_mine", [])
+    finally:
+        rpc.call("evm_setAutomine", [True])
+    worker.join(20)
+    assert not worker.is_alive()
+    assert isinstance(outcome.get("error"), NonceGap)
+    assert "nonce 0" in str(outcome["error"])

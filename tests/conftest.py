@@ -4,9 +4,9 @@ Chain modules are imported inside the fixtures so that collecting tests that nev
 chain stays cheap.
 
 Sharing one devnet: tests that change chain state either use fresh accounts (`fresh_account`)
-or the `chain_snapshot` fixture, which reverts the chain after the test. A `TxSender` that
-outlives a revert has a stale local nonce: create senders inside the test, or call
-`sender.resync_nonce()`.
+or the `chain_snapshot` fixture, which reverts the chain after the test. `TxSender` re-reads
+the pending nonce on every send, so senders survive reverts; code that caches its own nonces
+must not.
 """
 
 from __future__ import annotations

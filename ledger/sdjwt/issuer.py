@@ -45,7 +45,9 @@ class _Builder:
     def value(self, value: Any, path: Path) -> Any:
         if len(path) > MAX_DEPTH:
             raise InvalidClaims("claims nested too deeply")
-        if isinstance(value, Mapping):
+        if isinstance(value, (str, int)):  # the common case first (bool is an int)
+            return value
+        if isinstance(value, (dict, Mapping)):
             return self.obj(value, path)
         if isinstance(value, (list, tuple)):
             return self.array(value, path)

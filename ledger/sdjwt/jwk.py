@@ -43,7 +43,7 @@ def _coord(jwk: Mapping[str, Any], name: str) -> bytes:
 class PublicKey:
     """A P-256 public key that verifies ES256 signatures. Build with `public_key_from_jwk`/`_xy`."""
 
-    __slots__ = ("_key", "_x", "_y")
+    __slots__ = ("_jwk", "_key", "_kid", "_x", "_y")
 
     alg = ES256
 
@@ -51,6 +51,8 @@ class PublicKey:
         self._key = key
         self._x = x
         self._y = y
+        self._jwk = {"kty": "EC", "crv": "P-256", "x": b64e(x), "y": b64e(y)}
+        self._kid = b64e(_thumbprint_xy(x, y))
 
     @property
     def public_xy(self) -> tuple[bytes, bytes]:
@@ -59,8 +61,8 @@ class PublicKey:
 
     @property
     def jwk(self) -> dict[str, str]:
-        """The public JWK (kty, crv, x, y)."""
-        return {"kty": "EC", "crv": "P-256", "x": b64e(self._x), "y": b64e(self._y)}
+        """The public JWK (kty, crv, x, y); a fresh dict each time."""
+        return dict(self._jwk)
 
     @property
     def thumbprint(self) -> bytes:
@@ -70,7 +72,7 @@ class PublicKey:
     @property
     def kid(self) -> str:
         """The base64url form of the thumbprint, as used in the JWT header `kid`."""
-        return b64e(self.thumbprint)
+        return self._kid
 
     def verify(
         self,

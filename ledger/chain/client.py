@@ -419,6 +419,14 @@ class LedgerChain:
         """Current council members."""
         return list(self.view("Council", "members", [])[0])
 
+    def is_council_member(self, account: str) -> bool:
+        """Whether `account` sits on the council."""
+        return bool(self.view("Council", "isMember", [account])[0])
+
+    def proposal_count(self) -> int:
+        """Number of proposals ever created (ids run 1..count)."""
+        return int(self.view("Council", "proposalCount", [])[0])
+
     def council_threshold(self) -> int:
         """Votes needed to execute a proposal."""
         return int(self.view("Council", "threshold", [])[0])

@@ -143,3 +143,11 @@ def test_proposal_lifetime_is_configurable(world: World) -> None:
     world.advance(61)
     with pytest.raises(CouncilProposalExpired):
         world.council[1].vote(outcome.proposal_id)
+
+
+def test_membership_and_proposal_count_are_readable(world: World) -> None:
+    assert world.reader.is_council_member(world.council[0].address)
+    assert not world.reader.is_council_member(world.outsider.address)
+    before = world.reader.proposal_count()
+    world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    assert world.reader.proposal_count() == before + 1

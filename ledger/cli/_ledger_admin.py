@@ -1,0 +1,338 @@
+"""Council governance and the admin commands that go through it.
+
+`council propose|vote|show` work on proposals directly. `agency ...`, `verifier register` and
+`type register` build the council action, propose it as the acting council member (`--as`),
+and say whether it executed or how many more votes it needs (`ledger council vote ID`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ledger.agency.claims import claim_mask
+from ledger.agency.request import purpose_digest
+from ledger.chain.client import AgencyStatus, LedgerChain
+from ledger.chain.council import CouncilAction, CouncilActions
+from ledger.chain.deploy import SUITE
+from ledger.cli._common import emit, reports_errors
+from ledger.cli._ledger_context import (
+    TIMESTAMP,
+    LedgerContext,
+    format_time,
+    pass_ledger,
+    split_list,
+)
+from ledger.cli._ledger_ops import ProposalReport, proposal_report, propose
+from ledger.errors import InputError
+
+__all__ = ["agency", "council", "credential_type", "verifier"]
+
+
+def _emit_report(ctx: LedgerContext, report: ProposalReport, extra: str = "") -> None:
+    emit(report.to_json(), report.render() + extra, as_json=ctx.as_json)
+
+
+def _run(ctx: LedgerContext, build: Callable[[CouncilActions], CouncilAction]) -> None:
+    """Propose the action `build(actions)` as the acting member and print where it stands."""
+    chain = ctx.chain()
+    _emit_report(ctx, propose(chain, build(chain.actions)))
+
+
+def _type_id(chain: LedgerChain, vct: str) -> int:
+    type_id = chain.type_id_of(vct)
+    if type_id == 0:
+        raise InputError(f"unknown credential type {vct!r} (see `ledger type register`)")
+    return type_id
+
+
+# ---------------------------------------------------------------------------------------------
+# council
+# ---------------------------------------------------------------------------------------------
+
+
+@click.group()
+def council() -> None:
+    """Council proposals: propose, vote, show (the acting account must be a member)."""
+
+
+@council.group("propose")
+def council_propose() -> None:
+    """Propose a change to the council itself (your proposal counts as your vote)."""
+
+
+@council_propose.command("add-member")
+@click.argument("member")
+@pass_ledger
+@reports_errors
+def propose_add_member(ctx: LedgerContext, member: str) -> None:
+    """Propose MEMBER (account name or address) as a new council member."""
+    address = ctx.address(member)
+    _run(ctx, lambda a: a.add_member(address))
+
+
+@council_propose.command("remove-member")
+@click.argument("member")
+@pass_ledger
+@reports_errors
+def propose_remove_member(ctx: LedgerContext, member: str) -> None:
+    """Propose to remove MEMBER (account name or address) from the council."""
+    address = ctx.address(member)
+    _run(ctx, lambda a: a.remove_member(address))
+
+
+@council_propose.command("threshold")
+@click.argument("votes", type=click.IntRange(1))
+@pass_ledger
+@reports_errors
+def propose_threshold(ctx: LedgerContext, votes: int) -> None:
+    """Propose VOTES as the number of votes needed to execute a proposal."""
+    _run(ctx, lambda a: a.set_threshold(votes))
+
+
+@council_propose.command("lifetime")
+@click.argument("seconds", type=click.IntRange(1))
+@pass_ledger
+@reports_errors
+def propose_lifetime(ctx: LedgerContext, seconds: int) -> None:
+    """Propose SECONDS as how long new proposals stay open."""
+    _run(ctx, lambda a: a.set_proposal_lifetime(seconds))
+
+
+@council.command("vote")
+@click.argument("proposal_id", metavar="ID", type=click.IntRange(0))
+@pass_ledger
+@reports_errors
+def council_vote(ctx: LedgerContext, proposal_id: int) -> None:
+    """Vote for proposal ID; it executes when the threshold is reached."""
+    chain = ctx.chain()
+    _emit_report(ctx, proposal_report(chain, chain.vote(proposal_id)))
+
+
+@council.command("show")
+@click.argument("proposal_id", metavar="ID", type=click.IntRange(0))
+@pass_ledger
+@reports_errors
+def council_show(ctx: LedgerContext, proposal_id: int) -> None:
+    """Show proposal ID: target, proposer, votes, expiry, whether it executed."""
+    reader = ctx.reader()
+    p = reader.proposal(proposal_id)
+    threshold = reader.council_threshold()
+    names = {reader.deployment.address(n).lower(): n for n in SUITE}
+    target = names.get(p.target.lower(), p.target)
+    data = {
+        "proposal": p.proposal_id,
+        "target": p.target,
+        "target_name": target,
+        "proposer": p.proposer,
+        "created_at": p.created_at,
+        "expires_at": p.expires_at,
+        "votes": p.votes,
+        "threshold": threshold,
+        "executed": p.executed,
+        "data": "0x" + p.data.hex(),
+    }
+    state = "executed" if p.executed else f"open, needs {max(threshold - p.votes, 0)} more"
+    human = "\n".join(
+        [
+            f"Proposal {p.proposal_id}: {state}",
+            f"  target    {target}",
+            f"  call      0x{p.data[:4].hex()} ({len(p.data)} bytes)",
+            f"  proposer  {p.proposer}",
+            f"  votes     {p.votes} of {threshold}",
+            f"  created   {format_time(p.created_at)}",
+            f"  expires   {format_time(p.expires_at)}",
+        ]
+    )
+    emit(data, human, as_json=ctx.as_json)
+
+
+# ---------------------------------------------------------------------------------------------
+# agency
+# ---------------------------------------------------------------------------------------------
+
+
+@click.group()
+def agency() -> None:
+    """Admit, suspend, reinstate, remove and accredit agencies (through the council)."""
+
+
+@agency.command("admit")
+@click.argument("agency_ref", metavar="ADDRESS|NAME")
+@click.option("--name", "display_name", required=True, help="The agency's public name.")
+@pass_ledger
+@reports_errors
+def agency_admit(ctx: LedgerContext, agency_ref: str, display_name: str) -> None:
+    """Propose admitting the agency ADDRESS|NAME (a local account name or an address)."""
+    address = ctx.address(agency_ref)
+    _run(ctx, lambda a: a.admit_agency(address, display_name))
+
+
+def _status_command(verb: str, summary: str) -> click.Command:
+    @click.command(verb, help=f"Propose to {summary} the agency ADDRESS|NAME.")
+    @click.argument("agency_ref", metavar="ADDRESS|NAME")
+    @pass_ledger
+    @reports_errors
+    def command(ctx: LedgerContext, agency_ref: str) -> None:
+        address = ctx.address(agency_ref)
+        _run(ctx, lambda a: getattr(a, f"{verb}_agency")(address))  # type: ignore[no-any-return]
+
+    return command
+
+
+agency.add_command(_status_command("suspend", "suspend (its anchoring pauses)"))
+agency.add_command(_status_command("reinstate", "reinstate a suspended"))
+agency.add_command(_status_command("remove", "remove for good"))
+
+
+@agency.command("accredit")
+@click.argument("agency_ref", metavar="AGENCY")
+@click.option("--type", "vct", required=True, help="Credential type (vct) to accredit for.")
+@click.option("--from", "valid_from", type=TIMESTAMP, default=0,
+              help="Start of validity (Unix seconds or ISO date; default now).")
+@click.option("--until", "valid_until", type=TIMESTAMP, default=0,
+              help="End of validity (Unix seconds or ISO date; default open-ended).")
+@click.option("--authority", is_flag=True,
+              help="Also allow it to sub-accredit others for this type, one level down.")
+@pass_ledger
+@reports_errors
+def agency_accredit(ctx: LedgerContext, agency_ref: str, vct: str, valid_from: int,
+                    valid_until: int, authority: bool) -> None:
+    """Propose accrediting AGENCY (name or address) to issue credentials of a type."""
+    address = ctx.address(agency_ref)
+    chain = ctx.chain()
+    type_id = _type_id(chain, vct)
+    action = chain.actions.accredit(
+        address, type_id, valid_from=valid_from, valid_until=valid_until, authority=authority
+    )
+    _emit_report(ctx, propose(chain, action))
+
+
+@agency.command("show")
+@click.argument("agency_ref", metavar="AGENCY")
+@pass_ledger
+@reports_errors
+def agency_show(ctx: LedgerContext, agency_ref: str) -> None:
+    """Show AGENCY (name or address): status and accreditations."""
+    address = ctx.address(agency_ref)
+    reader = ctx.reader()
+    info = reader.agency(address)
+    grants = []
+    if info.status != AgencyStatus.NONE:
+        for type_id in range(1, reader.type_count() + 1):
+            acc = reader.accreditation(address, type_id)
+            if acc.exists:
+                vct = reader.credential_type(type_id).vct
+                grants.append((vct, acc, reader.can_anchor(address, type_id)))
+    data = {
+        "address": address,
+        "name": info.name,
+        "status": info.status.name.lower(),
+        "admitted_at": info.admitted_at,
+        "suspended_since": info.suspended_since,
+        "removed_at": info.removed_at,
+        "accreditations": [
+            {
+                "type": vct,
+                "type_id": acc.type_id,
+                "valid_from": acc.valid_from,
+                "valid_until": acc.valid_until,
+                "withdrawn_at": acc.withdrawn_at,
+                "authority": acc.authority,
+                "delegated_by": acc.parent,
+                "can_anchor_now": live,
+            }
+            for vct, acc, live in grants
+        ],
+    }
+    if info.status == AgencyStatus.NONE:
+        human = f"{address}: not an agency."
+    else:
+        lines = [
+            f"Agency {info.name!r} {address}",
+            f"  status    {info.status.name.lower()}",
+            f"  admitted  {format_time(info.admitted_at)}",
+        ]
+        if info.suspended_since:
+            lines.append(f"  suspended {format_time(info.suspended_since)}")
+        if info.removed_at:
+            lines.append(f"  removed   {format_time(info.removed_at)}")
+        for vct, acc, live in grants:
+            flags = [
+                "can issue now" if live else "cannot issue now",
+                *(["authority"] if acc.authority else []),
+                *([f"delegated by {acc.parent}"] if acc.parent else []),
+                *([f"withdrawn {format_time(acc.withdrawn_at)}"] if acc.withdrawn_at else []),
+            ]
+            lines.append(
+                f"  accredited for {vct} (type {acc.type_id}) from {format_time(acc.valid_from)}"
+                f" until {format_time(acc.valid_until)}: {', '.join(flags)}"
+            )
+        if not grants:
+            lines.append("  no accreditations")
+        human = "\n".join(lines)
+    emit(data, human, as_json=ctx.as_json)
+
+
+# ---------------------------------------------------------------------------------------------
+# verifier, type
+# ---------------------------------------------------------------------------------------------
+
+
+@click.group()
+def verifier() -> None:
+    """Register what a verifier agency may request (through the council)."""
+
+
+@verifier.command("register")
+@click.argument("agency_ref", metavar="AGENCY")
+@click.option("--type", "vct", required=True, help="Credential type (vct) it may request.")
+@click.option("--claims", required=True, help="Comma-separated claim names it may request.")
+@click.option("--purpose", required=True, help="The purpose, as it will appear in requests.")
+@click.option("--from", "valid_from", type=TIMESTAMP, default=0,
+              help="Start of validity (Unix seconds or ISO date; default now).")
+@click.option("--until", "valid_until", type=TIMESTAMP, default=0,
+              help="End of validity (Unix seconds or ISO date; default open-ended).")
+@pass_ledger
+@reports_errors
+def verifier_register(ctx: LedgerContext, agency_ref: str, vct: str, claims: str, purpose: str,
+                      valid_from: int, valid_until: int) -> None:
+    """Propose registering AGENCY to request --claims of --type for --purpose."""
+    address = ctx.address(agency_ref)
+    names = split_list(claims)
+    chain = ctx.chain()
+    type_id = _type_id(chain, vct)
+    mask = claim_mask(names, chain.credential_type(type_id).claim_names)
+    action = chain.actions.register_verifier(
+        address, type_id, purpose_digest(purpose), mask,
+        valid_from=valid_from, valid_until=valid_until,
+    )
+    _emit_report(ctx, propose(chain, action))
+
+
+@click.group("type")
+def credential_type() -> None:
+    """Credential types (vct) and their claim names."""
+
+
+@credential_type.command("register")
+@click.argument("vct")
+@click.option("--claims", required=True, help="Comma-separated claim names of the type.")
+@click.option("--supersedes", "previous", default=None, metavar="VCT",
+              help="The type this one is a new version of.")
+@pass_ledger
+@reports_errors
+def type_register(ctx: LedgerContext, vct: str, claims: str, previous: str | None) -> None:
+    """Propose registering credential type VCT with its claim names."""
+    names = split_list(claims)
+    chain = ctx.chain()
+    supersedes = _type_id(chain, previous) if previous else 0
+    report = propose(chain, chain.actions.register_type(vct, names, supersedes))
+    data: dict[str, Any] = report.to_json()
+    extra = ""
+    if report.executed:
+        data["type_id"] = chain.type_id_of(vct)
+        extra = f"\nType {vct} has id {data['type_id']}."
+    emit(data, report.render() + extra, as_json=ctx.as_json)

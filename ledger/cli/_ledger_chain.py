@@ -1,0 +1,283 @@
+"""`ledger devnet`, `ledger deploy`, `ledger account` and `ledger status`: the chain itself."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from ledger.chain.client import AgencyStatus
+from ledger.chain.deploy import SUITE
+from ledger.chain.devnet import DevnetInfo, devnet_down, devnet_status, devnet_up
+from ledger.cli._common import emit, reports_errors
+from ledger.cli._ledger_accounts import (
+    create_account,
+    list_accounts,
+    name_of,
+    read_account_passphrase,
+)
+from ledger.cli._ledger_context import LedgerContext, format_time, pass_ledger
+from ledger.cli._ledger_ops import DEVNET_FUNDING, ETHER, fund_on_devnet, run_deploy
+from ledger.errors import ConfigError
+
+__all__ = ["account", "deploy", "devnet", "status"]
+
+
+# ---------------------------------------------------------------------------------------------
+# devnet
+# ---------------------------------------------------------------------------------------------
+
+
+def _devnet_json(info: DevnetInfo) -> dict[str, Any]:
+    return {
+        "running": True,
+        "url": info.rpc_url,
+        "chain_id": info.chain_id,
+        "pid": info.pid,
+        "block": info.block_number,
+        "state_file": str(info.state_file),
+        "started_at": info.started_at.isoformat(),
+    }
+
+
+def _devnet_text(info: DevnetInfo) -> str:
+    return (
+        f"  url       {info.rpc_url}\n"
+        f"  chain id  {info.chain_id}\n"
+        f"  pid       {info.pid}\n"
+        f"  block     {info.block_number}\n"
+        f"  state     {info.state_file}"
+    )
+
+
+@click.group()
+def devnet() -> None:
+    """Run a persistent local devnet (anvil) whose state survives down/up."""
+
+
+@devnet.command("up")
+@click.option("--port", type=click.IntRange(1, 65535), default=8545, show_default=True,
+              help="TCP port anvil listens on (127.0.0.1).")
+@click.option("--chain-id", type=click.IntRange(1), default=31337, show_default=True,
+              help="Chain id of the devnet.")
+@pass_ledger
+@reports_errors
+def devnet_up_cmd(ctx: LedgerContext, port: int, chain_id: int) -> None:
+    """Start the devnet of the ledger home (or report the running one).
+
+    Chain state is kept in <home>/devnet/state.json, so `down` then `up` loses nothing.
+    """
+    already = devnet_status(ctx.home)
+    start = time.perf_counter()
+    info = already or devnet_up(ctx.home, port=port, chain_id=chain_id)
+    ready = time.perf_counter() - start
+    data = _devnet_json(info) | {"started": already is None}
+    if already is None:
+        data["ready_seconds"] = round(ready, 3)
+        human = f"Devnet started.\n{_devnet_text(info)}\nReady in {ready:.2f} s."
+    else:
+        human = f"Devnet already running.\n{_devnet_text(info)}"
+    emit(data, human, as_json=ctx.as_json)
+
+
+@devnet.command("down")
+@pass_ledger
+@reports_errors
+def devnet_down_cmd(ctx: LedgerContext) -> None:
+    """Stop the devnet of the ledger home (its state is saved first)."""
+    stopped = devnet_down(ctx.home)
+    human = "Devnet stopped; state saved." if stopped else "No devnet was running."
+    emit({"stopped": stopped}, human, as_json=ctx.as_json)
+
+
+@devnet.command("status")
+@pass_ledger
+@reports_errors
+def devnet_status_cmd(ctx: LedgerContext) -> None:
+    """Show the devnet of the ledger home: URL, chain id, pid, latest block."""
+    info = devnet_status(ctx.home)
+    if info is None:
+        emit({"running": False}, "No devnet running.", as_json=ctx.as_json)
+    else:
+        emit(_devnet_json(info), f"Devnet running.\n{_devnet_text(info)}", as_json=ctx.as_json)
+
+
+# ---------------------------------------------------------------------------------------------
+# deploy
+# ---------------------------------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--council", "council", multiple=True, metavar="NAME",
+              help="Keystore account of a first council member (repeatable; default: one "
+                   "member named 'council'). On a devnet missing accounts are created and "
+                   "funded from anvil's dev accounts.")
+@click.option("--threshold", type=click.IntRange(1), default=None,
+              help="Votes needed to execute a proposal (default: a majority).")
+@click.option("--force", is_flag=True, help="Replace the record of a deployment that is live.")
+@pass_ledger
+@reports_errors
+def deploy(ctx: LedgerContext, council: tuple[str, ...], threshold: int | None,
+           force: bool) -> None:
+    """Deploy and wire the contract suite and seat the first council.
+
+    Writes the deployment record and the network record (RPC URL) into the ledger home, where
+    every later command finds them. The deploying account is --as NAME, or on a devnet anvil's
+    dev account 0. A live deployment is never replaced without --force.
+    """
+    rpc = ctx.rpc()
+    deployer = ctx.unlock() if ctx.account else None
+    result = run_deploy(
+        rpc,
+        ctx.home,
+        ctx.network().deployment_path,
+        council=list(council) or ["council"],
+        threshold=threshold,
+        deployer=deployer,
+        force=force,
+    )
+    dep = result.deployment
+    data = dep.to_json() | {
+        "rpcUrl": result.rpc_url,
+        "record": str(result.record_path),
+        "council": [
+            {"name": s.name, "address": s.address, "created": s.created, "funded": s.funded}
+            for s in result.council
+        ],
+        "threshold": result.threshold,
+        "replacedLive": result.replaced_live,
+    }
+    width = max(len(name) for name in SUITE)
+    lines = []
+    for seat in result.council:
+        if seat.created:
+            lines.append(f"Created account {seat.name} ({seat.address}).")
+        if seat.funded:
+            lines.append(
+                f"Funded {seat.name} with {DEVNET_FUNDING // ETHER} ETH from anvil dev account 0."
+            )
+    if result.replaced_live:
+        lines.append("Replaced the record of a live deployment (--force).")
+    lines.append(f"Deployed the suite on chain {dep.chain_id} at block {dep.block_number}.")
+    lines += [f"  {name.ljust(width)}  {dep.address(name)}" for name in SUITE]
+    members = ", ".join(f"{s.name} ({s.address})" for s in result.council)
+    lines.append(f"Council: {members}; threshold {result.threshold} of {len(result.council)}.")
+    lines.append(f"Recorded in {result.record_path}.")
+    emit(data, "\n".join(lines), as_json=ctx.as_json)
+
+
+# ---------------------------------------------------------------------------------------------
+# account
+# ---------------------------------------------------------------------------------------------
+
+
+@click.group()
+def account() -> None:
+    """Agency and council accounts: Ethereum keystore V3 files in the ledger home."""
+
+
+@account.command("create")
+@click.argument("name")
+@click.option("--fund", is_flag=True,
+              help=f"On a devnet, send it {DEVNET_FUNDING // ETHER} ETH from anvil's dev "
+                   "account 0.")
+@pass_ledger
+@reports_errors
+def account_create(ctx: LedgerContext, name: str, fund: bool) -> None:
+    """Create account NAME (a new random key in an encrypted keystore).
+
+    The passphrase comes from LEDGER_PASSPHRASE_<NAME> or LEDGER_PASSPHRASE, else a prompt.
+    """
+    rpc = ctx.rpc() if fund else None  # fail before creating anything if no chain is known
+    entry = create_account(ctx.home, name, read_account_passphrase(name, confirm=True))
+    lines = [f"Created account {entry.name}: {entry.address}", f"  keystore {entry.path}"]
+    if rpc is not None:
+        fund_on_devnet(rpc, [entry.address])
+        lines.append(f"  funded with {DEVNET_FUNDING // ETHER} ETH from anvil dev account 0")
+    data = {"name": entry.name, "address": entry.address, "keystore": str(entry.path),
+            "funded": rpc is not None}
+    emit(data, "\n".join(lines), as_json=ctx.as_json)
+
+
+@account.command("list")
+@pass_ledger
+@reports_errors
+def account_list(ctx: LedgerContext) -> None:
+    """List the accounts of the ledger home (name and address)."""
+    entries = list_accounts(ctx.home)
+    data = [{"name": e.name, "address": e.address} for e in entries]
+    if not entries:
+        human = "No accounts (create one with `ledger account create NAME`)."
+    else:
+        width = max(len(e.name) for e in entries)
+        human = "\n".join(f"{e.name.ljust(width)}  {e.address}" for e in entries)
+    emit(data, human, as_json=ctx.as_json)
+
+
+# ---------------------------------------------------------------------------------------------
+# status
+# ---------------------------------------------------------------------------------------------
+
+
+@click.command()
+@pass_ledger
+@reports_errors
+def status(ctx: LedgerContext) -> None:
+    """Show the network, the deployment, the chain head, the council and this account."""
+    net = ctx.network()
+    rpc = ctx.rpc()
+    reader = ctx.reader()
+    dep = reader.deployment
+    if rpc.chain_id != dep.chain_id:
+        raise ConfigError(
+            f"{net.rpc_url} is chain {rpc.chain_id}, the deployment record is for chain "
+            f"{dep.chain_id}"
+        )
+    head = rpc.block_number()
+    members = reader.council_members()
+    threshold = reader.council_threshold()
+    named = [(name_of(ctx.home, m), m) for m in members]
+    data: dict[str, Any] = {
+        "home": str(ctx.home),
+        "rpc_url": net.rpc_url,
+        "chain_id": dep.chain_id,
+        "head": head,
+        "deployment": {"record": str(net.deployment_path), "block": dep.block_number,
+                       "addresses": dict(dep.addresses)},
+        "council": {"members": [{"name": n, "address": a} for n, a in named],
+                    "threshold": threshold},
+        "account": None,
+    }
+    lines = [
+        f"Home        {ctx.home}",
+        f"Network     {net.rpc_url} (chain {dep.chain_id}), head block {head}",
+        f"Deployment  {net.deployment_path} (block {dep.block_number}), "
+        f"Council {dep.address('Council')}",
+        f"Council     {threshold} of {len(members)}: "
+        + ", ".join(f"{n} ({a})" if n else a for n, a in named),
+    ]
+    if ctx.account:
+        address = ctx.address(ctx.account)
+        info = reader.agency(address)
+        balance = rpc.get_balance(address)
+        data["account"] = {
+            "name": ctx.account,
+            "address": address,
+            "balance_wei": balance,
+            "council_member": address in members,
+            "agency_status": info.status.name.lower(),
+            "agency_name": info.name,
+            "admitted_at": info.admitted_at,
+        }
+        role = "council member" if address in members else "not on the council"
+        agency = (
+            "not an agency"
+            if info.status == AgencyStatus.NONE
+            else f"agency {info.name!r}: {info.status.name.lower()} "
+            f"(admitted {format_time(info.admitted_at)})"
+        )
+        lines.append(
+            f"Account     {ctx.account} {address}, {balance / ETHER:.4f} ETH, {role}, {agency}"
+        )
+    emit(data, "\n".join(lines), as_json=ctx.as_json)

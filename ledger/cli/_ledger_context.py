@@ -1,0 +1,140 @@
+"""What every `ledger` command shares: the global options and lazily opened chain handles.
+
+The group callback builds one `LedgerContext` from `--home`, `--rpc`, `--json` and `--as`;
+commands get it with `@pass_ledger`. Nothing is read or connected until a command asks
+(`rpc`, `deployment`, `chain`), so `--help` and offline commands stay fast.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from eth_account.signers.local import LocalAccount
+
+from ledger.chain.client import LedgerChain
+from ledger.chain.deploy import Deployment
+from ledger.chain.rpc import Rpc
+from ledger.cli._ledger_accounts import resolve_address, unlock_account
+from ledger.errors import ConfigError, InputError
+from ledger.home import ledger_home
+from ledger.network import NetworkConfig, resolve_network
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LedgerContext:
+    """Global options of one `ledger` invocation, and the handles built from them."""
+
+    def __init__(
+        self, *, home: Path | None, rpc_url: str | None, as_json: bool, account: str | None
+    ) -> None:
+        self.home = ledger_home(home)
+        self.rpc_url = rpc_url
+        self.as_json = as_json
+        self.account = account
+        self._network: NetworkConfig | None = None
+        self._rpc: Rpc | None = None
+        self._deployment: Deployment | None = None
+        self._unlocked: dict[str, LocalAccount] = {}
+
+    # -- chain --------------------------------------------------------------------------------
+
+    def network(self) -> NetworkConfig:
+        """RPC URL and deployment record path (see `ledger.network.resolve_network`)."""
+        if self._network is None:
+            self._network = resolve_network(self.home, rpc_url=self.rpc_url)
+        return self._network
+
+    def rpc(self) -> Rpc:
+        """The JSON-RPC client (opened once, closed when the command ends)."""
+        if self._rpc is None:
+            self._rpc = Rpc(self.network().rpc_url)
+            click.get_current_context().call_on_close(self._rpc.close)
+        return self._rpc
+
+    def deployment(self) -> Deployment:
+        """The deployment record (`ConfigError` when there is none: run `ledger deploy`)."""
+        if self._deployment is None:
+            self._deployment = Deployment.load(self.network().deployment_path)
+        return self._deployment
+
+    def reader(self) -> LedgerChain:
+        """A read-only chain client."""
+        return LedgerChain(self.rpc(), self.deployment())
+
+    def chain(self, name: str | None = None) -> LedgerChain:
+        """A chain client signing as account `name` (default: `--as`)."""
+        return LedgerChain(self.rpc(), self.deployment(), self.unlock(name))
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    def acting(self) -> str:
+        """The name of the acting account (`--as` / `LEDGER_ACCOUNT`); `ConfigError` if unset."""
+        if not self.account:
+            raise ConfigError("no acting account: pass --as NAME or set LEDGER_ACCOUNT")
+        return self.account
+
+    def unlock(self, name: str | None = None) -> LocalAccount:
+        """Unlock account `name` (default: the acting account); each is unlocked once."""
+        name = name or self.acting()
+        if name not in self._unlocked:
+            self._unlocked[name] = unlock_account(self.home, name)
+        return self._unlocked[name]
+
+    def address(self, name_or_address: str) -> str:
+        """An address from `0x...` or a local account name."""
+        return resolve_address(self.home, name_or_address)
+
+
+def pass_ledger(fn: F) -> F:
+    """Decorator: pass the `LedgerContext` as the first argument."""
+    return click.pass_obj(fn)  # type: ignore[return-value]
+
+
+class Timestamp(click.ParamType[int]):
+    """A point in time: Unix seconds, or an ISO 8601 date / date-time (UTC unless zoned)."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Parse `value` into Unix seconds."""
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.isdigit():
+            return int(text)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is neither Unix seconds nor an ISO 8601 date", param, ctx)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+
+
+TIMESTAMP = Timestamp()
+
+
+def format_time(seconds: int) -> str:
+    """Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`, `-` for 0 (unset)."""
+    if seconds == 0:
+        return "-"
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def split_list(text: str) -> list[str]:
+    """`a,b, c` → `["a", "b", "c"]`; an empty item is an `InputError`."""
+    items = [item.strip() for item in text.split(",")]
+    if not text.strip() or any(not item for item in items):
+        raise InputError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def elapsed_since(start: float) -> float:
+    """Seconds since `start` (a `time.perf_counter()` reading)."""
+    return time.perf_counter() - start

@@ -119,6 +119,10 @@ class Deployment:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"malformed deployment record: {exc}") from exc
 
+    def is_live(self, rpc: Rpc) -> bool:
+        """Whether this deployment exists on the chain behind `rpc` (see `is_live`)."""
+        return is_live(rpc, self)
+
     def save(self, path: Path) -> None:
         """Write the record as JSON (sorted keys), atomically."""
         path.parent.mkdir(parents=True, exist_ok=True)

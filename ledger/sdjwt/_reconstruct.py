@@ -1,6 +1,7 @@
 """Rebuild claims from a signed payload and disclosures, with every RFC 9901 §7.1 check.
 
 Shared by the verifier (strict, on presented data) and the holder (on its own credential).
+Works in place on freshly parsed JSON (the payload and the disclosure values are consumed).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class _Walk:
         self.used: list[tuple[Path, Disclosure]] = []
 
     def _mark(self, digest: Any) -> Disclosure | None:
-        if not isinstance(digest, str):
+        if type(digest) is not str:
             raise InvalidSdStructure("digests must be strings")
         if digest in self.seen:
             raise DuplicateDigest("a digest appears more than once")
@@ -41,24 +42,28 @@ class _Walk:
         return self.by_digest.get(digest)
 
     def value(self, value: Any, path: Path, depth: int) -> Any:
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is dict:
             return self.obj(value, path, depth + 1)
-        if isinstance(value, list):
+        if kind is list:
             return self.array(value, path, depth + 1)
         return value
 
     def obj(self, obj: dict[str, Any], path: Path, depth: int) -> dict[str, Any]:
         if depth > MAX_DEPTH:
             raise InvalidSdStructure("claims nested too deeply")
-        out: dict[str, Any] = {}
+        digests = obj.pop("_sd", None)
+        if depth == 1:
+            obj.pop("_sd_alg", None)
         for key, val in obj.items():
-            if key == "_sd" or (key == "_sd_alg" and depth == 1):
-                continue
-            out[key] = self.value(val, (*path, key), depth)
-        digests = obj.get("_sd")
+            kind = type(val)
+            if kind is dict:
+                self.obj(val, (*path, key), depth + 1)
+            elif kind is list:
+                self.array(val, (*path, key), depth + 1)
         if digests is None:
-            return out
-        if not isinstance(digests, list):
+            return obj
+        if type(digests) is not list:
             raise InvalidSdStructure("_sd must be an array")
         for digest in digests:
             disc = self._mark(digest)
@@ -69,21 +74,24 @@ class _Walk:
                 raise MalformedDisclosure("an array-element disclosure is referenced from _sd")
             if name in RESERVED_NAMES:
                 raise ReservedClaimName(f"a disclosure may not name a claim {name!r}")
-            if name in out:
+            if name in obj:
                 raise ClaimNameCollision(f"disclosed claim {name!r} already present")
             if depth == 1 and name in PROTECTED_CLAIMS:
                 raise ProtectedClaimDisclosed(f"claim {name!r} must not be selectively disclosed")
             child = (*path, name)
             self.used.append((child, disc))
-            out[name] = self.value(disc.value, child, depth)
-        return out
+            obj[name] = self.value(disc.value, child, depth)
+        return obj
 
     def array(self, arr: list[Any], path: Path, depth: int) -> list[Any]:
         if depth > MAX_DEPTH:
             raise InvalidSdStructure("claims nested too deeply")
         out: list[Any] = []
+        changed = False
         for item in arr:
-            if isinstance(item, dict) and "..." in item:
+            kind = type(item)
+            if kind is dict and "..." in item:
+                changed = True
                 if len(item) != 1:
                     raise InvalidSdStructure("an array digest object has exactly one member")
                 disc = self._mark(item["..."])
@@ -94,15 +102,24 @@ class _Walk:
                 child = (*path, len(out))
                 self.used.append((child, disc))
                 out.append(self.value(disc.value, child, depth))
+            elif kind is dict:
+                out.append(self.obj(item, (*path, len(out)), depth + 1))
+            elif kind is list:
+                out.append(self.array(item, (*path, len(out)), depth + 1))
             else:
-                out.append(self.value(item, (*path, len(out)), depth))
-        return out
+                out.append(item)
+        if changed:
+            arr[:] = out
+        return arr
 
 
 def reconstruct(
     payload: dict[str, Any], disclosures: list[Disclosure]
 ) -> tuple[dict[str, Any], list[tuple[Path, Disclosure]]]:
-    """Return (claims, [(path, disclosure) used]) — raising on any §7.1 violation."""
+    """Return (claims, [(path, disclosure) used]) — raising on any §7.1 violation.
+
+    Consumes `payload` and the disclosure values: the claims are built in place.
+    """
     by_digest: dict[str, Disclosure] = {}
     for disc in disclosures:
         if disc.digest in by_digest:

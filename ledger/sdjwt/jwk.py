@@ -112,13 +112,26 @@ def public_key_from_xy(x: bytes, y: bytes) -> PublicKey:
     return PublicKey(key, x, y)
 
 
+_BY_JWK: dict[tuple[Any, Any], PublicKey] = {}
+_BY_JWK_MAX = 4096
+
+
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
     """Load a public key from a JWK (`kty` EC, `crv` P-256). Private members are ignored."""
     if not isinstance(jwk, Mapping):
         raise InvalidJwk("JWK must be a JSON object")
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise InvalidJwk("only EC P-256 keys are supported")
-    return public_key_from_xy(_coord(jwk, "x"), _coord(jwk, "y"))
+    cache_key = (jwk.get("x"), jwk.get("y"))
+    if type(cache_key[0]) is not str or type(cache_key[1]) is not str:
+        raise InvalidJwk("JWK members 'x' and 'y' must be strings")
+    key = _BY_JWK.get(cache_key)
+    if key is None:
+        key = public_key_from_xy(_coord(jwk, "x"), _coord(jwk, "y"))
+        if len(_BY_JWK) >= _BY_JWK_MAX:
+            _BY_JWK.clear()
+        _BY_JWK[cache_key] = key
+    return key
 
 
 @lru_cache(maxsize=4096)

@@ -78,6 +78,7 @@ def test_es256_signature_is_raw_r_s_and_verifies() -> None:
         {"kty": "EC", "crv": "P-256", "x": b64e(b"\x01" * 31), "y": b64e(b"\x01" * 32)},
         {"kty": "EC", "crv": "P-256", "x": b64e(b"\x01" * 32), "y": b64e(b"\x01" * 32)},
         {"kty": "EC", "crv": "P-256", "x": "not base64!", "y": b64e(b"\x01" * 32)},
+        {"kty": "EC", "crv": "P-256", "x": ["a"], "y": {"b": 1}},
     ],
 )
 def test_invalid_jwk_is_refused(jwk: dict[str, str]) -> None:

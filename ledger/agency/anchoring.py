@@ -1,0 +1,182 @@
+"""The outbox's `AnchorChain` over the real chain: sign, broadcast and confirm batch anchors.
+
+The outbox needs a signed anchor transaction *before* it is broadcast (write-ahead), so this
+module signs without sending (`sign_batch_anchors`), sends stored raw transactions
+(`broadcast_raw`, which tells a spent nonce apart from "already known"), waits for receipts and
+looks roots up in the AnchorRegistry (`anchor_of`).
+
+Nonces: the transactions are signed with the nonces `LedgerChain`'s `TxSender` would use next;
+after broadcasting, `broadcast_signed` makes the sender fetch its nonce again. Use one signing
+`LedgerChain` per agency and thread, as everywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ledger.agency.outbox import AnchorInclusion, BroadcastOutcome
+from ledger.chain.client import LedgerChain
+from ledger.chain.deploy import contract_abi
+from ledger.chain.rpc import to_hex
+from ledger.chain.sender import Receipt
+from ledger.errors import ChainError, RpcError, TransactionTimeout
+
+__all__ = ["LedgerAnchorChain", "SignedAnchor"]
+
+#: Gas margin over the estimate of one batch anchor (the estimate is for a fresh root).
+_ANCHOR_GAS = 120_000
+_SPENT = ("nonce too low", "nonce is too low", "replacement transaction underpriced")
+_KNOWN = ("already known", "known transaction", "already imported", "already in the pool")
+
+
+@dataclass(frozen=True)
+class SignedAnchor:
+    """A signed, not yet broadcast `anchorBatch` transaction."""
+
+    root: bytes
+    raw_tx: bytes
+    tx_hash: str
+    nonce: int
+
+
+class LedgerAnchorChain:
+    """`ledger.agency.outbox.AnchorChain` over a `LedgerChain` signing as the issuing agency.
+
+    The constructor does no I/O.
+    """
+
+    def __init__(self, chain: LedgerChain, *, poll_interval: float = 0.005) -> None:
+        self._chain = chain
+        self._poll = poll_interval
+        self._batch_topic = "0x" + contract_abi("AnchorRegistry").topic("BatchAnchored").hex()
+
+    @property
+    def chain(self) -> LedgerChain:
+        """The chain client (signing as the agency)."""
+        return self._chain
+
+    # -- AnchorChain protocol -----------------------------------------------------------------
+
+    def anchor_of(self, root: bytes) -> AnchorInclusion | None:
+        """Where batch `root` was anchored (timestamp and block), None if it is not."""
+        info = self._chain.batch_of(root)
+        if info is None:
+            return None
+        return AnchorInclusion(info.anchored_at, self._batch_block(root))
+
+    def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
+        """Send a stored signed transaction; "already known" is SENT, a spent nonce STALE."""
+        try:
+            self._chain.rpc.call("eth_sendRawTransaction", [to_hex(raw_tx)])
+        except RpcError as exc:
+            message = exc.rpc_message.lower()
+            if any(m in message for m in _KNOWN):
+                return BroadcastOutcome.SENT
+            if any(m in message for m in _SPENT):
+                return BroadcastOutcome.STALE
+            raise
+        return BroadcastOutcome.SENT
+
+    # -- the issuing path ---------------------------------------------------------------------
+
+    def sign_batch_anchors(self, batches: Sequence[tuple[bytes, int, int]]) -> list[SignedAnchor]:
+        """Sign `anchorBatch(root, type_id, count)` for each batch with consecutive nonces,
+        without sending. A batch the chain would reject (not accredited, already anchored)
+        raises its decoded error here, before anything is recorded or sent."""
+        if not batches:
+            return []
+        sender = self._chain.sender
+        start, fees = self._nonce_and_fees()
+        requests = [self._chain.anchor_batch_tx(r, t, c) for r, t, c in batches]
+        to = self._chain.deployment.address("AnchorRegistry")
+        # TxSender has no public "sign without sending"; its signer is reused so that the
+        # write-ahead transaction is exactly what it would send.
+        # Every anchorBatch costs the same (one fresh slot); estimating the first one also
+        # surfaces a revert (not accredited, already anchored) before anything is recorded.
+        gas = max(sender.estimate_gas(to, requests[0].data), _ANCHOR_GAS)
+        out: list[SignedAnchor] = []
+        for i, ((root, _, _), request) in enumerate(zip(batches, requests, strict=True)):
+            raw, tx_hash = sender._sign(to, request.data, gas, 0, start + i, fees)
+            out.append(SignedAnchor(root, bytes.fromhex(raw[2:]), tx_hash, start + i))
+        return out
+
+    def broadcast_signed(self, anchors: Sequence[SignedAnchor]) -> None:
+        """Send signed anchors in one JSON-RPC batch ("already known" is fine)."""
+        if not anchors:
+            return
+        calls = [("eth_sendRawTransaction", [to_hex(a.raw_tx)]) for a in anchors]
+        try:
+            results = self._chain.rpc.batch(calls, raise_errors=False)
+        finally:
+            self._chain.sender.resync_nonce()
+        for result in results:
+            if isinstance(result, RpcError) and not any(
+                m in result.rpc_message.lower() for m in _KNOWN
+            ):
+                raise result
+            if isinstance(result, Exception):
+                raise result
+
+    def wait_mined(self, tx_hashes: Sequence[str], *, timeout: float = 120.0) -> list[Receipt]:
+        """Receipts of `tx_hashes` once all are mined; a reverted one raises its decoded error."""
+        deadline = time.monotonic() + timeout
+        sender = self._chain.sender
+        pending = list(tx_hashes)
+        while pending:
+            raws = self._chain.rpc.batch([("eth_getTransactionReceipt", [h]) for h in pending])
+            if all(r is not None for r in raws):
+                break
+            if time.monotonic() > deadline:
+                raise TransactionTimeout(pending[0], timeout)
+            time.sleep(self._poll)
+        # Mined: `wait` returns at once, decoding a revert if there was one.
+        return [sender.wait(h, timeout=timeout) for h in tx_hashes]
+
+    def confirm(self, root: bytes, receipt: Receipt) -> AnchorInclusion:
+        """The inclusion of `root` after its anchor transaction was mined (`receipt`)."""
+        info = self._chain.batch_of(root)
+        if info is None:
+            raise ChainError(f"transaction {receipt.tx_hash} was mined but root is not anchored")
+        return AnchorInclusion(info.anchored_at, receipt.block_number)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _nonce_and_fees(self) -> tuple[int, dict[str, int]]:
+        rpc = self._chain.rpc
+        address = self._chain.address
+        block, count, tip = rpc.batch(
+            [
+                ("eth_getBlockByNumber", ["latest", False]),
+                ("eth_getTransactionCount", [address, "pending"]),
+                ("eth_maxPriorityFeePerGas", []),
+            ],
+            raise_errors=False,
+        )
+        if isinstance(block, Exception) or isinstance(count, Exception):
+            raise block if isinstance(block, Exception) else count
+        tip_wei = 0 if isinstance(tip, Exception) else int(tip, 16)
+        base = int(block.get("baseFeePerGas") or "0x0", 16)
+        # As TxSender: twice the base fee survives six full blocks of base-fee growth.
+        return int(count, 16), {"maxFeePerGas": 2 * base + tip_wei, "maxPriorityFeePerGas": tip_wei}
+
+    def _batch_block(self, root: bytes) -> int | None:
+        """The block of the `BatchAnchored` event of `root` (None if the node has no logs)."""
+        try:
+            logs = self._chain.rpc.call(
+                "eth_getLogs",
+                [
+                    {
+                        "address": self._chain.deployment.address("AnchorRegistry"),
+                        "fromBlock": hex(self._chain.deployment.block_number),
+                        "toBlock": "latest",
+                        "topics": [self._batch_topic, to_hex(root)],
+                    }
+                ],
+            )
+        except RpcError:
+            return None
+        if not logs:
+            return None
+        return int(logs[0]["blockNumber"], 16)

@@ -1,0 +1,477 @@
+"""The issuing agency: sign SD-JWT VCs, anchor them (alone or in batches), manage their status.
+
+An `Issuer` ties the SD-JWT VC issuer, the random status-index allocator, the durable outbox and
+the chain together::
+
+    with Issuer.open(chain, signing_key, state_dir) as issuer:
+        issuer.recover()                                   # after every (re)start
+        pkg = issuer.issue(claims, vct=VCT, holder_jwk=jwk, anchor="now")
+        issuer.issue(claims2, vct=VCT, holder_jwk=jwk2, anchor="batch")   # -> PendingIssue
+        packages = issuer.flush()                          # anchored as one Merkle root
+        issuer.revoke(pkg)
+
+Guarantees: a `CredentialPackage` is only ever returned once its anchor (single digest or batch
+root) is mined; batched credentials wait in the outbox on disk and are anchored exactly once
+(see `ledger.agency.outbox`); status indexes are drawn at random from the agency's current list,
+which is created on chain on first use and replaced by a new one when full.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from ledger.agency.anchoring import LedgerAnchorChain
+from ledger.agency.outbox import (
+    DeliveredCredential,
+    Outbox,
+    PendingCredential,
+    RecoveryReport,
+)
+from ledger.agency.packages import (
+    AnchorEvidence,
+    CredentialPackage,
+    issuer_did,
+    parse_status_uri,
+    status_uri,
+)
+from ledger.agency.status_alloc import StatusIndexAllocator
+from ledger.chain.client import CredentialStatus, CredentialTypeInfo, LedgerChain
+from ledger.chain.sender import Receipt
+from ledger.errors import (
+    ClaimNotInType,
+    InputError,
+    IssuanceError,
+    StatusListFull,
+    UnknownCredentialType,
+)
+from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
+from ledger.sdjwt.holder import unverified_header_and_payload
+from ledger.sdjwt.issuer import issue_sd_jwt_vc
+from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
+from ledger.sdjwt.results import IssuedCredential
+
+__all__ = [
+    "DEFAULT_STATUS_LIST_CAPACITY",
+    "IssueRequest",
+    "Issuer",
+    "PendingIssue",
+    "StatusRef",
+    "package_id",
+]
+
+#: Entries per status list (a multiple of 128): 2**17, so ~98k credentials per list at 75% fill.
+DEFAULT_STATUS_LIST_CAPACITY = 1 << 17
+#: File of the outbox and the status allocations in an issuer's state directory.
+STATE_FILE = "issuer.sqlite"
+_ALLOC_CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class StatusRef:
+    """A credential's entry in one of this agency's status lists."""
+
+    list_id: int
+    index: int
+
+
+@dataclass(frozen=True)
+class PendingIssue:
+    """A signed credential waiting in the outbox for its batch anchor (not deliverable yet)."""
+
+    credential_id: str
+    digest: bytes
+    type_id: int
+    status: StatusRef
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """One credential for `Issuer.issue_many`."""
+
+    claims: Mapping[str, Any]
+    holder_jwk: Mapping[str, str]
+    validity: int | None = None
+    credential_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Issuer:
+    """An accredited agency issuing credentials. The constructor does no I/O.
+
+    `chain` signs as the agency; `signing_key` must be registered for it in the KeyRegistry.
+    `outbox` and `allocator` must be open (`Issuer.open` makes and opens both). `now()` returns
+    the issuance time in seconds; `rng` supplies salts, credential ids and status indexes
+    (production: `secrets`). `anchor_chain` defaults to a `LedgerAnchorChain` over `chain`.
+    """
+
+    def __init__(
+        self,
+        chain: LedgerChain,
+        signing_key: SigningKey,
+        *,
+        outbox: Outbox,
+        allocator: StatusIndexAllocator,
+        status_list_capacity: int = DEFAULT_STATUS_LIST_CAPACITY,
+        anchor_chain: LedgerAnchorChain | None = None,
+        now: Callable[[], int] | None = None,
+        rng: RandomSource | None = None,
+    ) -> None:
+        if status_list_capacity <= 0 or status_list_capacity % 128:
+            raise InputError("status_list_capacity must be a positive multiple of 128")
+        self._chain = chain
+        self._key = signing_key
+        self._outbox = outbox
+        self._allocator = allocator
+        self._capacity = status_list_capacity
+        self._anchors = anchor_chain or LedgerAnchorChain(chain)
+        self._now = now or (lambda: int(time.time()))
+        self._rng = rng or SYSTEM_RANDOM
+        self._types: dict[str, CredentialTypeInfo] = {}
+        self._list_id: int | None = None
+        self._list_capacity: dict[int, int] = {}
+        self._owned: tuple[Outbox, StatusIndexAllocator] | None = None
+
+    @classmethod
+    def open(
+        cls, chain: LedgerChain, signing_key: SigningKey, state_dir: Path, **kwargs: Any
+    ) -> Issuer:
+        """An issuer whose outbox and status allocations live in `state_dir` (one SQLite
+        file), opened; `close()` closes them. Use one state directory per agency."""
+        path = Path(state_dir) / STATE_FILE
+        outbox = Outbox(path).open()
+        allocator = StatusIndexAllocator(path).open()
+        issuer = cls(chain, signing_key, outbox=outbox, allocator=allocator, **kwargs)
+        issuer._owned = (outbox, allocator)
+        return issuer
+
+    def close(self) -> None:
+        """Close the outbox and allocator if `open` made them."""
+        if self._owned is not None:
+            for part in self._owned:
+                part.close()
+            self._owned = None
+
+    def __enter__(self) -> Issuer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- identity -----------------------------------------------------------------------------
+
+    @property
+    def agency(self) -> str:
+        """The agency's address."""
+        return self._chain.address
+
+    @property
+    def issuer_id(self) -> str:
+        """The `iss` of this agency's credentials (did:pkh)."""
+        return issuer_did(self._chain.deployment.chain_id, self.agency)
+
+    @property
+    def outbox(self) -> Outbox:
+        """The durable outbox."""
+        return self._outbox
+
+    @property
+    def anchor_chain(self) -> LedgerAnchorChain:
+        """The outbox's view of the chain."""
+        return self._anchors
+
+    def credential_type(self, vct: str) -> CredentialTypeInfo:
+        """The registered type of `vct` (cached); `UnknownCredentialType` if none."""
+        info = self._types.get(vct)
+        if info is None:
+            type_id = self._chain.type_id_of(vct)
+            if type_id == 0:
+                raise UnknownCredentialType(f"credential type {vct!r} is not registered")
+            info = self._chain.credential_type(type_id)
+            self._types[vct] = info
+        return info
+
+    # -- issuing ------------------------------------------------------------------------------
+
+    def issue(
+        self,
+        claims: Mapping[str, Any],
+        *,
+        vct: str,
+        holder_jwk: Mapping[str, str],
+        validity: int | None = None,
+        anchor: Literal["now", "batch"] = "now",
+    ) -> CredentialPackage | PendingIssue:
+        """Issue one credential. `validity` (seconds) sets `exp`. With `anchor="now"` its digest
+        is anchored at once and the package returned once mined; with `"batch"` it waits in
+        the outbox (returned as `PendingIssue`) until `flush()`."""
+        if anchor not in ("now", "batch"):
+            raise InputError("anchor must be 'now' or 'batch'")
+        ctype = self.credential_type(vct)
+        request = IssueRequest(claims, holder_jwk, validity)
+        pending, issued = self._sign([request], ctype)[0]
+        if anchor == "batch":
+            self._outbox.enqueue(pending, now=self._now())
+            return PendingIssue(pending.id, pending.digest, ctype.type_id, _ref(pending))
+        receipt = self._chain.anchor(issued.digest, ctype.type_id)
+        record = self._chain.anchor_of(issued.digest)
+        if record is None:
+            raise IssuanceError(f"anchor {receipt.tx_hash} mined but digest not anchored")
+        meta = _metadata(pending, record.anchored_at, receipt.block_number, receipt.tx_hash)
+        return CredentialPackage(
+            issued.compact, AnchorEvidence(), ctype.type_id, self._chain_id, meta
+        )
+
+    def issue_many(
+        self,
+        requests: Sequence[IssueRequest],
+        *,
+        vct: str,
+        max_batch: int = 10_000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[CredentialPackage]:
+        """Issue many credentials of one type and anchor them in batches of `max_batch`:
+        sign all, queue them in one outbox transaction, flush. Returns their packages in
+        the order of `requests` (other credentials flushed alongside stay deliverable through
+        `delivered`)."""
+        if not requests:
+            return []
+        ctype = self.credential_type(vct)
+        signed = self._sign(requests, ctype, progress=progress)
+        self._outbox.enqueue_many([p for p, _ in signed], now=self._now())
+        by_id = {package_id(p): p for p in self.flush(max_batch=max_batch)}
+        return [by_id[p.id] for p, _ in signed]
+
+    def flush(
+        self,
+        *,
+        max_batch: int = 10_000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[CredentialPackage]:
+        """Seal every pending credential into batches (per type, at most `max_batch` each),
+        anchor the roots (write-ahead: each signed transaction is recorded before it is sent)
+        and return the packages of every batch anchored by this call, with inclusion proofs.
+        Batches left submitted by an earlier run are waited for too."""
+        t = self._now()
+        for type_id in self._outbox.pending_types():
+            while self._outbox.seal_batch(type_id, max_batch, now=t) is not None:
+                pass
+        todo = self._outbox.unanchored_batches()
+        sealed = [b for b in todo if b.state == "sealed"]
+        signed = self._anchors.sign_batch_anchors([(b.root, b.type_id, b.count) for b in sealed])
+        for batch, tx in zip(sealed, signed, strict=True):
+            self._outbox.record_submission(batch.id, tx.raw_tx, tx.tx_hash, tx.nonce, now=t)
+        self._anchors.broadcast_signed(signed)
+        waiting = self._outbox.unanchored_batches()
+        hashes = [b.tx_hash for b in waiting if b.tx_hash is not None]
+        receipts = dict(zip(hashes, self._anchors.wait_mined(hashes), strict=True))
+        packages: list[CredentialPackage] = []
+        for done, b in enumerate(waiting, 1):
+            if b.tx_hash is None:
+                continue
+            inclusion = self._anchors.confirm(b.root, receipts[b.tx_hash])
+            self._outbox.mark_anchored(b.id, inclusion.block_number, inclusion.anchored_at)
+            packages.extend(self._package(d) for d in self._outbox.deliverables(b.id))
+            if progress is not None:
+                progress(done, len(waiting))
+        return packages
+
+    def recover(self) -> RecoveryReport:
+        """Reconcile the outbox with the chain after a (re)start: anchored batches are marked,
+        stored anchor transactions re-sent (never re-signed while they can still be mined).
+        Call `flush()` afterwards to wait for them and collect the packages."""
+        return self._outbox.recover(self._anchors)
+
+    def delivered(self, credential_id: str) -> CredentialPackage:
+        """The package of a batched credential once anchored (`CredentialNotYetAnchored`)."""
+        return self._package(self._outbox.deliverable(credential_id))
+
+    # -- status -------------------------------------------------------------------------------
+
+    def status_ref(self, credential: CredentialPackage | str) -> StatusRef:
+        """The status entry of one of this agency's credentials (package or compact SD-JWT)."""
+        compact = credential.sd_jwt if isinstance(credential, CredentialPackage) else credential
+        _, payload = unverified_header_and_payload(compact)
+        try:
+            entry = payload["status"]["status_list"]
+            ref = parse_status_uri(entry["uri"])
+            index = entry["idx"]
+        except (KeyError, TypeError) as exc:
+            raise InputError("credential has no status_list entry") from exc
+        if ref.agency.lower() != self.agency.lower() or not isinstance(index, int):
+            raise InputError("credential's status list is not this agency's")
+        return StatusRef(ref.list_id, index)
+
+    def set_statuses(
+        self, targets: Iterable[CredentialPackage | StatusRef], status: CredentialStatus
+    ) -> list[Receipt]:
+        """Set the status of many credentials: one `setStatuses` transaction per status list,
+        sent pipelined when several lists are involved."""
+        by_list: dict[int, set[int]] = {}
+        for target in targets:
+            ref = target if isinstance(target, StatusRef) else self.status_ref(target)
+            by_list.setdefault(ref.list_id, set()).add(ref.index)
+        txs = [
+            self._chain.set_statuses_tx(list_id, sorted(indexes), int(status))
+            for list_id, indexes in sorted(by_list.items())
+        ]
+        if len(txs) == 1:
+            return [self._chain.transact(txs[0])]
+        return self._chain.send_many(txs)
+
+    def revoke(self, *targets: CredentialPackage | StatusRef) -> list[Receipt]:
+        """Revoke credentials for good."""
+        return self.set_statuses(targets, CredentialStatus.REVOKED)
+
+    def suspend(self, *targets: CredentialPackage | StatusRef) -> list[Receipt]:
+        """Suspend credentials (reversible with `reinstate`)."""
+        return self.set_statuses(targets, CredentialStatus.SUSPENDED)
+
+    def reinstate(self, *targets: CredentialPackage | StatusRef) -> list[Receipt]:
+        """Make suspended credentials valid again. A revoked credential stays revoked
+        (`IssuanceError`): revocation is final."""
+        refs = [t if isinstance(t, StatusRef) else self.status_ref(t) for t in targets]
+        for ref in refs:
+            if self.status(ref) is CredentialStatus.REVOKED:
+                raise IssuanceError(f"credential {ref} is revoked; revocation is final")
+        return self.set_statuses(refs, CredentialStatus.VALID)
+
+    def status(self, target: CredentialPackage | StatusRef) -> CredentialStatus:
+        """The current on-chain status of one of this agency's credentials."""
+        ref = target if isinstance(target, StatusRef) else self.status_ref(target)
+        return self._chain.status_of(self.agency, ref.list_id, ref.index)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    @property
+    def _chain_id(self) -> int:
+        return self._chain.deployment.chain_id
+
+    def _sign(
+        self,
+        requests: Sequence[IssueRequest],
+        ctype: CredentialTypeInfo,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[tuple[PendingCredential, IssuedCredential]]:
+        allowed = set(ctype.claim_names)
+        for request in requests:
+            for name in request.claims:
+                if name not in allowed:
+                    raise ClaimNotInType(f"claim {name!r} is not a claim of {ctype.vct!r}")
+        refs = self._allocate(len(requests))
+        registry = self._chain.deployment.address("StatusRegistry")
+        iss = self.issuer_id
+        uris: dict[int, str] = {}
+        now = self._now()
+        out: list[tuple[PendingCredential, IssuedCredential]] = []
+        for i, (request, ref) in enumerate(zip(requests, refs, strict=True)):
+            uri = uris.get(ref.list_id)
+            if uri is None:
+                uri = uris[ref.list_id] = status_uri(
+                    registry, self._chain_id, self.agency, ref.list_id
+                )
+            issued = issue_sd_jwt_vc(
+                {**request.claims, **request.extra},
+                signing_key=self._key,
+                issuer=iss,
+                vct=ctype.vct,
+                holder_jwk=request.holder_jwk,
+                status_idx=ref.index,
+                status_uri=uri,
+                iat=now,
+                exp=None if request.validity is None else now + request.validity,
+                now=now,
+                rng=self._rng,
+            )
+            cid = request.credential_id or self._rng.token_bytes(16).hex()
+            holder = public_key_from_jwk(request.holder_jwk).kid
+            pending = PendingCredential(
+                cid, issued.digest, ctype.type_id, ref.list_id, ref.index, issued.compact, holder
+            )
+            out.append((pending, issued))
+            if progress is not None and (i + 1) % 1000 == 0:
+                progress(i + 1, len(requests))
+        return out
+
+    def _allocate(self, count: int) -> list[StatusRef]:
+        """`count` random unused entries, opening (and creating on chain) new lists as needed."""
+        refs: list[StatusRef] = []
+        chunk = min(_ALLOC_CHUNK, max(1, self._capacity // 4))
+        while len(refs) < count:
+            list_id = self._current_list()
+            capacity = self._list_capacity[list_id]
+            n = min(chunk, count - len(refs))
+            try:
+                got = self._allocator.allocate_many(
+                    list_id, capacity, n, rng=self._rng.randbelow, now=self._now()
+                )
+            except StatusListFull:
+                if self._allocator.allocated(list_id) == 0:
+                    if n == 1:
+                        raise
+                    chunk = max(1, n // 2)
+                    continue
+                self._list_id = list_id + 1
+                continue
+            refs.extend(StatusRef(list_id, i) for i in got)
+        return refs
+
+    def _current_list(self) -> int:
+        if self._list_id is None:
+            list_id = 1
+            while self._allocator.allocated(list_id + 1) > 0:
+                list_id += 1
+            self._list_id = list_id
+        list_id = self._list_id
+        if list_id not in self._list_capacity:
+            info = self._chain.status_list(self.agency, list_id)
+            if info is None:
+                self._chain.create_status_list(list_id, self._capacity)
+                self._list_capacity[list_id] = self._capacity
+            else:
+                self._list_capacity[list_id] = info.capacity
+        return list_id
+
+    def _package(self, d: DeliveredCredential) -> CredentialPackage:
+        a = d.anchor
+        meta = {
+            "credential_id": d.credential_id,
+            "status": {"list_id": d.list_id, "idx": d.status_idx},
+            "anchored_at": a.anchored_at,
+            "block_number": a.block_number,
+            "tx_hash": a.tx_hash,
+        }
+        evidence = AnchorEvidence(root=a.root, proof=a.proof, leaf_index=a.leaf_index)
+        return CredentialPackage(d.compact, evidence, d.type_id, self._chain_id, meta)
+
+
+def _ref(p: PendingCredential) -> StatusRef:
+    return StatusRef(p.list_id, p.status_idx)
+
+
+def _metadata(
+    p: PendingCredential, anchored_at: int, block: int | None, tx_hash: str | None
+) -> dict[str, Any]:
+    return {
+        "credential_id": p.id,
+        "status": {"list_id": p.list_id, "idx": p.status_idx},
+        "anchored_at": anchored_at,
+        "block_number": block,
+        "tx_hash": tx_hash,
+    }
+
+
+def package_id(package: CredentialPackage) -> str:
+    """The issuer's credential id recorded in a package's metadata ("" if none)."""
+    value = package.metadata.get("credential_id", "")
+    return value if isinstance(value, str) else ""

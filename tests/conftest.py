@@ -31,7 +31,7 @@ def devnet() -> Iterator[Devnet]:
     """A running anvil on a free port, private to this session (xdist worker)."""
     from ledger.chain.devnet import Devnet
 
-    with Devnet() as net:
+    with Devnet(die_with_parent=True) as net:
         yield net
 
 

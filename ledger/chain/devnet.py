@@ -26,7 +26,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -228,6 +230,25 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: fl
         delay = min(delay * 2, 0.05)
 
 
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A preexec hook asking Linux to SIGTERM anvil when this thread's process dies, so even a
+    SIGKILLed test worker leaves no anvil behind. Linux only, and only from the main thread:
+    the kernel ties the signal to the thread that forked, not the process."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return hook
+
+
 def _terminate(proc: subprocess.Popen[bytes], timeout: float = _STOP_TIMEOUT) -> None:
     if proc.poll() is not None:
         return
@@ -246,7 +267,8 @@ class Devnet:
     (or leaving the `with` block, or interpreter exit) terminates it and removes the temporary
     work directory. With `state_file`, anvil loads the state from it at start and writes it
     back at exit (and every `state_interval` seconds). Calls at past blocks work for the
-    last `history` blocks only.
+    last `history` blocks only. `die_with_parent` (Linux, main thread) makes the kernel
+    terminate anvil if this process dies without cleaning up (test workers use it).
     """
 
     def __init__(
@@ -261,8 +283,10 @@ class Devnet:
         state_interval: int | None = None,
         history: int = _HISTORY,
         ready_timeout: float = _READY_TIMEOUT,
+        die_with_parent: bool = False,
     ) -> None:
         self._requested_port = port
+        self._die_with_parent = die_with_parent
         self._state_file = state_file
         self._chain_id = chain_id
         self._block_time = block_time
@@ -359,7 +383,11 @@ class Devnet:
             history=self._history,
         )
         self._proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=self._log_fh, stderr=subprocess.STDOUT
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_fh,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_parent_death_signal() if self._die_with_parent else None,
         )
         self._port = port
         try:
@@ -440,7 +468,16 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """An exited process nobody reaped yet (init in some containers never reaps)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" in status
 
 
 def _looks_like_anvil(pid: int) -> bool:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -166,3 +168,66 @@ def test_status_forgets_a_devnet_that_died(tmp_path: Path) -> None:
         assert not devnet_info_file(home).exists()
     finally:
         devnet_down(home)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for init to reap it)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
+def test_anvil_dies_with_a_killed_parent_when_asked() -> None:
+    script = (
+        "import os, signal, sys\n"
+        "from ledger.chain.devnet import Devnet\n"
+        "net = Devnet(die_with_parent=True).start()\n"
+        "print(net.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    anvil_pid = int(child.stdout.strip())
+    deadline = time.monotonic() + 10
+    while _running(anvil_pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _running(anvil_pid)
+
+
+def test_down_stops_a_devnet_started_by_another_process(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    port = free_port()
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ledger.chain.devnet import devnet_up\n"
+        f"print(devnet_up(Path({str(home)!r}), port={port}).pid)\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+    )
+    pid = int(child.stdout.strip())
+    try:
+        status = devnet_status(home)
+        assert status is not None and status.pid == pid
+        started = time.monotonic()
+        assert devnet_down(home) is True
+        assert time.monotonic() - started < 5  # no SIGKILL fallback wait
+        assert not _running(pid)
+        assert devnet_status(home) is None
+    finally:
+        if _running(pid):
+            os.kill(pid, 9)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -131,6 +132,8 @@ def test_arbitrary_compact_looking_text_raises_only_verification_errors(text: st
         _verify(text)
     with pytest.raises(VerificationError):
         _verify(text, require_key_binding=False)
+    with pytest.raises(VerificationError):
+        list_claim_paths(text)
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +191,41 @@ def test_status_lists_round_trip(bits: int, data: st.DataObject) -> None:
     again = StatusList.decode(lst.encode())
     assert [again.get(i) for i in range(size)] == values
     assert again.size >= size  # padding entries of the last byte read as 0
+
+
+sd_ish_keys = st.sampled_from(
+    ["_sd", "...", "_sd_alg", "iss", "iat", "exp", "nbf", "vct", "cnf", "status", "jwk", "x", "a"]
+)
+hostile_values = st.recursive(
+    json_scalars | st.sampled_from(["sha-256", "dc+sd-jwt"]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(sd_ish_keys | nested_keys, children, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@SETTINGS
+@given(
+    payload=st.dictionaries(sd_ish_keys, hostile_values, max_size=8),
+    disclosures=st.lists(st.lists(hostile_values, min_size=1, max_size=4), max_size=4),
+    with_base=st.booleans(),
+)
+def test_signed_hostile_payloads_raise_only_verification_errors(
+    payload: dict[str, Any], disclosures: list[list[Any]], with_base: bool
+) -> None:
+    from tests.sdjwt._harness import build_crafted
+
+    case: dict[str, Any] = {
+        "disclosures": {f"d{i}": d for i, d in enumerate(disclosures)},
+        "payload": payload,
+    }
+    if not with_base:
+        case["remove_claims"] = ["iss", "iat", "exp", "vct", "cnf", "status", "_sd_alg"]
+    try:
+        presentation = build_crafted(case)
+    except (TypeError, ValueError):
+        return  # not JSON-serializable by the harness
+    with contextlib.suppress(VerificationError):
+        _verify(presentation)

@@ -1,0 +1,372 @@
+"""`wallet`: the citizen's command line: hold credentials, decide what to show to whom.
+
+Thin over `ledger.wallet.Wallet`. Passphrases come from WALLET_PASSPHRASE /
+WALLET_BACKUP_PASSPHRASE or a prompt, never from argv. The chain is found like the `ledger` CLI
+finds it (`--rpc`, `--ledger-home`, see `ledger.network`). Everything chain-related is imported
+inside the commands that need it: `wallet list` must start cold in a few tenths of a second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ledger.cli._common import emit, read_secret, reports_errors, write_text_atomic
+from ledger.wallet._crypto import DEFAULT_KDF, KdfParams
+from ledger.wallet.home import wallet_home
+from ledger.wallet.passphrase import PASSPHRASE_ENV
+from ledger.wallet.wallet import Wallet
+
+if TYPE_CHECKING:
+    from ledger.chain.client import LedgerChain
+
+BACKUP_PASSPHRASE_ENV = "WALLET_BACKUP_PASSPHRASE"
+
+#: Argon2id cost for new stores and backups (tests substitute cheap parameters).
+KDF_PARAMS: KdfParams = DEFAULT_KDF
+
+
+class WalletContext:
+    """Global options of one `wallet` invocation (no I/O until a command asks)."""
+
+    def __init__(
+        self, *, home: Path | None, rpc_url: str | None, ledger_home: Path | None, as_json: bool
+    ) -> None:
+        self.home = wallet_home(home)
+        self.rpc_url = rpc_url
+        self.ledger_home = ledger_home
+        self.as_json = as_json
+
+    def passphrase(self, *, confirm: bool = False) -> str:
+        """The wallet passphrase (WALLET_PASSPHRASE or a prompt)."""
+        return read_secret(PASSPHRASE_ENV, "Wallet passphrase", confirm=confirm)
+
+    @contextmanager
+    def wallet(self) -> Iterator[Wallet]:
+        """The unlocked wallet, closed afterwards."""
+        wallet = Wallet.open(self.home, self.passphrase())
+        try:
+            yield wallet
+        finally:
+            wallet.close()
+
+    def chain(self) -> LedgerChain:
+        """A read-only client of the ledger (closed when the command ends)."""
+        from ledger.chain.client import LedgerChain
+        from ledger.chain.deploy import Deployment
+        from ledger.chain.rpc import Rpc
+        from ledger.network import resolve_network
+
+        network = resolve_network(self.ledger_home, rpc_url=self.rpc_url)
+        deployment = Deployment.load(network.deployment_path)
+        rpc = Rpc(network.rpc_url)
+        click.get_current_context().call_on_close(rpc.close)
+        return LedgerChain(rpc, deployment)
+
+
+pass_wallet = click.make_pass_decorator(WalletContext)
+
+
+def _date(ts: int | None) -> str:
+    if ts is None:
+        return "never"
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="WALLET_HOME",
+    help="Wallet home directory (default: $WALLET_HOME or ~/.ledger-wallet).",
+)
+@click.option("--rpc", "rpc_url", help="JSON-RPC URL of the ledger (default: $LEDGER_RPC).")
+@click.option(
+    "--ledger-home",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Ledger home holding the deployment record (default: $LEDGER_HOME or ~/.ledger).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    home: Path | None,
+    rpc_url: str | None,
+    ledger_home: Path | None,
+    as_json: bool,
+) -> None:
+    """Your identity wallet: hold credentials, decide what to show to whom.
+
+    The passphrase is read from WALLET_PASSPHRASE or prompted for; never pass it as an option.
+    """
+    ctx.obj = WalletContext(home=home, rpc_url=rpc_url, ledger_home=ledger_home, as_json=as_json)
+
+
+@cli.command()
+@pass_wallet
+@reports_errors
+def init(w: WalletContext) -> None:
+    """Create a new wallet: an encrypted store and a holder key."""
+    with Wallet.init(w.home, w.passphrase(confirm=True), kdf_params=KDF_PARAMS) as wallet:
+        kid = wallet.holder_key().kid
+    emit(
+        {"home": str(w.home), "holder_kid": kid},
+        f"Created wallet in {w.home}\nHolder key: {kid}",
+        as_json=w.as_json,
+    )
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_wallet
+@reports_errors
+def import_(w: WalletContext, file: Path) -> None:
+    """Verify a credential file from an issuer against the ledger, then store it."""
+    from ledger.agency.packages import CredentialPackage
+    from ledger.errors import InputError
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{file}: cannot read ({exc})") from exc
+    package = CredentialPackage.from_json(text)
+    chain = w.chain()
+    with w.wallet() as wallet:
+        stored = wallet.import_credential(package, chain=chain)
+    meta = stored.metadata
+    emit(
+        {"id": stored.cred_id, **meta},
+        f"Imported credential {stored.cred_id}: {meta['vct']}\n"
+        f"Issued by {meta['issuer_name']} ({meta['issuer_address']}) on {_date(meta['iat'])}",
+        as_json=w.as_json,
+    )
+
+
+@cli.command("list")
+@pass_wallet
+@reports_errors
+def list_(w: WalletContext) -> None:
+    """List the credentials in the wallet (no network needed)."""
+    with w.wallet() as wallet:
+        creds = wallet.list()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": c.cred_id,
+            "vct": c.metadata.get("vct"),
+            "issuer": c.metadata.get("issuer_address"),
+            "issuer_name": c.metadata.get("issuer_name"),
+            "iat": c.metadata.get("iat"),
+            "exp": c.metadata.get("exp"),
+        }
+        for c in creds
+    ]
+    lines = [
+        f"{r['id']}  {r['vct']}  from {r['issuer_name']}  issued {_date(r['iat'])}"
+        f"  expires {_date(r['exp'])}"
+        for r in rows
+    ]
+    emit(rows, "\n".join(lines) if lines else "No credentials.", as_json=w.as_json)
+
+
+@cli.command()
+@click.argument("cred_id", metavar="ID")
+@click.option("--offline", is_flag=True, help="Do not ask the ledger for the current status.")
+@pass_wallet
+@reports_errors
+def show(w: WalletContext, cred_id: str, offline: bool) -> None:
+    """Show one credential: its claims, issuer, validity and current status."""
+    chain = None if offline else w.chain()
+    with w.wallet() as wallet:
+        view = wallet.show(cred_id, chain)
+    lines = [
+        f"Credential {view.cred_id}",
+        f"Type:     {view.vct} (type {view.type_id})",
+        f"Issuer:   {view.issuer_name} ({view.issuer_address})",
+        f"Issued:   {_date(view.iat)}",
+        f"Expires:  {_date(view.exp)}",
+        f"Status:   {view.status}",
+        "Claims:",
+        *(f"  {name}: {_value(value)}" for name, value in view.claims.items()),
+    ]
+    emit(view.to_json(), "\n".join(lines), as_json=w.as_json)
+
+
+@cli.command()
+@click.option(
+    "--request",
+    "request_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Presentation request file from the verifier.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the presentation for the verifier.",
+)
+@click.option("--yes", is_flag=True, help="Consent without asking (for automation).")
+@click.option("--qr", is_flag=True, help="Also print the presentation as a QR code.")
+@click.option(
+    "--allow-unregistered",
+    is_flag=True,
+    help="UNSAFE: answer a verifier that is not registered on the ledger for this request.",
+)
+@pass_wallet
+@reports_errors
+def present(
+    w: WalletContext,
+    request_file: Path,
+    out: Path,
+    yes: bool,
+    qr: bool,
+    allow_unregistered: bool,
+) -> None:
+    """Answer a presentation request: show who asks for what and why, then disclose exactly
+    the requested claims if you consent."""
+    from ledger.agency.request import PresentationRequest
+    from ledger.errors import InputError
+
+    try:
+        request = PresentationRequest.from_json(request_file.read_bytes())
+    except OSError as exc:
+        raise InputError(f"{request_file}: cannot read ({exc})") from exc
+    chain = w.chain()
+    with w.wallet() as wallet:
+        prompt = wallet.prepare_presentation(
+            request, chain=chain, unsafe_allow_unregistered=allow_unregistered
+        )
+        if prompt.warning:
+            click.secho(prompt.warning, fg="red", bold=True, err=True)
+        if not w.as_json:
+            click.echo(f"{prompt.verifier_name} ({prompt.verifier}) asks for:")
+            for path, value in prompt.disclosed:
+                click.echo(f"  {path}: {_value(value)}")
+            click.echo(f"Purpose: {prompt.purpose}")
+            click.echo(f"From credential {prompt.credential_id} ({prompt.vct})")
+        consent = yes or click.confirm(
+            f"Disclose {_plural(len(prompt.claims), 'claim')} to {prompt.verifier_name}?",
+            default=False,
+        )
+        package = wallet.present(prompt, consent=consent)
+    write_text_atomic(str(out), package.to_json() + "\n")
+    if w.as_json:
+        emit({**prompt.to_json(), "out": str(out)}, "", as_json=True)
+    else:
+        click.echo(f"Wrote presentation to {out}")
+    if qr:
+        _print_qr(package.to_json())
+
+
+def _print_qr(text: str) -> None:
+    import json
+
+    import segno
+    from segno import DataOverflowError
+
+    from ledger.errors import InputError
+
+    compact = json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
+    try:
+        code = segno.make(compact, error="L", micro=False)
+    except DataOverflowError as exc:
+        raise InputError(f"the presentation is too large for a QR code ({exc})") from exc
+    code.terminal(compact=True)
+
+
+@cli.command()
+@pass_wallet
+@reports_errors
+def history(w: WalletContext) -> None:
+    """What was disclosed to whom, when and for what purpose."""
+    with w.wallet() as wallet:
+        entries = wallet.history()
+    lines = [
+        f"{_date(e.at)}  {e.verifier_name} ({e.verifier_address})  {e.purpose!r}: "
+        f"{', '.join(e.claims)}  [credential {e.credential_id}]"
+        for e in entries
+    ]
+    emit(
+        [e.to_json() for e in entries],
+        "\n".join(lines) if lines else "Nothing disclosed yet.",
+        as_json=w.as_json,
+    )
+
+
+def _backup_passphrase(*, confirm: bool) -> str:
+    return read_secret(BACKUP_PASSPHRASE_ENV, "Backup passphrase", confirm=confirm)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_wallet
+@reports_errors
+def backup(w: WalletContext, file: Path) -> None:
+    """Write an encrypted backup of the whole wallet to FILE (own passphrase)."""
+    with w.wallet() as wallet:
+        info = wallet.backup(file, _backup_passphrase(confirm=True), kdf_params=KDF_PARAMS)
+    emit(
+        {
+            "path": str(info.path),
+            "keys": info.keys,
+            "credentials": info.credentials,
+            "history": info.history,
+        },
+        f"Backup written to {info.path}: {_plural(info.keys, 'key')}, "
+        f"{_plural(info.credentials, 'credential')}, "
+        f"{_plural(info.history, 'history entry', 'history entries')}",
+        as_json=w.as_json,
+    )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing wallet in the home.")
+@pass_wallet
+@reports_errors
+def restore(w: WalletContext, file: Path, force: bool) -> None:
+    """Restore a backup FILE into the wallet home, under a (new) wallet passphrase."""
+    backup_passphrase = _backup_passphrase(confirm=False)
+    with Wallet.restore(
+        file,
+        backup_passphrase,
+        w.home,
+        w.passphrase(confirm=True),
+        force=force,
+        kdf_params=KDF_PARAMS,
+    ) as wallet:
+        creds, entries = len(wallet.list()), len(wallet.history())
+    emit(
+        {"home": str(w.home), "credentials": creds, "history": entries},
+        f"Restored wallet in {w.home}: {_plural(creds, 'credential')}, "
+        f"{_plural(entries, 'history entry', 'history entries')}",
+        as_json=w.as_json,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `wallet` command."""
+    cli.main(args=argv, prog_name="wallet")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Issuer behaviour against the real devnet: anchoring (single and batch), status lists, status
+updates, rejections. One deployment per session (`agency_world`), chain reverted after each test."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scenario import PERSON, VCT, AgencyWorld, agency_world  # noqa: F401
+
+from ledger.agency.issuer import Issuer, IssueRequest, PendingIssue, StatusRef, package_id
+from ledger.agency.packages import CredentialPackage, parse_issuer_did
+from ledger.chain.client import CheckRequest, CredentialCheck, CredentialStatus
+from ledger.chain.merkle import leaf_hash
+from ledger.chain.merkle import verify as merkle_verify
+from ledger.errors import (
+    AnchorRegistryNotAccredited,
+    ClaimNotInType,
+    CredentialNotYetAnchored,
+    InputError,
+    IssuanceError,
+    UnknownCredentialType,
+)
+from ledger.sdjwt import SigningKey, UnsafeDeterministicRandom, verify_credential
+from ledger.sdjwt.holder import unverified_header_and_payload
+
+HOLDER = SigningKey.generate()
+
+
+@pytest.fixture
+def world(agency_world: AgencyWorld, chain_snapshot: str) -> AgencyWorld:  # noqa: F811
+    return agency_world
+
+
+@pytest.fixture
+def issuer(world: AgencyWorld, tmp_path: Path) -> Iterator[Issuer]:
+    with world.make_issuer(tmp_path / "issuer") as iss:
+        yield iss
+
+
+def digest_of(pkg: CredentialPackage) -> bytes:
+    return hashlib.sha256(pkg.sd_jwt.split("~", 1)[0].encode("ascii")).digest()
+
+
+def lens_check(world: AgencyWorld, pkg: CredentialPackage, issuer: Issuer) -> CredentialCheck:
+    ref = issuer.status_ref(pkg)
+    return world.reader().check_credential(
+        CheckRequest(
+            digest=digest_of(pkg),
+            kid=world.signing_key.thumbprint,
+            list_id=ref.list_id,
+            status_index=ref.index,
+            root=pkg.anchor.root or bytes(32),
+            proof=pkg.anchor.proof,
+        )
+    )
+
+
+def test_immediate_issue_is_anchored_and_confirmed_by_the_lens(
+    world: AgencyWorld, issuer: Issuer
+) -> None:
+    pkg = issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="now")
+    assert isinstance(pkg, CredentialPackage)
+    assert not pkg.anchor.is_batch
+    check = lens_check(world, pkg, issuer)
+    assert check.anchored and check.issuer == world.issuer.address
+    assert check.issuer_accredited_at_anchor and check.key_valid_at_anchor
+    assert check.status_known and check.status == 0
+    assert world.reader().anchor_of(digest_of(pkg)) is not None
+
+
+def test_issued_credential_is_a_valid_sd_jwt_vc_naming_the_agency(
+    world: AgencyWorld, issuer: Issuer
+) -> None:
+    pkg = issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, validity=3600)
+    assert isinstance(pkg, CredentialPackage)
+    verified = verify_credential(
+        pkg.sd_jwt,
+        issuer_key_resolver=world.signing_key.public_key,
+        expected_holder_jwk=HOLDER.public_jwk,
+    )
+    assert verified.claims["cpr_number"] == PERSON["cpr_number"]
+    header, payload = unverified_header_and_payload(pkg.sd_jwt)
+    assert header["kid"] == world.signing_key.kid
+    assert parse_issuer_did(payload["iss"]) == (world.chain_id, world.issuer.address)
+    assert payload["exp"] == payload["iat"] + 3600
+    assert CredentialPackage.from_json(pkg.to_json()) == pkg
+
+
+def test_batched_credential_is_not_deliverable_before_its_root_is_mined(
+    world: AgencyWorld, issuer: Issuer
+) -> None:
+    pending = issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
+    assert isinstance(pending, PendingIssue)
+    with pytest.raises(CredentialNotYetAnchored):
+        issuer.delivered(pending.credential_id)
+    assert world.reader().anchor_of(pending.digest) is None
+    packages = issuer.flush()
+    assert [package_id(p) for p in packages] == [pending.credential_id]
+    assert issuer.delivered(pending.credential_id) == packages[0]
+
+
+def test_batch_packages_carry_merkle_proofs_the_chain_confirms(
+    world: AgencyWorld, issuer: Issuer
+) -> None:
+    requests = [
+        IssueRequest({**PERSON, "given_name": f"Karen {i}"}, HOLDER.public_jwk) for i in range(25)
+    ]
+    packages = issuer.issue_many(requests, vct=VCT, max_batch=10)
+    assert len(packages) == 25
+    assert [unverified_header_and_payload(p.sd_jwt)[1]["iss"] for p in packages] == [
+        issuer.issuer_id
+    ] * 25
+    roots = {p.anchor.root for p in packages}
+    assert len(roots) == 3  # 10 + 10 + 5
+    reader = world.reader()
+    for pkg in packages:
+        assert pkg.anchor.root is not None
+        assert merkle_verify(pkg.anchor.root, pkg.anchor.proof, leaf_hash(digest_of(pkg)))
+        assert reader.verify_inclusion(pkg.anchor.root, pkg.anchor.proof, digest_of(pkg))
+    check = lens_check(world, packages[7], issuer)
+    assert check.anchored and check.batch_count == 10
+    # A proof for one credential does not prove another.
+    assert not reader.verify_inclusion(
+        packages[0].anchor.root, packages[0].anchor.proof, digest_of(packages[1])
+    )
+
+
+def test_status_indexes_are_random_not_sequential(world: AgencyWorld, issuer: Issuer) -> None:
+    requests = [IssueRequest(PERSON, HOLDER.public_jwk) for _ in range(64)]
+    packages = issuer.issue_many(requests, vct=VCT)
+    indexes = [issuer.status_ref(p).index for p in packages]
+    assert len(set(indexes)) == 64
+    assert indexes != sorted(indexes)
+    # Spread over the list, not clustered at its start (chance of failing: ~2**-64).
+    assert max(indexes) > 2**16 and min(indexes) < 2**16
+
+
+def test_status_indexes_follow_the_injected_rng(world: AgencyWorld, tmp_path: Path) -> None:
+    drawn = []
+    for run in ("a", "b"):
+        with world.make_issuer(tmp_path / run, rng=UnsafeDeterministicRandom(7)) as iss:
+            pending = iss.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
+            assert isinstance(pending, PendingIssue)
+            drawn.append(pending.status)
+    assert drawn[0] == drawn[1]
+
+
+def test_status_list_is_created_on_first_use_and_a_new_one_opened_when_full(
+    world: AgencyWorld, issuer: Issuer, tmp_path: Path
+) -> None:
+    reader = world.reader()
+    assert reader.status_list(world.issuer.address, 1) is None
+    with world.make_issuer(tmp_path / "small", status_list_capacity=128) as small:
+        packages = small.issue_many(
+            [IssueRequest(PERSON, HOLDER.public_jwk) for _ in range(100)], vct=VCT
+        )
+        lists = {small.status_ref(p).list_id for p in packages}
+    assert lists == {1, 2}  # 96 fit in list 1 (75% of 128)
+    for list_id in lists:
+        info = reader.status_list(world.issuer.address, list_id)
+        assert info is not None and info.capacity == 128
+
+
+def test_revoke_suspend_and_reinstate_are_seen_on_chain(world: AgencyWorld, issuer: Issuer) -> None:
+    a = issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk)
+    b = issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk)
+    assert isinstance(a, CredentialPackage) and isinstance(b, CredentialPackage)
+    reader = world.reader()
+
+    def status(pkg: CredentialPackage) -> CredentialStatus:
+        ref = issuer.status_ref(pkg)
+        return reader.status_of(world.issuer.address, ref.list_id, ref.index)
+
+    issuer.suspend(a)
+    assert (status(a), status(b)) == (CredentialStatus.SUSPENDED, CredentialStatus.VALID)
+    issuer.reinstate(a)
+    assert status(a) is CredentialStatus.VALID
+    issuer.revoke(b)
+    assert status(b) is CredentialStatus.REVOKED
+    assert lens_check(world, b, issuer).status == 1
+
+
+def test_a_revoked_credential_cannot_be_reinstated(world: AgencyWorld, issuer: Issuer) -> None:
+    pkg = issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk)
+    assert isinstance(pkg, CredentialPackage)
+    issuer.revoke(pkg)
+    with pytest.raises(IssuanceError):
+        issuer.reinstate(pkg)
+    assert issuer.status(pkg) is CredentialStatus.REVOKED
+
+
+def test_status_updates_send_one_transaction_per_list(world: AgencyWorld, tmp_path: Path) -> None:
+    with world.make_issuer(tmp_path / "small", status_list_capacity=128) as small:
+        packages = small.issue_many(
+            [IssueRequest(PERSON, HOLDER.public_jwk) for _ in range(120)], vct=VCT
+        )
+        receipts = small.revoke(*packages[:110])
+        assert len(receipts) == len({small.status_ref(p).list_id for p in packages[:110]}) == 2
+        assert all(small.status(p) is CredentialStatus.REVOKED for p in packages[:110])
+        assert all(small.status(p) is CredentialStatus.VALID for p in packages[110:])
+
+
+def test_status_ref_accepts_only_this_agencys_credentials(
+    world: AgencyWorld, issuer: Issuer, tmp_path: Path
+) -> None:
+    pkg = issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk)
+    assert isinstance(pkg, CredentialPackage)
+    assert isinstance(issuer.status_ref(pkg), StatusRef)
+    with Issuer.open(world.verifier_chain(), world.signing_key, tmp_path / "other") as other:
+        with pytest.raises(InputError):
+            other.status_ref(pkg)
+        with pytest.raises(InputError):
+            other.revoke(pkg)
+
+
+def test_unknown_credential_type_is_rejected(issuer: Issuer) -> None:
+    with pytest.raises(UnknownCredentialType):
+        issuer.issue(PERSON, vct="https://nope.example/v1", holder_jwk=HOLDER.public_jwk)
+
+
+def test_claim_outside_the_type_is_rejected(issuer: Issuer) -> None:
+    with pytest.raises(ClaimNotInType):
+        issuer.issue({**PERSON, "shoe_size": 42}, vct=VCT, holder_jwk=HOLDER.public_jwk)
+
+
+def test_agency_not_accredited_cannot_anchor_and_nothing_is_recorded(
+    world: AgencyWorld, tmp_path: Path
+) -> None:
+    account = world.new_agency("Unaccredited Office")
+    key = SigningKey.generate()
+    chain = world.chain(account)
+    chain.register_key(key.thumbprint, *key.public_xy)
+    with Issuer.open(chain, key, tmp_path / "rogue") as rogue:
+        with pytest.raises(AnchorRegistryNotAccredited):
+            rogue.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="now")
+        rogue.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
+        with pytest.raises(AnchorRegistryNotAccredited):
+            rogue.flush()
+        stats = rogue.outbox.stats()
+        assert (stats.batches_sealed, stats.batches_submitted, stats.anchored) == (1, 0, 0)

@@ -1,0 +1,563 @@
+"""The verifier agency: signed presentation requests, and verification of presentations against
+them and against the chain.
+
+`Verifier.verify(package, request)` runs, in this order, and stops at the first failure:
+
+1. ``request`` — the request is this verifier's (its address, chain and VerifierRegistry), not
+   expired, and its nonce not already used;
+2. ``sd_jwt`` / ``key_binding`` — RFC 9901 §7 with key binding always required, audience and
+   nonce from the request, the issuer key resolved on chain (`chain_checks.resolve_issuer_key`);
+3. ``request_match`` — the presentation is of the requested type and discloses exactly the
+   requested claims (`UnrequestedClaimsDisclosed`, `RequestedClaimMissing`);
+4. the chain checks, ONE `eth_call` to the LedgerLens (`chain_checks`), including this
+   verifier's own registration for the requested claims and purpose;
+5. ``nonce`` — the nonce is consumed, only now that everything passed (`NonceReplayed`).
+
+It returns a `VerifiedCredentialPresentation` or raises the specific `VerificationError` of the
+first failed check, carrying the report as ``exc.report``; `Verifier.check` returns the report
+and never raises for a verification failure.
+
+Hot path: no web3 and no ABI machinery per presentation (prebuilt lens calldata over a
+keep-alive connection); chain id, types, claim masks, issuer keys and agency names cached;
+requests this object created are recognised without re-checking their EIP-712 signature.
+Lens answers are not cached: knowing that the block has not changed would itself cost a round
+trip, so each presentation costs exactly one `eth_call` (each answer names its block).
+`verify_batch` verifies many presentations with one JSON-RPC batch for all chain reads, and
+with ``processes=2`` spreads the signature-heavy SD-JWT layer over a process pool.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+
+from ledger.agency import chain_checks
+from ledger.agency.claims import ClaimPath, claim_mask, parse_claim_path
+from ledger.agency.nonces import NonceStore
+from ledger.agency.packages import PresentationPackage
+from ledger.agency.report import CHECK_NAMES, ReportBuilder, VerificationReport
+from ledger.agency.request import (
+    PresentationRequest,
+    create_request,
+    default_audience,
+    verify_request_signature,
+)
+from ledger.chain.client import CredentialCheck, CredentialStatus, CredentialTypeInfo, LedgerChain
+from ledger.chain.deploy import Deployment
+from ledger.chain.rpc import Rpc
+from ledger.errors import (
+    ClaimNotInType,
+    ClaimPathInvalid,
+    CredentialTypeMismatch,
+    KeyBindingError,
+    NonceReplayed,
+    RequestChainMismatch,
+    RequestedClaimMissing,
+    RequestExpired,
+    RequestMalformed,
+    RequestNotOurs,
+    UnrequestedClaimsDisclosed,
+    VerificationError,
+)
+from ledger.sdjwt import VerifiedPresentation, verify_presentation
+
+__all__ = ["VERIFIER_CHECK_NAMES", "VerifiedCredentialPresentation", "Verifier"]
+
+#: Every check `Verifier` reports, in order.
+VERIFIER_CHECK_NAMES: tuple[str, ...] = ("request", *CHECK_NAMES, "nonce")
+
+# Registered claims of JWT / SD-JWT VC: never part of the disclosed claims.
+_REGISTERED = frozenset({"iss", "iat", "exp", "nbf", "vct", "cnf", "status", "_sd_alg"})
+
+
+@dataclass(frozen=True)
+class VerifiedCredentialPresentation:
+    """A presentation that passed every check, and what was verified.
+
+    `claims` are the disclosed claims (registered JWT/VC claims removed); `issuer` is the
+    credential's `iss` and `issuer_address` / `issuer_name` its agency on chain; `anchored_at`
+    the anchor's block timestamp; `status` the status read at `block_number`.
+    """
+
+    claims: dict[str, Any]
+    disclosed_paths: tuple[str, ...]
+    issuer: str
+    issuer_address: str
+    issuer_name: str
+    vct: str
+    type_id: int
+    anchored_at: int
+    status: CredentialStatus
+    kid: str
+    block_number: int
+    report: VerificationReport
+
+
+@dataclass(frozen=True)
+class _RequestInfo:
+    mask: int
+    claims: tuple[ClaimPath, ...]
+
+
+# -- claim matching --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _parse(path: str) -> ClaimPath:
+    return parse_claim_path(path)
+
+
+def _prefix_match(prefix: ClaimPath, path: ClaimPath) -> bool:
+    """Whether `prefix` is a prefix of `path`, a None element of `prefix` matching any index."""
+    if len(prefix) > len(path):
+        return False
+    for want, have in zip(prefix, path, strict=False):
+        if want is None:
+            if not isinstance(have, int):
+                return False
+        elif want != have:
+            return False
+    return True
+
+
+def _present(claims: Any, path: ClaimPath) -> bool:
+    node = claims
+    for i, element in enumerate(path):
+        if element is None:
+            return (
+                isinstance(node, list)
+                and bool(node)
+                and all(_present(item, path[i + 1 :]) for item in node)
+            )
+        if isinstance(element, int):
+            if not isinstance(node, list) or element >= len(node):
+                return False
+        elif not isinstance(node, dict) or element not in node:
+            return False
+        node = node[element]
+    return True
+
+
+def match_claims(
+    disclosed_paths: Sequence[str], claims: dict[str, Any], requested: Sequence[ClaimPath]
+) -> None:
+    """Check a presentation discloses exactly the requested claims.
+
+    Every disclosed path must lie at or below a requested path, or be an ancestor needed to
+    reach one (`UnrequestedClaimsDisclosed` otherwise); every requested path must be present
+    in the verified claims (`RequestedClaimMissing` otherwise).
+    """
+    extra = [
+        text
+        for text in disclosed_paths
+        if not any(
+            _prefix_match(r, p) or _prefix_match(p, r) for p in (_parse(text),) for r in requested
+        )
+    ]
+    if extra:
+        raise UnrequestedClaimsDisclosed(f"disclosed but not requested: {', '.join(extra)}")
+    missing = [r for r in requested if not _present(claims, r)]
+    if missing:
+        from ledger.agency.claims import format_claim_path
+
+        names = ", ".join(format_claim_path(m) for m in missing)
+        raise RequestedClaimMissing(f"requested but not presented: {names}")
+
+
+# -- the process pool for the SD-JWT layer ---------------------------------------------------------
+
+_WORKER_CHAIN: LedgerChain | None = None
+
+
+def _worker_init(rpc_url: str, deployment: dict[str, Any]) -> None:
+    global _WORKER_CHAIN
+    _WORKER_CHAIN = LedgerChain(Rpc(rpc_url), Deployment.from_json(deployment))
+
+
+_SdJob = tuple[str, str, str]  # presentation, audience, nonce
+_SdOutcome = VerifiedPresentation | VerificationError
+
+
+def _sd_layer(chain: LedgerChain, job: _SdJob, now: int, skew: int, max_kb_age: int) -> _SdOutcome:
+    presentation, audience, nonce = job
+    try:
+        return verify_presentation(
+            presentation,
+            issuer_key_resolver=chain_checks.issuer_key_resolver(chain),
+            expected_audience=audience,
+            expected_nonce=nonce,
+            require_key_binding=True,
+            now=now,
+            clock_skew=skew,
+            max_kb_age=max_kb_age,
+        )
+    except VerificationError as exc:
+        return exc
+
+
+def _worker_run(jobs: list[_SdJob], now: int, skew: int, max_kb_age: int) -> list[_SdOutcome]:
+    assert _WORKER_CHAIN is not None
+    return [_sd_layer(_WORKER_CHAIN, job, now, skew, max_kb_age) for job in jobs]
+
+
+# -- the verifier ---------------------------------------------------------------------------------
+
+
+class Verifier:
+    """A registered verifier agency: creates signed requests and verifies presentations.
+
+    `account` is the verifier agency's account (it signs requests). `audience` defaults to
+    ``ethereum:<address>@<chainId>``. `nonce_store` defaults to an in-memory store. `now` is a
+    clock (a callable returning Unix seconds) or a fixed time, for tests. `processes` > 1 makes
+    `verify_batch` run the SD-JWT layer in a pool of that many processes (created on first use;
+    `close()` it). The constructor does no I/O.
+    """
+
+    def __init__(
+        self,
+        chain: LedgerChain,
+        *,
+        account: LocalAccount,
+        audience: str | None = None,
+        nonce_store: NonceStore | None = None,
+        clock_skew: int = 60,
+        max_kb_age: int = 300,
+        now: Callable[[], float] | int | None = None,
+        processes: int = 1,
+    ) -> None:
+        self._chain = chain
+        self._account = account
+        self._address = to_checksum_address(account.address)
+        deployment = chain.deployment
+        self._chain_id = deployment.chain_id
+        self._registry = deployment.address("VerifierRegistry")
+        self._audience = audience or default_audience(self._address, self._chain_id)
+        self._nonces = nonce_store if nonce_store is not None else NonceStore()
+        self._skew = clock_skew
+        self._max_kb_age = max_kb_age
+        self._clock: Callable[[], float] = (
+            time.time if now is None else (lambda: now) if isinstance(now, int) else now
+        )
+        self._processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._resolver = chain_checks.issuer_key_resolver(chain)
+        self._issued: dict[str, PresentationRequest] = {}
+        self._consumed: dict[str, int] = {}
+        self._types: dict[int, CredentialTypeInfo] = {}
+        self._type_ids: dict[str, int] = {}
+        self._masks: dict[tuple[int, tuple[str, ...]], int] = {}
+        self._names: dict[str, str] = {}
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """The verifier agency's address."""
+        return self._address
+
+    @property
+    def audience(self) -> str:
+        """The audience (`client_id`) of this verifier's requests."""
+        return self._audience
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    def _store(self) -> NonceStore:
+        return self._nonces.open()
+
+    def close(self) -> None:
+        """Shut the process pool down (if any)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> Verifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _type(self, type_id: int) -> CredentialTypeInfo:
+        info = self._types.get(type_id)
+        if info is None:
+            info = self._types[type_id] = self._chain.credential_type(type_id)
+        return info
+
+    def _agency_name(self, agency: str) -> str:
+        name = self._names.get(agency)
+        if name is None:
+            name = self._names[agency] = self._chain.agency(agency).name
+        return name
+
+    def _mask(self, type_id: int, claims: tuple[str, ...]) -> int:
+        key = (type_id, claims)
+        mask = self._masks.get(key)
+        if mask is None:
+            try:
+                mask = claim_mask(claims, self._type(type_id).claim_names)
+            except (ClaimNotInType, ClaimPathInvalid) as exc:
+                raise RequestMalformed(str(exc)) from exc
+            self._masks[key] = mask
+        return mask
+
+    # -- requests ----------------------------------------------------------------------------------
+
+    def create_request(
+        self, *, vct: str, claims: Sequence[str], purpose: str, ttl: int = 600
+    ) -> PresentationRequest:
+        """A signed request for `claims` of credential type `vct`, for `purpose`.
+
+        The type id and claim mask come from the type registry (`RequestMalformed` for an
+        unregistered vct or a claim the type does not have); the nonce is recorded in the nonce
+        store. Whether this verifier is registered for the claims is checked at verification.
+        """
+        type_id = self._type_ids.get(vct) or self._chain.type_id_of(vct)
+        if type_id == 0:
+            raise RequestMalformed(f"credential type {vct!r} is not registered")
+        self._type_ids[vct] = type_id
+        self._mask(type_id, tuple(claims))
+        now = self._now()
+        nonce = self._store().issue(ttl=ttl, now=now)
+        request = create_request(
+            verifier_account=self._account,
+            vct=vct,
+            type_id=type_id,
+            claims=claims,
+            purpose=purpose,
+            audience=self._audience,
+            chain_id=self._chain_id,
+            registry=self._registry,
+            ttl=ttl,
+            nonce=nonce,
+            now=now,
+        )
+        self._issued[nonce] = request
+        if len(self._issued) % 4096 == 0:
+            self._forget_expired(now)
+        return request
+
+    def _forget_expired(self, now: int) -> None:
+        for nonce in [n for n, r in self._issued.items() if r.expires_at <= now]:
+            del self._issued[nonce]
+        for nonce in [n for n, t in self._consumed.items() if t <= now]:
+            del self._consumed[nonce]
+
+    def _check_request(self, request: PresentationRequest, now: int) -> _RequestInfo:
+        if request.verifier.lower() != self._address.lower():
+            raise RequestNotOurs(f"request is from verifier {request.verifier}, not this one")
+        if request.chain_id != self._chain_id or request.registry.lower() != self._registry.lower():
+            raise RequestChainMismatch("request names another chain or VerifierRegistry")
+        if request.nonce in self._consumed:
+            raise NonceReplayed("the request's nonce was already used")
+        if self._issued.get(request.nonce) != request:
+            # Not made by this object (e.g. after a restart): check it the slow way.
+            verify_request_signature(
+                request, chain_id=self._chain_id, registry=self._registry, now=now, skew=self._skew
+            )
+            if self._type(request.type_id).vct != request.vct:
+                raise RequestMalformed("the request's type id does not name its vct")
+        if now >= request.expires_at:
+            raise RequestExpired(f"request expired at {request.expires_at} (now {now})")
+        if now + self._skew < request.created_at:
+            raise RequestExpired(f"request is dated in the future ({request.created_at})")
+        return _RequestInfo(self._mask(request.type_id, request.claim_paths), request.claims)
+
+    # -- verification ------------------------------------------------------------------------------
+
+    def _sd(self, presentation: str, request: PresentationRequest, now: int) -> _SdOutcome:
+        return _sd_layer(
+            self._chain,
+            (presentation, request.audience, request.nonce),
+            now,
+            self._skew,
+            self._max_kb_age,
+        )
+
+    @staticmethod
+    def _record_sd(builder: ReportBuilder, outcome: _SdOutcome) -> VerifiedPresentation:
+        if isinstance(outcome, KeyBindingError):
+            builder.passed("sd_jwt")
+            builder.failed("key_binding", str(outcome), type(outcome).__name__)
+            raise outcome
+        if isinstance(outcome, VerificationError):
+            builder.failed("sd_jwt", str(outcome) or type(outcome).__name__, type(outcome).__name__)
+            raise outcome
+        builder.passed("sd_jwt", f"signed by {outcome.kid}")
+        assert outcome.kb is not None
+        builder.passed("key_binding", f"iat {outcome.kb.iat}")
+        return outcome
+
+    def _match(
+        self,
+        builder: ReportBuilder,
+        vp: VerifiedPresentation,
+        package: PresentationPackage,
+        request: PresentationRequest,
+        info: _RequestInfo,
+    ) -> chain_checks.PreparedCheck:
+        with builder.check("request_match", ", ".join(request.claim_paths)):
+            if vp.vct != request.vct or package.type_id != request.type_id:
+                raise CredentialTypeMismatch(
+                    f"presented {vp.vct!r} (type {package.type_id}), requested {request.vct!r}"
+                )
+            match_claims(vp.disclosed_paths, vp.claims, info.claims)
+        try:
+            return chain_checks.prepare_check(
+                self._chain,
+                digest=vp.issuer_jwt_digest,
+                anchor=package.anchor,
+                type_id=request.type_id,
+                kid=vp.kid or "",
+                issuer=vp.issuer,
+                status=vp.status,
+                verifier=self._address,
+                purpose_digest=request.purpose_digest,
+                claim_mask=info.mask,
+            )
+        except VerificationError as exc:
+            builder.failed("status", str(exc), type(exc).__name__)
+            raise
+
+    def _finish(
+        self,
+        builder: ReportBuilder,
+        vp: VerifiedPresentation,
+        request: PresentationRequest,
+        prepared: chain_checks.PreparedCheck,
+        check: CredentialCheck,
+        now: int,
+    ) -> VerifiedCredentialPresentation:
+        chain_checks.record_chain_checks(builder, check, prepared.expected)
+        with builder.check("nonce", "consumed"):
+            self._store().consume(request.nonce, now=now)
+        self._consumed[request.nonce] = request.expires_at
+        self._issued.pop(request.nonce, None)
+        issuer = prepared.expected.issuer
+        return VerifiedCredentialPresentation(
+            claims={k: v for k, v in vp.claims.items() if k not in _REGISTERED},
+            disclosed_paths=vp.disclosed_paths,
+            issuer=vp.issuer,
+            issuer_address=to_checksum_address(issuer),
+            issuer_name=self._agency_name(issuer),
+            vct=vp.vct,
+            type_id=check.type_id,
+            anchored_at=check.anchored_at,
+            status=CredentialStatus(check.status),
+            kid=vp.kid or "",
+            block_number=check.block_number,
+            report=builder.report(),
+        )
+
+    def _run(
+        self, package: PresentationPackage, request: PresentationRequest, builder: ReportBuilder
+    ) -> VerifiedCredentialPresentation:
+        now = self._now()
+        info = builder.run("request", lambda: self._check_request(request, now))
+        vp = self._record_sd(builder, self._sd(package.presentation, request, now))
+        prepared = self._match(builder, vp, package, request, info)
+        check = self._chain.check_credential(prepared.request)
+        return self._finish(builder, vp, request, prepared, check, now)
+
+    def verify(
+        self, package: PresentationPackage, request: PresentationRequest
+    ) -> VerifiedCredentialPresentation:
+        """Verify `package` against `request` (see the module docstring for the order).
+
+        Raises the specific `VerificationError` of the first failed check, with the report as
+        its ``report`` attribute. Chain connectivity problems raise `ChainError`.
+        """
+        builder = ReportBuilder(VERIFIER_CHECK_NAMES)
+        try:
+            return self._run(package, request, builder)
+        except VerificationError as exc:
+            exc.report = builder.report()  # type: ignore[attr-defined]
+            raise
+
+    def check(
+        self, package: PresentationPackage, request: PresentationRequest
+    ) -> VerificationReport:
+        """The report of verifying `package` against `request`; never raises for a failed check."""
+        builder = ReportBuilder(VERIFIER_CHECK_NAMES)
+        try:
+            return self._run(package, request, builder).report
+        except VerificationError:
+            return builder.report()
+
+    # -- batches -----------------------------------------------------------------------------------
+
+    def _pool_for(self, processes: int) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=processes,
+                initializer=_worker_init,
+                initargs=(self._chain.rpc.url, self._chain.deployment.to_json()),
+            )
+        return self._pool
+
+    def _sd_many(self, jobs: list[_SdJob], now: int, processes: int) -> list[_SdOutcome]:
+        if processes <= 1 or len(jobs) < 2 * processes:
+            return [_sd_layer(self._chain, job, now, self._skew, self._max_kb_age) for job in jobs]
+        pool = self._pool_for(processes)
+        size = math.ceil(len(jobs) / (4 * processes))
+        futures = [
+            pool.submit(_worker_run, jobs[i : i + size], now, self._skew, self._max_kb_age)
+            for i in range(0, len(jobs), size)
+        ]
+        return [outcome for future in futures for outcome in future.result()]
+
+    def verify_batch(
+        self,
+        items: Sequence[tuple[PresentationPackage, PresentationRequest]],
+        *,
+        processes: int | None = None,
+    ) -> list[VerifiedCredentialPresentation | VerificationError]:
+        """Verify many presentations; each slot holds the result or the exception (with its
+        ``report``), in the order of `items`.
+
+        All chain reads go in ONE JSON-RPC batch. `processes` (default: the constructor's)
+        spreads the SD-JWT layer over a process pool.
+        """
+        now = self._now()
+        count = len(items)
+        builders = [ReportBuilder(VERIFIER_CHECK_NAMES) for _ in range(count)]
+        out: list[VerifiedCredentialPresentation | VerificationError | None] = [None] * count
+        infos: dict[int, _RequestInfo] = {}
+        for i, (_, request) in enumerate(items):
+            try:
+                with builders[i].check("request"):
+                    infos[i] = self._check_request(request, now)
+            except VerificationError as exc:
+                out[i] = exc
+        order = sorted(infos)
+        jobs = [(items[i][0].presentation, items[i][1].audience, items[i][1].nonce) for i in order]
+        outcomes = self._sd_many(jobs, now, processes or self._processes)
+        staged: list[tuple[int, VerifiedPresentation, chain_checks.PreparedCheck]] = []
+        for i, outcome in zip(order, outcomes, strict=True):
+            package, request = items[i]
+            try:
+                vp = self._record_sd(builders[i], outcome)
+                staged.append((i, vp, self._match(builders[i], vp, package, request, infos[i])))
+            except VerificationError as exc:
+                out[i] = exc
+        checks = self._chain.check_credentials_batch([p.request for _, _, p in staged])
+        for (i, vp, prepared), check in zip(staged, checks, strict=True):
+            try:
+                out[i] = self._finish(builders[i], vp, items[i][1], prepared, check, now)
+            except VerificationError as exc:
+                out[i] = exc
+        results: list[VerifiedCredentialPresentation | VerificationError] = []
+        for i, result in enumerate(out):
+            assert result is not None
+            if isinstance(result, VerificationError):
+                result.report = builders[i].report()  # type: ignore[attr-defined]
+            results.append(result)
+        return results

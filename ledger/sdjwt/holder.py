@@ -7,13 +7,13 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ledger.errors import UnknownClaimPath
+from ledger.errors import HolderKeyMismatch, UnknownClaimPath
 from ledger.sdjwt._b64 import b64e
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
 from ledger.sdjwt._paths import Path, format_path, parse_path
 from ledger.sdjwt._reconstruct import reconstruct
 from ledger.sdjwt.disclosures import Disclosure, parse_disclosure
-from ledger.sdjwt.jwk import SigningKey
+from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
 from ledger.sdjwt.jws import parse_compact, sign_compact
 
 KB_JWT_TYP = "kb+jwt"
@@ -57,7 +57,7 @@ def list_claim_paths(compact: str) -> list[str]:
     return [format_path(p) for p in out]
 
 
-def _select(compact: str, disclose: Iterable[str]) -> tuple[str, list[str]]:
+def _select(compact: str, disclose: Iterable[str]) -> tuple[str, list[str], dict[str, Any]]:
     jwt, claims, used = _open(compact)
     existing: list[Path] = []
     _all_paths(claims, (), existing)
@@ -75,12 +75,12 @@ def _select(compact: str, disclose: Iterable[str]) -> tuple[str, list[str]]:
             if dpath[:n] == want[:n]:  # an ancestor of, or at or below, a wanted path
                 chosen.append(disc.encoded)
                 break
-    return jwt, chosen
+    return jwt, chosen, claims
 
 
 def unsafe_create_presentation_without_key_binding(compact: str, *, disclose: Iterable[str]) -> str:
     """A presentation with no KB-JWT. UNSAFE: anyone holding it can replay it."""
-    jwt, chosen = _select(compact, disclose)
+    jwt, chosen, _ = _select(compact, disclose)
     return jwt + "~" + "".join(d + "~" for d in chosen)
 
 
@@ -96,9 +96,15 @@ def create_presentation(
     """Present the claims at the `disclose` paths (parents come along) with a Key Binding JWT.
 
     Disclosing a path reveals that claim and everything beneath it. The KB-JWT binds the
-    presentation to `audience` and `nonce`, signed by `holder_key` (the credential's `cnf`).
+    presentation to `audience` and `nonce`, signed by `holder_key`, which must be the
+    credential's `cnf` key (HolderKeyMismatch otherwise).
     """
-    sd_jwt = unsafe_create_presentation_without_key_binding(compact, disclose=disclose)
+    jwt, chosen, claims = _select(compact, disclose)
+    cnf = claims.get("cnf")
+    jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+    if jwk is None or public_key_from_jwk(jwk) != holder_key.public_key:
+        raise HolderKeyMismatch("holder_key is not the key this credential is bound to (cnf)")
+    sd_jwt = jwt + "~" + "".join(d + "~" for d in chosen)
     payload = {
         "iat": int(time.time()) if now is None else int(now),
         "aud": audience,

@@ -141,6 +141,11 @@ def _verify(
             raise KeyBindingFromFuture("KB-JWT iat is in the future")
         if kb_iat < now_s - max_kb_age - clock_skew:
             raise KeyBindingExpired("KB-JWT is too old")
+        kb_exp, kb_nbf = _num(kb_payload, "exp", False), _num(kb_payload, "nbf", False)
+        if kb_exp is not None and now_s >= kb_exp + clock_skew:
+            raise KeyBindingExpired("KB-JWT has expired")
+        if kb_nbf is not None and kb_nbf > now_s + clock_skew:
+            raise KeyBindingFromFuture("KB-JWT is not valid yet")
         aud, nonce, sd_hash = (
             kb_payload.get("aud"),
             kb_payload.get("nonce"),

@@ -248,6 +248,11 @@ def test_stripping_the_kb_jwt_does_not_downgrade_the_check() -> None:
         verify(unbound)
 
 
+def test_holder_cannot_present_with_a_key_other_than_cnf() -> None:
+    with pytest.raises(HolderKeyMismatch):
+        present(issue().compact, ["given_name"], holder_key=OTHER_KEY)
+
+
 def test_key_binding_needs_audience_and_nonce_configured() -> None:
     with pytest.raises(ConfigError):
         verify(present(issue().compact, []), expected_nonce=None)

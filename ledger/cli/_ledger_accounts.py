@@ -1,9 +1,10 @@
-"""Named agency accounts of the `ledger` CLI: keystore V3 files under the ledger home.
+"""Named accounts of the `ledger` CLI, over the SDK's `AgencyKeyring` (keystore V3 files).
 
-An account NAME lives in `<home>/keystores/<NAME>.json`. Its passphrase comes from
-`LEDGER_PASSPHRASE_<NAME>` (upper case, `-` as `_`), else `LEDGER_PASSPHRASE`, else a prompt —
-never from argv. `LEDGER_TEST_FAST_KDF=1` makes new keystores use a cheap scrypt work factor
-(tests only: such a keystore is easy to brute-force).
+An account NAME lives in `<home>/keystores/<NAME>.json`, its P-256 signing keys beside it
+(`ledger.agency.keys`). Passphrases come from `LEDGER_PASSPHRASE_<NAME>` (upper case, `-` as
+`_`), else `LEDGER_PASSPHRASE`, else a prompt — never from argv; an account's signing keys
+use the account's passphrase. `LEDGER_TEST_FAST_KDF=1` makes new keystores use a cheap scrypt
+work factor (tests only: such a keystore is easy to brute-force).
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 
-from ledger.chain.keystore import create_keystore, keystore_address, unlock_keystore
+from ledger.agency.keys import AgencyKeyring
 from ledger.cli._common import read_secret
-from ledger.errors import InputError, KeystoreError, KeystoreNotFound
-from ledger.home import keystores_dir
+from ledger.errors import InputError
 
 __all__ = [
     "FAST_KDF_ENV",
     "PASSPHRASE_ENV",
     "AccountEntry",
-    "account_path",
     "create_account",
     "find_account",
+    "keyring",
     "list_accounts",
     "name_of",
     "passphrase_env_var",
@@ -39,7 +39,6 @@ __all__ = [
 PASSPHRASE_ENV = "LEDGER_PASSPHRASE"
 FAST_KDF_ENV = "LEDGER_TEST_FAST_KDF"
 _FAST_WORK_FACTOR = 2**4
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -51,17 +50,11 @@ class AccountEntry:
     path: Path
 
 
-def _check_name(name: str) -> str:
-    if not _NAME.fullmatch(name):
-        raise InputError(
-            f"invalid account name {name!r}: use letters, digits, '_', '-' or '.' (max 64)"
-        )
-    return name
-
-
-def account_path(home: Path, name: str) -> Path:
-    """The keystore file of account `name` (the keystores directory is created)."""
-    return keystores_dir(home) / f"{_check_name(name)}.json"
+def keyring(home: Path) -> AgencyKeyring:
+    """The keyring of the ledger home (cheap KDF when `LEDGER_TEST_FAST_KDF=1`)."""
+    if os.environ.get(FAST_KDF_ENV) == "1":
+        return AgencyKeyring(home, work_factor=_FAST_WORK_FACTOR)
+    return AgencyKeyring(home)
 
 
 def passphrase_env_var(name: str) -> str:
@@ -78,41 +71,29 @@ def read_account_passphrase(name: str, *, confirm: bool = False) -> str:
 
 
 def create_account(home: Path, name: str, passphrase: str) -> AccountEntry:
-    """Create a new random account `name` in a keystore file; `KeystoreExists` if taken."""
-    path = account_path(home, name)
-    fast = os.environ.get(FAST_KDF_ENV) == "1"
-    address = create_keystore(path, passphrase, work_factor=_FAST_WORK_FACTOR if fast else None)
-    return AccountEntry(name, address, path)
+    """Create a new random account `name`; `AgencyKeyExists` if the name is taken."""
+    ring = keyring(home)
+    address = ring.create_account(name, passphrase)
+    return AccountEntry(name, address, ring.account_path(name))
 
 
 def list_accounts(home: Path) -> list[AccountEntry]:
-    """Every account of the ledger home, sorted by name (unreadable files are skipped)."""
-    entries = []
-    directory = home / "keystores"
-    if not directory.is_dir():
-        return []
-    for path in sorted(directory.glob("*.json")):
-        try:
-            entries.append(AccountEntry(path.stem, keystore_address(path), path))
-        except KeystoreError:
-            continue
-    return entries
+    """Every account of the ledger home, sorted by name."""
+    ring = keyring(home)
+    return [AccountEntry(n, a, ring.account_path(n)) for n, a in ring.accounts().items()]
 
 
 def find_account(home: Path, name: str) -> AccountEntry:
-    """The account `name`; `KeystoreNotFound` naming the account if there is none."""
-    path = account_path(home, name)
-    if not path.exists():
-        raise KeystoreNotFound(
-            f"unknown account {name!r}: no keystore at {path} (see `ledger account list`)"
-        )
-    return AccountEntry(name, keystore_address(path), path)
+    """The account `name`; `AgencyKeyNotFound` if there is none."""
+    ring = keyring(home)
+    return AccountEntry(name, ring.address(name), ring.account_path(name))
 
 
 def unlock_account(home: Path, name: str) -> LocalAccount:
     """Unlock account `name` with its passphrase (env or prompt)."""
-    entry = find_account(home, name)
-    return unlock_keystore(entry.path, read_account_passphrase(name))
+    ring = keyring(home)
+    ring.address(name)  # an unknown name fails before any prompt
+    return ring.unlock_account(name, read_account_passphrase(name))
 
 
 def resolve_address(home: Path, name_or_address: str) -> str:

@@ -19,12 +19,12 @@ from ledger.chain.devnet import anvil_dev_accounts
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import TxRequest, TxSender
 from ledger.cli._ledger_accounts import (
-    account_path,
     create_account,
     find_account,
+    keyring,
     read_account_passphrase,
 )
-from ledger.errors import ChainError, ConfigError, KeystoreNotFound
+from ledger.errors import AgencyKeyNotFound, ConfigError, RpcError
 from ledger.network import save_network
 
 __all__ = [
@@ -49,7 +49,7 @@ def is_devnet(rpc: Rpc) -> bool:
     """Whether the node is an anvil devnet (its dev accounts are funded and public)."""
     try:
         version = str(rpc.call("web3_clientVersion", []))
-    except ChainError:
+    except RpcError:  # the node does not know the method; an unreachable node still raises
         return False
     return version.lower().startswith("anvil")
 
@@ -96,7 +96,7 @@ def _seat(rpc: Rpc, home: Path, name: str, devnet: bool) -> tuple[CouncilSeat, b
     try:
         entry = find_account(home, name)
         created = False
-    except KeystoreNotFound:
+    except AgencyKeyNotFound:
         if not devnet:
             raise
         entry = create_account(home, name, read_account_passphrase(name, confirm=True))
@@ -129,7 +129,7 @@ def run_deploy(
     if len(set(council)) != len(council):
         raise ConfigError("a council member is named twice")
     for name in council:
-        account_path(home, name)  # validates the name before anything is sent
+        keyring(home).account_path(name)  # validates the name before anything is sent
     replaced = False
     if record_path.exists():
         try:

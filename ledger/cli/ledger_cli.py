@@ -21,7 +21,7 @@ from ledger.cli._ledger_context import LedgerContext
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("ledger", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="LEDGER_HOME",
               help="Ledger home directory (default ~/.ledger; env LEDGER_HOME).")
 @click.option("--rpc", "rpc_url", metavar="URL", envvar="LEDGER_RPC",

@@ -1,0 +1,329 @@
+"""`ledger` CLI: devnet, deploy, accounts, status, council and admin commands, bad inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from conftest import Invoke
+
+from ledger.chain.deploy import SUITE, Deployment
+from ledger.chain.devnet import devnet_down, free_port
+from ledger.chain.rpc import Rpc
+from ledger.cli.ledger_cli import cli
+
+VCT = "https://credentials.example.dk/person/v1"
+
+
+def _walk(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            found += _walk(sub, (*path, name))
+    return found
+
+
+def test_every_command_and_subcommand_has_help_text(ledger: Invoke) -> None:
+    paths = _walk(cli)
+    assert ("council", "propose", "add-member") in paths
+    for path in paths:
+        command: click.Command = cli
+        for name in path:
+            assert isinstance(command, click.Group)
+            command = command.commands[name]
+        assert command.help and command.help.strip(), f"ledger {' '.join(path)} has no help"
+        result = ledger(*path, "--help")
+        assert result.exit_code == 0, path
+        assert result.stdout.startswith(f"Usage: ledger {' '.join(path)}".rstrip()), path
+
+
+# ---------------------------------------------------------------------------------------------
+# devnet (a real persistent anvil)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_devnet_up_status_down_keeps_state_across_restart(ledger: Invoke, home: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        up = ledger("--json", "devnet", "up", "--port", str(port))
+        assert up.exit_code == 0, up.output
+        info = json.loads(up.stdout)
+        assert (info["running"], info["started"], info["url"], info["chain_id"]) == (
+            True, True, url, 31337,
+        )
+        assert info["ready_seconds"] > 0
+
+        status = ledger("devnet", "status")
+        assert status.exit_code == 0
+        assert status.stdout == (
+            "Devnet running.\n"
+            f"  url       {url}\n"
+            "  chain id  31337\n"
+            f"  pid       {info['pid']}\n"
+            "  block     0\n"
+            f"  state     {home / 'devnet' / 'state.json'}\n"
+        )
+        again = ledger("devnet", "up", "--port", str(port))
+        assert again.stdout.startswith("Devnet already running.\n")
+
+        with Rpc(url) as rpc:
+            rpc.call("evm_mine", [])
+        down = ledger("devnet", "down")
+        assert (down.exit_code, down.stdout) == (0, "Devnet stopped; state saved.\n")
+        assert ledger("devnet", "status").stdout == "No devnet running.\n"
+        assert ledger("devnet", "down").stdout == "No devnet was running.\n"
+
+        restarted = ledger("--json", "devnet", "up", "--port", str(port))
+        assert json.loads(restarted.stdout)["block"] == 1  # the mined block survived
+    finally:
+        devnet_down(home)
+    assert ledger("devnet", "status").stdout == "No devnet running.\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# deploy
+# ---------------------------------------------------------------------------------------------
+
+
+def _accounts(ledger: Invoke) -> dict[str, str]:
+    listed = ledger("--json", "account", "list")
+    assert listed.exit_code == 0, listed.output
+    return {entry["name"]: entry["address"] for entry in json.loads(listed.stdout)}
+
+
+def _deploy(ledger: Invoke, *extra: str) -> Deployment:
+    result = ledger("--json", "deploy", "--council", "alice", "--council", "bob", *extra)
+    assert result.exit_code == 0, result.output
+    return Deployment.from_json(json.loads(result.stdout))
+
+
+def test_deploy_seats_council_funds_it_and_records_the_deployment(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    result = ledger("deploy", "--council", "alice", "--council", "bob", "--threshold", "2")
+    assert result.exit_code == 0, result.output
+    dep = Deployment.load(home / "deployment.json")
+    accounts = _accounts(ledger)
+    assert sorted(accounts) == ["alice", "bob"]
+    expected = [
+        f"Created account alice ({accounts['alice']}).",
+        "Funded alice with 100 ETH from anvil dev account 0.",
+        f"Created account bob ({accounts['bob']}).",
+        "Funded bob with 100 ETH from anvil dev account 0.",
+        f"Deployed the suite on chain 31337 at block {dep.block_number}.",
+        *[f"  {name.ljust(22)}  {dep.address(name)}" for name in SUITE],
+        f"Council: alice ({accounts['alice']}), bob ({accounts['bob']}); threshold 2 of 2.",
+        f"Recorded in {home / 'deployment.json'}.",
+    ]
+    assert result.stdout == "\n".join(expected) + "\n"
+    assert json.loads((home / "network.json").read_text())["rpc_url"] == on_devnet
+    with Rpc(on_devnet) as rpc:
+        assert rpc.get_balance(accounts["alice"]) == 100 * 10**18
+
+
+def test_deploy_refuses_to_overwrite_a_live_deployment_unless_forced(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    first = _deploy(ledger)
+    refused = ledger("deploy", "--council", "alice", "--council", "bob")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: a live deployment is recorded in {home / 'deployment.json'} (chain 31337, "
+        f"Council {first.address('Council')}); pass --force to replace it\n"
+    )
+    assert Deployment.load(home / "deployment.json") == first
+
+    forced = ledger("--json", "deploy", "--council", "alice", "--council", "bob", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(forced.stdout)["replacedLive"] is True
+    second = Deployment.load(home / "deployment.json")
+    assert second.address("Council") != first.address("Council")
+
+
+def test_deploy_replaces_a_record_whose_chain_is_gone(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    first = _deploy(ledger)
+    stale = dict(first.to_json(), chainId=999)
+    (home / "deployment.json").write_text(json.dumps(stale))
+    result = ledger("--json", "deploy", "--council", "alice", "--council", "bob")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["replacedLive"] is False
+
+
+# ---------------------------------------------------------------------------------------------
+# council and admin
+# ---------------------------------------------------------------------------------------------
+
+
+def test_council_flow_registers_type_admits_and_accredits_an_agency(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    _deploy(ledger, "--threshold", "2")
+    assert ledger("account", "create", "cpr").exit_code == 0
+    cpr = _accounts(ledger)["cpr"]
+
+    proposed = ledger("--as", "alice", "type", "register", VCT, "--claims", "given_name,birthdate")
+    assert (proposed.exit_code, proposed.stdout) == (
+        0,
+        f"Proposal 1 (register type {VCT}): 1 of 2 votes; needs 1 more "
+        "(`ledger --as MEMBER council vote 1`).\n",
+    )
+    voted = ledger("--as", "bob", "council", "vote", "1")
+    assert (voted.exit_code, voted.stdout) == (0, "Proposal 1: executed.\n")
+
+    admit = ledger("--as", "alice", "--json", "agency", "admit", "cpr", "--name", "CPR Office")
+    assert json.loads(admit.stdout) | {"tx": None} == {
+        "proposal": 2,
+        "description": f"admit agency CPR Office ({cpr})",
+        "executed": False,
+        "votes": 1,
+        "threshold": 2,
+        "missing_votes": 1,
+        "tx": None,
+    }
+    shown = ledger("council", "show", "2")
+    assert shown.stdout.splitlines()[:3] == [
+        "Proposal 2: open, needs 1 more",
+        "  target    TrustRegistry",
+        "  call      0x" + shown.stdout.splitlines()[2].split("0x")[1],
+    ]
+    assert ledger("--as", "bob", "council", "vote", "2").stdout == "Proposal 2: executed.\n"
+
+    accredit = ledger("--as", "alice", "agency", "accredit", "cpr", "--type", VCT,
+                      "--until", "2100-01-01")
+    assert accredit.stdout == (
+        f"Proposal 3 (accredit {cpr} for type 1): 1 of 2 votes; needs 1 more "
+        "(`ledger --as MEMBER council vote 3`).\n"
+    )
+    assert ledger("--as", "bob", "council", "vote", "3").exit_code == 0
+
+    show = ledger("--json", "agency", "show", cpr)
+    data = json.loads(show.stdout)
+    assert (data["name"], data["status"]) == ("CPR Office", "active")
+    assert [(a["type"], a["valid_until"], a["can_anchor_now"]) for a in data["accreditations"]] == [
+        (VCT, 4102444800, True)
+    ]
+
+    suspend = ledger("--as", "alice", "agency", "suspend", "cpr")
+    assert suspend.stdout.startswith(f"Proposal 4 (suspend agency {cpr}): 1 of 2 votes")
+    ledger("--as", "bob", "council", "vote", "4")
+    assert json.loads(ledger("--json", "agency", "show", "cpr").stdout)["status"] == "suspended"
+
+
+def test_verifier_register_rejects_claims_outside_the_type(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    _deploy(ledger, "--threshold", "1")
+    ledger("--as", "alice", "type", "register", VCT, "--claims", "given_name,birthdate")
+    result = ledger("--as", "alice", "verifier", "register", "bob", "--type", VCT,
+                    "--claims", "cpr_number", "--purpose", "Age check")
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: claim 'cpr_number' is not one of the type's claims\n"
+    )
+    bob = _accounts(ledger)["bob"]
+    not_agency = ledger("--as", "alice", "verifier", "register", "bob", "--type", VCT,
+                        "--claims", "birthdate", "--purpose", "Age check")
+    assert (not_agency.exit_code, not_agency.stderr) == (
+        1, f"Error: VerifierRegistryAgencyNotActive(verifier={bob}, status=0)\n"
+    )
+
+
+def test_status_shows_network_council_and_acting_account(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    dep = _deploy(ledger, "--threshold", "1")
+    result = ledger("--as", "alice", "--json", "status")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["chain_id"] == 31337
+    assert data["deployment"]["addresses"] == dict(dep.addresses)
+    assert [m["name"] for m in data["council"]["members"]] == ["alice", "bob"]
+    assert data["council"]["threshold"] == 1
+    assert data["account"]["name"] == "alice"
+    assert data["account"]["council_member"] is True
+    assert data["account"]["agency_status"] == "none"
+    text = ledger("--as", "alice", "status").stdout.splitlines()
+    assert text[0] == f"Home        {home}"
+    assert text[-1].startswith(f"Account     alice {data['account']['address']}, ")
+    assert text[-1].endswith(", council member, not an agency")
+
+
+# ---------------------------------------------------------------------------------------------
+# bad inputs
+# ---------------------------------------------------------------------------------------------
+
+
+def test_unknown_account_is_an_error(ledger: Invoke, home: Path, on_devnet: str) -> None:
+    _deploy(ledger)
+    result = ledger("--as", "nobody", "agency", "admit", "bob", "--name", "X")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: no agency account 'nobody' in {home / 'keystores'}\n"
+
+
+def test_wrong_passphrase_is_an_error(ledger: Invoke, home: Path, on_devnet: str) -> None:
+    _deploy(ledger)
+    result = ledger("--as", "alice", "agency", "admit", "bob", "--name", "X",
+                    env={"LEDGER_PASSPHRASE_ALICE": "not it"})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: wrong passphrase for keystore {home / 'keystores' / 'alice.json'}\n"
+    )
+
+
+def test_missing_passphrase_without_terminal_is_an_error(ledger: Invoke, home: Path) -> None:
+    result = ledger("account", "create", "carol", env={"LEDGER_PASSPHRASE": ""})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no passphrase: set LEDGER_PASSPHRASE or run in a terminal to be prompted\n"
+    )
+
+
+def test_account_name_taken_or_invalid_is_an_error(ledger: Invoke, home: Path) -> None:
+    assert ledger("account", "create", "carol").exit_code == 0
+    taken = ledger("account", "create", "carol")
+    assert (taken.exit_code, taken.stderr) == (1, "Error: agency account 'carol' already exists\n")
+    bad = ledger("account", "create", "../x")
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith("Error: agency key name '../x': ")
+
+
+def test_no_chain_configured_is_an_error(ledger: Invoke, home: Path) -> None:
+    result = ledger("status")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no chain configured: pass --rpc, set LEDGER_RPC, or start one with "
+        "`ledger devnet up` and `ledger deploy`\n"
+    )
+
+
+def test_unreachable_rpc_is_an_error(ledger: Invoke, home: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result = ledger("--rpc", url, "deploy")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: JSON-RPC endpoint {url} is unavailable: ")
+
+
+def test_missing_or_corrupt_deployment_record_is_an_error(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    missing = ledger("status")
+    assert missing.stderr == (
+        f"Error: no deployment record at {home / 'deployment.json'} (run `ledger deploy`)\n"
+    )
+    (home / "deployment.json").write_text("{not json")
+    corrupt = ledger("status")
+    assert corrupt.exit_code == 1
+    assert corrupt.stderr.startswith(
+        f"Error: cannot read deployment record {home / 'deployment.json'}: "
+    )
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01"])
+def test_bad_time_option_is_a_usage_error(ledger: Invoke, home: Path, value: str) -> None:
+    result = ledger("agency", "accredit", "0x" + "11" * 20, "--type", VCT, "--until", value)
+    assert result.exit_code == 2
+    assert "is neither Unix seconds nor an ISO 8601 date" in result.stderr

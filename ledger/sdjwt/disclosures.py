@@ -10,7 +10,7 @@ from ledger.sdjwt import _json
 from ledger.sdjwt._b64 import b64d, b64e, b64e_bytes
 from ledger.sdjwt._rand import RandomSource
 
-SALT_BYTES = 16  # 128 bits, RFC 9901 §9.3
+SALT_BYTES = 18  # 144 bits (>= 128, RFC 9901 §9.3): exactly 24 base64url characters
 SD_ALG = "sha-256"
 RESERVED_NAMES = frozenset({"_sd", "..."})
 
@@ -51,25 +51,29 @@ def decoy_digest(salt: str) -> str:
 
 
 class SaltSource:
-    """Hands out base64url salts of 128 bits, drawing random bytes from `rng` in blocks."""
+    """Hands out base64url salts of 144 random bits, drawing bytes from `rng` in blocks.
+
+    18 bytes encode to exactly 24 characters, so a block is encoded once and sliced.
+    """
 
     __slots__ = ("_buf", "_pos", "_rng")
 
     _BLOCK = 32
+    _CHARS = SALT_BYTES * 4 // 3
 
     def __init__(self, rng: RandomSource) -> None:
         self._rng = rng
-        self._buf = b""
+        self._buf = ""
         self._pos = 0
 
     def __call__(self) -> str:
         """The next salt."""
-        if self._pos >= len(self._buf):
-            self._buf = self._rng.token_bytes(SALT_BYTES * self._BLOCK)
-            self._pos = 0
-        chunk = self._buf[self._pos : self._pos + SALT_BYTES]
-        self._pos += SALT_BYTES
-        return b64e(chunk)
+        pos = self._pos
+        if pos >= len(self._buf):
+            self._buf = b64e(self._rng.token_bytes(SALT_BYTES * self._BLOCK))
+            pos = 0
+        self._pos = pos + self._CHARS
+        return self._buf[pos : pos + self._CHARS]
 
 
 def parse_disclosure(encoded: str) -> Disclosure:

@@ -36,11 +36,15 @@ class _Builder:
         self.rng = rng
         self.salt = SaltSource(rng)
         self.out: list[tuple[Path, Disclosure]] = []
+        self.found = 0  # how many of sd_paths were met
 
     def _is_sd(self, path: Path) -> bool:
         if self.sd_paths is None:
             return not (len(path) == 1 and path[0] in PROTECTED_CLAIMS)
-        return path in self.sd_paths
+        if path in self.sd_paths:
+            self.found += 1
+            return True
+        return False
 
     def value(self, value: Any, path: Path) -> Any:
         if len(path) > MAX_DEPTH:
@@ -91,18 +95,6 @@ class _Builder:
         return out
 
 
-def _exists(claims: Mapping[str, Any], path: Path) -> bool:
-    node: Any = claims
-    for seg in path:
-        if isinstance(seg, int):
-            if not isinstance(node, (list, tuple)) or seg >= len(node):
-                return False
-        elif not isinstance(node, Mapping) or seg not in node:
-            return False
-        node = node[seg]
-    return True
-
-
 def issue_sd_jwt_vc(
     claims: Mapping[str, Any],
     *,
@@ -138,8 +130,6 @@ def issue_sd_jwt_vc(
         sd_paths = set()
         for text in disclosable:
             path = parse_path(text)
-            if not _exists(claims, path):
-                raise UnknownClaimPath(f"no claim at {text!r}")
             if len(path) == 1 and path[0] in PROTECTED_CLAIMS:
                 raise InvalidClaims(f"claim {text!r} may not be selectively disclosable")
             sd_paths.add(path)
@@ -152,6 +142,8 @@ def issue_sd_jwt_vc(
 
     builder = _Builder(sd_paths, decoys, rng)
     body = builder.obj(claims, ())
+    if sd_paths is not None and builder.found != len(sd_paths):
+        raise UnknownClaimPath("a disclosable path names no claim")
     payload: dict[str, Any] = {"iss": issuer, "iat": now_s if iat is None else int(iat)}
     if exp is not None:
         payload["exp"] = int(exp)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.sdjwt.disclosures import Disclosure
 
 
-@dataclass(frozen=True, slots=True)
-class PathDisclosure:
+class PathDisclosure(NamedTuple):
     """A disclosure and the claim path it reveals (`address.locality`, `nationalities[1]`)."""
 
     path: str

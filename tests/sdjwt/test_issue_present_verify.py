@@ -116,7 +116,7 @@ def test_salts_are_128_bits_and_unique() -> None:
     cred = issue()
     salts = [d.disclosure.salt for d in cred.disclosures]
     assert len(set(salts)) == len(salts)
-    assert all(len(b64d(s)) == 16 for s in salts)
+    assert all(len(b64d(s)) >= 16 for s in salts)  # at least 128 bits
 
 
 def test_digests_are_sorted_so_their_order_reveals_nothing() -> None:

@@ -2,12 +2,18 @@
 pragma solidity 0.8.37;
 
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ICouncil} from "./interfaces/ICouncil.sol";
 
 /// @title Council
 /// @notice See {ICouncil}.
-contract Council is ICouncil {
+contract Council is ICouncil, EIP712, Nonces {
     using EnumerableSet for EnumerableSet.AddressSet;
+
+    bytes32 private constant _VOTE_TYPEHASH =
+        keccak256("Vote(uint256 proposalId,address member,uint256 nonce,uint256 deadline)");
 
     struct Record {
         address target;
@@ -31,7 +37,9 @@ contract Council is ICouncil {
     /// @param initialThreshold votes needed (1..members)
     /// @param lifetime seconds a proposal stays open
     /// @param registries the contracts proposals may call (the council itself is always allowed)
-    constructor(address[] memory initialMembers, uint16 initialThreshold, uint64 lifetime, address[] memory registries) {
+    constructor(address[] memory initialMembers, uint16 initialThreshold, uint64 lifetime, address[] memory registries)
+        EIP712("LedgerCouncil", "1")
+    {
         for (uint256 i = 0; i < initialMembers.length; ++i) {
             _addMember(initialMembers[i]);
         }
@@ -70,17 +78,28 @@ contract Council is ICouncil {
         p.proposer = msg.sender;
         p.data = data;
         emit ProposalCreated(id, msg.sender, target, data, expiresAt);
-        _vote(id, p);
+        _vote(id, p, msg.sender);
     }
 
     /// @inheritdoc ICouncil
     function vote(uint256 id) external onlyMember {
-        Record storage p = _proposals[id];
-        if (p.createdAt == 0) revert CouncilUnknownProposal(id);
-        if (p.executed) revert CouncilProposalAlreadyExecuted(id);
-        if (block.timestamp >= p.expiresAt) revert CouncilProposalExpired(id, p.expiresAt);
-        if (_voted[id][msg.sender]) revert CouncilAlreadyVoted(id, msg.sender);
-        _vote(id, p);
+        _castVote(id, msg.sender);
+    }
+
+    /// @inheritdoc ICouncil
+    function voteBySig(uint256 id, address member, uint256 deadline, bytes calldata signature) external {
+        if (block.timestamp > deadline) revert CouncilSignatureExpired(deadline, block.timestamp);
+        if (!_members.contains(member)) revert CouncilNotMember(member);
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(_VOTE_TYPEHASH, id, member, _useNonce(member), deadline)));
+        (address signer,,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (signer != member) revert CouncilInvalidSignature(member, signer);
+        _castVote(id, member);
+    }
+
+    /// @inheritdoc ICouncil
+    function voteNonce(address member) external view returns (uint256) {
+        return nonces(member);
     }
 
     /// @inheritdoc ICouncil
@@ -147,11 +166,20 @@ contract Council is ICouncil {
         return _targets[target];
     }
 
-    function _vote(uint256 id, Record storage p) private {
-        _voted[id][msg.sender] = true;
+    function _castVote(uint256 id, address member) private {
+        Record storage p = _proposals[id];
+        if (p.createdAt == 0) revert CouncilUnknownProposal(id);
+        if (p.executed) revert CouncilProposalAlreadyExecuted(id);
+        if (block.timestamp >= p.expiresAt) revert CouncilProposalExpired(id, p.expiresAt);
+        if (_voted[id][member]) revert CouncilAlreadyVoted(id, member);
+        _vote(id, p, member);
+    }
+
+    function _vote(uint256 id, Record storage p, address member) private {
+        _voted[id][member] = true;
         uint16 votes = p.votes + 1;
         p.votes = votes;
-        emit ProposalVoted(id, msg.sender, votes);
+        emit ProposalVoted(id, member, votes);
         if (votes >= _threshold) {
             p.executed = true;
             (bool ok, bytes memory reason) = p.target.call(p.data);

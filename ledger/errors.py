@@ -388,6 +388,20 @@ class CouncilUnknownProposal(CouncilError):
     id: int
 
 
+class CouncilSignatureExpired(CouncilError):
+    """The signed vote's deadline has passed."""
+
+    deadline: int
+    timestamp: int
+
+
+class CouncilInvalidSignature(CouncilError):
+    """The signature does not recover to the member (signer zero = malformed signature)."""
+
+    member: str
+    signer: str
+
+
 class TrustRegistryError(ContractRevert):
     """Base of the custom errors of the TrustRegistry contract."""
 

@@ -8,6 +8,9 @@ pragma solidity 0.8.37;
 /// reverts, that vote reverts with {CouncilExecutionFailed} (carrying the inner revert data) and
 /// the proposal stays open. Proposals expire `proposalLifetime` seconds after creation. Votes
 /// already cast by a member who is later removed still count.
+/// A vote may also be relayed by anyone with the member's EIP-712 signature over
+/// `Vote(uint256 proposalId,address member,uint256 nonce,uint256 deadline)` in the domain
+/// ("LedgerCouncil", "1", chainId, this contract); each member's nonce is used once.
 interface ICouncil {
     /// @notice A proposal as stored.
     struct Proposal {
@@ -59,11 +62,19 @@ interface ICouncil {
     error CouncilInvalidLifetime(uint64 lifetime);
     /// @notice The address is already a member (or zero).
     error CouncilInvalidMember(address member);
+    /// @notice The signed vote's deadline has passed.
+    error CouncilSignatureExpired(uint256 deadline, uint256 timestamp);
+    /// @notice The signature does not recover to the member (signer zero = malformed signature).
+    error CouncilInvalidSignature(address member, address signer);
 
     /// @notice Create a proposal and cast the proposer's vote; returns its id (from 1).
     function propose(address target, bytes calldata data) external returns (uint256 id);
     /// @notice Vote for a proposal; executes it when the threshold is reached.
     function vote(uint256 id) external;
+    /// @notice Cast `member`'s vote with its EIP-712 signature (relayed by anyone).
+    function voteBySig(uint256 id, address member, uint256 deadline, bytes calldata signature) external;
+    /// @notice The next vote-signature nonce of `member`.
+    function voteNonce(address member) external view returns (uint256);
     /// @notice Add a member (council only, through a proposal).
     function addMember(address member) external;
     /// @notice Remove a member (council only); the threshold must stay reachable.

@@ -406,6 +406,50 @@ class LedgerChain:
         """Vote for a proposal; executes it when the threshold is reached."""
         return self._council_tx(self.tx("Council", "vote", [proposal_id]), proposal_id)
 
+    def sign_vote(self, proposal_id: int, deadline: int) -> bytes:
+        """This member's EIP-712 signature of a vote, for anyone to relay (`vote_by_sig`).
+
+        Signs `Vote(proposalId, member, nonce, deadline)` in the domain ("LedgerCouncil", "1",
+        chain id, Council address) with the member's current nonce (one read).
+        """
+        if self._account is None:
+            raise ConfigError("this LedgerChain has no account: it cannot sign")
+        member = self._account.address
+        signed = self._account.sign_typed_data(
+            domain_data={
+                "name": "LedgerCouncil",
+                "version": "1",
+                "chainId": self._rpc.chain_id,
+                "verifyingContract": self._deployment.address("Council"),
+            },
+            message_types={
+                "Vote": [
+                    {"name": "proposalId", "type": "uint256"},
+                    {"name": "member", "type": "address"},
+                    {"name": "nonce", "type": "uint256"},
+                    {"name": "deadline", "type": "uint256"},
+                ]
+            },
+            message_data={
+                "proposalId": proposal_id,
+                "member": member,
+                "nonce": self.vote_nonce(member),
+                "deadline": deadline,
+            },
+        )
+        return bytes(signed.signature)
+
+    def vote_by_sig(
+        self, proposal_id: int, member: str, deadline: int, signature: bytes
+    ) -> ProposalOutcome:
+        """Relay `member`'s signed vote (this account pays the gas)."""
+        request = self.tx("Council", "voteBySig", [proposal_id, member, deadline, signature])
+        return self._council_tx(request, proposal_id)
+
+    def vote_nonce(self, member: str) -> int:
+        """The next vote-signature nonce of `member`."""
+        return int(self.view("Council", "voteNonce", [member])[0])
+
     def proposal(self, proposal_id: int) -> ProposalInfo:
         """A proposal (`CouncilUnknownProposal` if none)."""
         (p,) = self.view("Council", "proposalOf", [proposal_id])

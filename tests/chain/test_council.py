@@ -10,11 +10,13 @@ from ledger.chain.council import council_execute
 from ledger.errors import (
     CouncilAlreadyVoted,
     CouncilInvalidMember,
+    CouncilInvalidSignature,
     CouncilInvalidThreshold,
     CouncilNotMember,
     CouncilOnlySelf,
     CouncilProposalAlreadyExecuted,
     CouncilProposalExpired,
+    CouncilSignatureExpired,
     CouncilTargetNotAllowed,
     CouncilUnknownProposal,
     TrustRegistryAgencyExists,
@@ -151,3 +153,51 @@ def test_membership_and_proposal_count_are_readable(world: World) -> None:
     before = world.reader.proposal_count()
     world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
     assert world.reader.proposal_count() == before + 1
+
+
+def test_relayed_signed_vote_counts_once_for_the_member(world: World) -> None:
+    outcome = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    deadline = world.now() + 3600
+    signature = world.council[1].sign_vote(outcome.proposal_id, deadline)
+    relayed = world.outsider.vote_by_sig(
+        outcome.proposal_id, world.council[1].address, deadline, signature
+    )
+    assert relayed.executed
+    assert world.reader.has_voted(outcome.proposal_id, world.council[1].address)
+    assert world.reader.vote_nonce(world.council[1].address) == 1
+    assert world.reader.agency_status(world.issuer.address) == 2
+
+
+def test_signed_vote_cannot_be_replayed(world: World) -> None:
+    first = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    deadline = world.now() + 3600
+    signature = world.council[1].sign_vote(first.proposal_id, deadline)
+    world.outsider.vote_by_sig(first.proposal_id, world.council[1].address, deadline, signature)
+    with pytest.raises(CouncilInvalidSignature):
+        world.outsider.vote_by_sig(first.proposal_id, world.council[1].address, deadline, signature)
+
+
+def test_expired_vote_signature_is_rejected(world: World) -> None:
+    outcome = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    deadline = world.now() + 10
+    signature = world.council[1].sign_vote(outcome.proposal_id, deadline)
+    world.advance(20)
+    with pytest.raises(CouncilSignatureExpired) as err:
+        world.outsider.vote_by_sig(
+            outcome.proposal_id, world.council[1].address, deadline, signature
+        )
+    assert err.value.deadline == deadline
+
+
+def test_signature_of_a_non_member_or_for_another_member_is_rejected(world: World) -> None:
+    outcome = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    deadline = world.now() + 3600
+    forged = world.outsider.sign_vote(outcome.proposal_id, deadline)
+    with pytest.raises(CouncilInvalidSignature) as err:
+        world.outsider.vote_by_sig(outcome.proposal_id, world.council[1].address, deadline, forged)
+    # The outsider signed a message naming itself; checked as council[1]'s vote it recovers
+    # to neither of them.
+    assert err.value.member == world.council[1].address
+    assert err.value.signer != world.council[1].address
+    with pytest.raises(CouncilNotMember):
+        world.outsider.vote_by_sig(outcome.proposal_id, world.outsider.address, deadline, forged)

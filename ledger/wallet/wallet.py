@@ -42,7 +42,8 @@ Clock = Callable[[], float]
 class CredentialView:
     """A credential as shown to its holder.
 
-    `claims` are the person's claims (no technical ones such as `cnf` or `status`). `status` is
+    `claims` are the person's claims (no technical ones such as `cnf` or `status`), in the order
+    of the credential type's registered claim names. `status` is
     the name of the current on-chain status (``valid``, ``revoked``, ``suspended``) or
     ``unknown`` when no chain was asked; `issuer_name` is the name the TrustRegistry holds now
     (the one recorded at import when offline).
@@ -212,7 +213,11 @@ class Wallet:
 
         cred = self._store.get_credential(cred_id)
         meta = cred.metadata
-        claims = {k: v for k, v in unverified_claims(cred.compact).items() if k not in _TECHNICAL}
+        raw = {k: v for k, v in unverified_claims(cred.compact).items() if k not in _TECHNICAL}
+        order = [str(n) for n in meta.get("claim_names", [])]
+        rank = {name: i for i, name in enumerate(order)}
+        names = sorted(raw, key=lambda n: (rank.get(n, len(order)), n))
+        claims = {name: raw[name] for name in names}
         issuer = str(meta.get("issuer_address", ""))
         name = str(meta.get("issuer_name", ""))
         status = "unknown"

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 
 from ledger.agency.keys import AgencyKeyring
@@ -33,7 +32,6 @@ __all__ = [
     "passphrase_env_var",
     "read_account_passphrase",
     "resolve_address",
-    "unlock_account",
 ]
 
 PASSPHRASE_ENV = "LEDGER_PASSPHRASE"
@@ -87,13 +85,6 @@ def find_account(home: Path, name: str) -> AccountEntry:
     """The account `name`; `AgencyKeyNotFound` if there is none."""
     ring = keyring(home)
     return AccountEntry(name, ring.address(name), ring.account_path(name))
-
-
-def unlock_account(home: Path, name: str) -> LocalAccount:
-    """Unlock account `name` with its passphrase (env or prompt)."""
-    ring = keyring(home)
-    ring.address(name)  # an unknown name fails before any prompt
-    return ring.unlock_account(name, read_account_passphrase(name))
 
 
 def resolve_address(home: Path, name_or_address: str) -> str:

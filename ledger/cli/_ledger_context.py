@@ -19,9 +19,9 @@ from eth_account.signers.local import LocalAccount
 from ledger.chain.client import LedgerChain
 from ledger.chain.deploy import Deployment
 from ledger.chain.rpc import Rpc
-from ledger.cli._ledger_accounts import resolve_address, unlock_account
+from ledger.cli._ledger_accounts import keyring, read_account_passphrase, resolve_address
 from ledger.errors import ConfigError, InputError
-from ledger.home import ledger_home
+from ledger.home import ensure_dir, ledger_home
 from ledger.network import NetworkConfig, resolve_network
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,6 +41,7 @@ class LedgerContext:
         self._rpc: Rpc | None = None
         self._deployment: Deployment | None = None
         self._unlocked: dict[str, LocalAccount] = {}
+        self._passphrases: dict[str, str] = {}
 
     # -- chain --------------------------------------------------------------------------------
 
@@ -79,12 +80,26 @@ class LedgerContext:
             raise ConfigError("no acting account: pass --as NAME or set LEDGER_ACCOUNT")
         return self.account
 
+    def passphrase(self, name: str) -> str:
+        """The passphrase of account `name` (env or prompt), asked at most once per command."""
+        if name not in self._passphrases:
+            keyring(self.home).address(name)  # an unknown name fails before any prompt
+            self._passphrases[name] = read_account_passphrase(name)
+        return self._passphrases[name]
+
     def unlock(self, name: str | None = None) -> LocalAccount:
         """Unlock account `name` (default: the acting account); each is unlocked once."""
         name = name or self.acting()
         if name not in self._unlocked:
-            self._unlocked[name] = unlock_account(self.home, name)
+            ring = keyring(self.home)
+            self._unlocked[name] = ring.unlock_account(name, self.passphrase(name))
         return self._unlocked[name]
+
+    def state_dir(self, name: str | None = None) -> Path:
+        """Per-agency state (issuer outbox, verifier nonces): `<home>/agencies/<NAME>/`."""
+        name = name or self.acting()
+        keyring(self.home).account_path(name)  # validates the name
+        return ensure_dir(self.home / "agencies" / name)
 
     def address(self, name_or_address: str) -> str:
         """An address from `0x...` or a local account name."""

@@ -15,6 +15,16 @@ from pathlib import Path
 import click
 
 from ledger.cli._ledger_admin import agency, council, credential_type, verifier
+from ledger.cli._ledger_agency import (
+    anchor,
+    issue,
+    keys,
+    reinstate,
+    request,
+    revoke,
+    suspend,
+    verify,
+)
 from ledger.cli._ledger_chain import account, deploy, devnet, status
 from ledger.cli._ledger_context import LedgerContext
 
@@ -42,7 +52,10 @@ def cli(ctx: click.Context, home: Path | None, rpc_url: str | None, as_json: boo
     ctx.obj = LedgerContext(home=home, rpc_url=rpc_url, as_json=as_json, account=account_name)
 
 
-for _command in (devnet, deploy, account, status, council, agency, verifier, credential_type):
+for _command in (
+    devnet, deploy, account, status, council, agency, verifier, credential_type,
+    keys, issue, anchor, revoke, suspend, reinstate, request, verify,
+):
     cli.add_command(_command)
 
 

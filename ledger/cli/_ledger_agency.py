@@ -1,0 +1,442 @@
+"""What an agency does: `keys`, `issue`, `anchor`, `revoke|suspend|reinstate`, `request`, `verify`.
+
+The acting agency is `--as NAME`. Its signing keys sit beside its account keystore (same
+passphrase); its issuer outbox and its verifier nonces live in `<home>/agencies/<NAME>/`.
+Issuing signs with the agency's local key that is registered on chain and valid now (or
+`--kid`). Batched credentials (`issue --batch`) are written to their `--out` file by
+`ledger anchor`, once their batch root is mined.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.agency.issuer import Issuer, PendingIssue, package_id
+from ledger.agency.keys import kid_bytes
+from ledger.agency.nonces import NonceStore
+from ledger.agency.packages import CredentialPackage, PresentationPackage
+from ledger.agency.request import PresentationRequest
+from ledger.agency.verifier import Verifier
+from ledger.chain.client import KeyInfo, LedgerChain
+from ledger.cli._common import emit, progress, read_json_file, reports_errors, write_text_atomic
+from ledger.cli._ledger_accounts import keyring, name_of
+from ledger.cli._ledger_context import (
+    TIMESTAMP,
+    LedgerContext,
+    format_time,
+    pass_ledger,
+    split_list,
+)
+from ledger.errors import AgencyKeyNotFound, InputError
+from ledger.sdjwt.jwk import SigningKey
+
+__all__ = ["anchor", "issue", "keys", "reinstate", "request", "revoke", "suspend", "verify"]
+
+NONCES_FILE = "nonces.sqlite"
+DELIVERIES_FILE = "deliveries.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# signing keys
+# ---------------------------------------------------------------------------------------------
+
+
+def _chain_now(chain: LedgerChain) -> int:
+    block = chain.rpc.call("eth_getBlockByNumber", ["latest", False])
+    return int(block["timestamp"], 16)
+
+
+def _key_state(info: KeyInfo, agency: str, now: int) -> str:
+    if info.agency is None:
+        return "not registered"
+    if info.agency.lower() != agency.lower():
+        return f"registered to another agency ({info.agency})"
+    if info.revoked_at:
+        return f"revoked {format_time(info.revoked_at)}"
+    if info.valid_from > now:
+        return f"valid from {format_time(info.valid_from)}"
+    if info.valid_until and info.valid_until <= now:
+        return f"expired {format_time(info.valid_until)}"
+    until = f" until {format_time(info.valid_until)}" if info.valid_until else ""
+    return f"valid since {format_time(info.valid_from)}{until}"
+
+
+def _is_valid(info: KeyInfo, agency: str, now: int) -> bool:
+    return (
+        info.agency is not None
+        and info.agency.lower() == agency.lower()
+        and not info.revoked_at
+        and info.valid_from <= now
+        and (info.valid_until == 0 or info.valid_until > now)
+    )
+
+
+def current_kid(ctx: LedgerContext, chain: LedgerChain) -> str:
+    """The acting agency's local signing key that is registered and valid on chain now (the
+    most recently started one if several); `AgencyKeyNotFound` if none."""
+    name = ctx.acting()
+    now = _chain_now(chain)
+    best: tuple[int, str] | None = None
+    for kid in keyring(ctx.home).signing_keys(name):
+        info = chain.key(kid_bytes(kid))
+        if _is_valid(info, chain.address, now) and (best is None or info.valid_from > best[0]):
+            best = (info.valid_from, kid)
+    if best is None:
+        raise AgencyKeyNotFound(
+            f"{name} has no signing key registered and valid now "
+            "(see `ledger keys create` and `ledger keys register`)"
+        )
+    return best[1]
+
+
+@click.group()
+def keys() -> None:
+    """The acting agency's P-256 credential-signing keys (keystores beside its account)."""
+
+
+@keys.command("create")
+@pass_ledger
+@reports_errors
+def keys_create(ctx: LedgerContext) -> None:
+    """Create a new signing key (encrypted under the account's passphrase); print its JWK."""
+    name = ctx.acting()
+    ring = keyring(ctx.home)
+    kid = ring.create_signing_key(name, ctx.passphrase(name))
+    jwk = ring.public_jwk(name, kid)
+    emit({"kid": kid, "jwk": jwk},
+         f"Created signing key {kid} for {name}.\n{json.dumps(jwk, sort_keys=True)}\n"
+         "Register it on chain with `ledger keys register`.",
+         as_json=ctx.as_json)
+
+
+def _default_kid(ctx: LedgerContext, chain: LedgerChain) -> str:
+    """The agency's only local key not yet on chain."""
+    name = ctx.acting()
+    fresh = [
+        kid for kid in keyring(ctx.home).signing_keys(name)
+        if chain.key(kid_bytes(kid)).agency is None
+    ]
+    if len(fresh) != 1:
+        raise InputError(
+            f"{name} has {len(fresh)} signing keys not registered on chain: name the KID"
+        )
+    return fresh[0]
+
+
+@keys.command("register")
+@click.argument("kid", required=False)
+@click.option("--from", "valid_from", type=TIMESTAMP, default=0,
+              help="Start of validity (Unix seconds or ISO date; default now).")
+@click.option("--until", "valid_until", type=TIMESTAMP, default=0,
+              help="End of validity (Unix seconds or ISO date; default open-ended).")
+@pass_ledger
+@reports_errors
+def keys_register(ctx: LedgerContext, kid: str | None, valid_from: int, valid_until: int) -> None:
+    """Register signing key KID on chain (default: the one local key not registered yet)."""
+    chain = ctx.chain()
+    kid = kid or _default_kid(ctx, chain)
+    receipt = keyring(ctx.home).register(
+        chain, ctx.acting(), kid, valid_from=valid_from, valid_until=valid_until
+    )
+    emit({"kid": kid, "tx": receipt.tx_hash, "block": receipt.block_number},
+         f"Registered signing key {kid} (block {receipt.block_number}).", as_json=ctx.as_json)
+
+
+@keys.command("rotate")
+@click.argument("old_kid", metavar="[OLD_KID]", required=False)
+@click.option("--until", "valid_until", type=TIMESTAMP, default=0,
+              help="End of validity of the new key (default open-ended).")
+@pass_ledger
+@reports_errors
+def keys_rotate(ctx: LedgerContext, old_kid: str | None, valid_until: int) -> None:
+    """Create a new signing key, and in one transaction register it and end OLD_KID now.
+
+    OLD_KID defaults to the key currently valid on chain. Credentials anchored before the
+    rotation stay valid.
+    """
+    name = ctx.acting()
+    chain = ctx.chain()
+    old = old_kid or current_kid(ctx, chain)
+    ring = keyring(ctx.home)
+    new = ring.create_signing_key(name, ctx.passphrase(name))
+    receipt = ring.rotate(chain, name, old, new, valid_until=valid_until)
+    emit({"old_kid": old, "kid": new, "tx": receipt.tx_hash, "block": receipt.block_number},
+         f"Rotated {old} -> {new} (block {receipt.block_number}).", as_json=ctx.as_json)
+
+
+@keys.command("revoke")
+@click.argument("kid")
+@pass_ledger
+@reports_errors
+def keys_revoke(ctx: LedgerContext, kid: str) -> None:
+    """Emergency revocation of signing key KID (e.g. stolen): credentials anchored after now
+    are rejected, those anchored before stay valid."""
+    receipt = keyring(ctx.home).revoke(ctx.chain(), kid)
+    emit({"kid": kid, "tx": receipt.tx_hash, "block": receipt.block_number},
+         f"Revoked signing key {kid} (block {receipt.block_number}).", as_json=ctx.as_json)
+
+
+@keys.command("show")
+@click.argument("kid", required=False)
+@pass_ledger
+@reports_errors
+def keys_show(ctx: LedgerContext, kid: str | None) -> None:
+    """Print the public JWK of KID (default: every key of the acting agency). No chain needed."""
+    name = ctx.acting()
+    ring = keyring(ctx.home)
+    kids = [kid] if kid else ring.signing_keys(name)
+    jwks = {k: ring.public_jwk(name, k) for k in kids}
+    if kid:
+        emit(jwks[kid], json.dumps(jwks[kid], sort_keys=True), as_json=ctx.as_json)
+        return
+    human = "\n".join(f"{k}  {json.dumps(j, sort_keys=True)}" for k, j in jwks.items())
+    emit(jwks, human or f"{name} has no signing keys.", as_json=ctx.as_json)
+
+
+@keys.command("list")
+@pass_ledger
+@reports_errors
+def keys_list(ctx: LedgerContext) -> None:
+    """List the acting agency's signing keys with their state on chain."""
+    name = ctx.acting()
+    reader = ctx.reader()
+    address = ctx.address(name)
+    now = _chain_now(reader)
+    rows = []
+    for kid in keyring(ctx.home).signing_keys(name):
+        info = reader.key(kid_bytes(kid))
+        rows.append({"kid": kid, "registered": info.agency is not None,
+                     "valid_now": _is_valid(info, address, now),
+                     "valid_from": info.valid_from, "valid_until": info.valid_until,
+                     "revoked_at": info.revoked_at, "state": _key_state(info, address, now)})
+    human = "\n".join(f"{r['kid']}  {r['state']}" for r in rows)
+    emit(rows, human or f"{name} has no signing keys.", as_json=ctx.as_json)
+
+
+# ---------------------------------------------------------------------------------------------
+# issuing
+# ---------------------------------------------------------------------------------------------
+
+
+def _open_issuer(ctx: LedgerContext, kid: str | None) -> Issuer:
+    chain = ctx.chain()
+    name = ctx.acting()
+    kid = kid or current_kid(ctx, chain)
+    key = keyring(ctx.home).unlock_signing_key(name, kid, ctx.passphrase(name))
+    return Issuer.open(chain, key, ctx.state_dir())
+
+
+def _status_issuer(ctx: LedgerContext) -> Issuer:
+    """An issuer for status changes only: they never sign a credential, so the signing key is
+    not unlocked (a throwaway key stands in for it)."""
+    return Issuer.open(ctx.chain(), SigningKey.generate(), ctx.state_dir())
+
+
+def _deliveries(ctx: LedgerContext) -> Path:
+    return ctx.state_dir() / DELIVERIES_FILE
+
+
+def _load_deliveries(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    doc = read_json_file(str(path))
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: not a delivery map")
+    return {str(k): str(v) for k, v in doc.items()}
+
+
+def _save_deliveries(path: Path, deliveries: dict[str, str]) -> None:
+    write_text_atomic(str(path), json.dumps(deliveries, indent=2, sort_keys=True) + "\n")
+
+
+def _write_package(path: str, package: CredentialPackage) -> None:
+    write_text_atomic(path, package.to_json() + "\n")
+
+
+def _object_file(path: Path, what: str) -> dict[str, Any]:
+    doc = read_json_file(str(path))
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: {what} must be a JSON object")
+    return doc
+
+
+@click.command()
+@click.option("--type", "vct", required=True, help="Credential type (vct).")
+@click.option("--claims", "claims_file", required=True, type=click.Path(path_type=Path),
+              help="JSON file with the claims (an object of claim name to value).")
+@click.option("--holder-jwk", "holder_file", required=True, type=click.Path(path_type=Path),
+              help="JSON file with the holder's public JWK (P-256).")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the credential file for the holder.")
+@click.option("--batch", is_flag=True,
+              help="Queue for a batch anchor; `ledger anchor` writes --out once it is mined.")
+@click.option("--validity", type=click.IntRange(1), default=None,
+              help="Seconds until the credential expires (default: no expiry).")
+@click.option("--kid", default=None, help="Signing key (default: the one valid on chain now).")
+@pass_ledger
+@reports_errors
+def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, out: Path,
+          batch: bool, validity: int | None, kid: str | None) -> None:
+    """Issue a credential of --type to the holder key, anchored on chain.
+
+    Without --batch the credential's digest is anchored now and --out written once mined.
+    """
+    claims = _object_file(claims_file, "the claims")
+    holder = _object_file(holder_file, "the holder JWK")
+    with _open_issuer(ctx, kid) as issuer:
+        result = issuer.issue(claims, vct=vct, holder_jwk=holder, validity=validity,
+                              anchor="batch" if batch else "now")
+        if isinstance(result, PendingIssue):
+            deliveries = _load_deliveries(_deliveries(ctx))
+            deliveries[result.credential_id] = str(out.resolve())
+            _save_deliveries(_deliveries(ctx), deliveries)
+            emit({"credential_id": result.credential_id, "anchored": False, "out": str(out),
+                  "status": {"list_id": result.status.list_id, "idx": result.status.index}},
+                 f"Queued credential {result.credential_id} for the next batch anchor; "
+                 f"`ledger anchor` writes {out}.", as_json=ctx.as_json)
+            return
+    _write_package(str(out), result)
+    meta = result.metadata
+    emit({"credential_id": package_id(result), "anchored": True, "out": str(out), **meta},
+         f"Issued credential {package_id(result)} ({vct}), anchored in block "
+         f"{meta.get('block_number')}; wrote {out}.", as_json=ctx.as_json)
+
+
+@click.command()
+@click.option("--max-batch", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Most credentials under one Merkle root.")
+@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also write credentials with no recorded --out here, as <id>.json.")
+@pass_ledger
+@reports_errors
+def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
+    """Anchor every queued credential (Merkle batches) and write their credential files.
+
+    Recovers first: batches whose anchor was sent before a crash are confirmed, not re-sent.
+    """
+    path = _deliveries(ctx)
+    deliveries = _load_deliveries(path)
+    with _open_issuer(ctx, None) as issuer:
+        recovered = issuer.recover()
+        pending = issuer.outbox.pending_count()
+        with progress("Anchoring batches", max(pending, 1)) as update:
+            packages = issuer.flush(max_batch=max_batch, progress=update)
+    written = unrouted = 0
+    for package in packages:
+        cid = package_id(package)
+        target = deliveries.pop(cid, None)
+        if target is None and out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            target = str(out_dir / f"{cid}.json")
+        if target is None:
+            unrouted += 1
+            continue
+        _write_package(target, package)
+        written += 1
+    _save_deliveries(path, deliveries)
+    roots = sorted({p.anchor.root.hex() for p in packages if p.anchor.root is not None})
+    data = {"anchored": len(packages), "batches": len(roots), "written": written,
+            "not_written": unrouted, "recovered": {"anchored": len(recovered.anchored),
+                          "rebroadcast": len(recovered.rebroadcast),
+                          "resealed": len(recovered.resealed)}}
+    human = f"Anchored {len(packages)} credentials in {len(roots)} batches; wrote {written} files."
+    if unrouted:
+        human += f" {unrouted} had no --out recorded (use --out-dir)."
+    emit(data, human, as_json=ctx.as_json)
+
+
+def _credential_files(paths: tuple[Path, ...]) -> list[CredentialPackage]:
+    return [CredentialPackage.from_json(json.dumps(read_json_file(str(p)))) for p in paths]
+
+
+def _status_command(
+    verb: str, done: str, summary: str, apply: Callable[[Issuer, list[CredentialPackage]], Any]
+) -> click.Command:
+    @click.command(verb, help=f"{summary} (one transaction per status list).")
+    @click.argument("files", metavar="CREDENTIAL_FILE...", nargs=-1, required=True,
+                    type=click.Path(path_type=Path))
+    @pass_ledger
+    @reports_errors
+    def command(ctx: LedgerContext, files: tuple[Path, ...]) -> None:
+        packages = _credential_files(files)
+        with _status_issuer(ctx) as issuer:
+            receipts = apply(issuer, packages)
+        emit({"credentials": len(packages), "status": verb,
+              "tx": [r.tx_hash for r in receipts]},
+             f"{done} {len(packages)} credential(s) in {len(receipts)} transaction(s).",
+             as_json=ctx.as_json)
+
+    return command
+
+
+revoke = _status_command("revoke", "Revoked", "Revoke the credentials for good",
+                         lambda i, p: i.revoke(*p))
+suspend = _status_command("suspend", "Suspended",
+                          "Suspend the credentials (reversible with reinstate)",
+                          lambda i, p: i.suspend(*p))
+reinstate = _status_command("reinstate", "Reinstated", "Make suspended credentials valid again",
+                            lambda i, p: i.reinstate(*p))
+
+
+# ---------------------------------------------------------------------------------------------
+# verifying
+# ---------------------------------------------------------------------------------------------
+
+
+def _verifier(ctx: LedgerContext, name: str, nonces: NonceStore) -> Verifier:
+    return Verifier(ctx.reader(), account=ctx.unlock(name), nonce_store=nonces)
+
+
+@click.command()
+@click.option("--type", "vct", required=True, help="Credential type (vct) to ask for.")
+@click.option("--claims", required=True, help="Comma-separated claim paths to ask for.")
+@click.option("--purpose", required=True, help="The purpose registered for this verifier.")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the signed request for the wallet.")
+@click.option("--ttl", type=click.IntRange(1, 24 * 3600), default=600, show_default=True,
+              help="Seconds the request stays valid.")
+@pass_ledger
+@reports_errors
+def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
+            ttl: int) -> None:
+    """Write a signed presentation request (OpenID4VP DCQL shape) for a wallet."""
+    name = ctx.acting()
+    with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
+        req = _verifier(ctx, name, nonces).create_request(
+            vct=vct, claims=split_list(claims), purpose=purpose, ttl=ttl
+        )
+    write_text_atomic(str(out), req.to_json())
+    emit({"out": str(out), "nonce": req.nonce, "expires_at": req.expires_at,
+          "verifier": req.verifier, "type_id": req.type_id},
+         f"Wrote request to {out} (expires {format_time(req.expires_at)}).", as_json=ctx.as_json)
+
+
+@click.command()
+@click.option("--request", "request_file", required=True, type=click.Path(path_type=Path),
+              help="The request file this verifier wrote (`ledger request`).")
+@click.argument("presentation_file", type=click.Path(path_type=Path))
+@pass_ledger
+@reports_errors
+def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path) -> None:
+    """Verify PRESENTATION_FILE against its request and print every check and its outcome.
+
+    Exits 0 only when the presentation is valid (1 otherwise). The verifier is --as NAME,
+    by default the local account that signed the request.
+    """
+    req = PresentationRequest.from_dict(read_json_file(str(request_file)))
+    package = PresentationPackage.from_json(json.dumps(read_json_file(str(presentation_file))))
+    name = ctx.account or name_of(ctx.home, req.verifier)
+    if name is None:
+        raise AgencyKeyNotFound(
+            f"the request's verifier {req.verifier} has no account in this ledger home"
+        )
+    with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
+        report = _verifier(ctx, name, nonces).check(package, req)
+    emit(report.to_dict(), report.render_text().rstrip("\n"), as_json=ctx.as_json)
+    if not report.ok:
+        click.get_current_context().exit(1)

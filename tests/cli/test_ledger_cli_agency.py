@@ -1,0 +1,225 @@
+"""`ledger` CLI for agencies: keys, issue, anchor, status changes, request and verify.
+
+Each test stands the network up through the CLI itself (a one-member council, so every
+proposal executes at once): an issuer agency `cpr` accredited for `VCT` with a registered
+signing key, and a verifier agency `muni` registered for `REQUESTED` under `PURPOSE`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from conftest import Invoke
+
+from ledger.agency.packages import CredentialPackage, PresentationPackage
+from ledger.agency.request import PresentationRequest
+from ledger.sdjwt import create_presentation
+from ledger.sdjwt.jwk import SigningKey
+
+VCT = "https://credentials.example.dk/person/v1"
+CLAIMS = {"given_name": "Karen", "birthdate": "1990-01-01", "age_over_18": True,
+          "municipality": "København"}
+REQUESTED = "age_over_18,municipality"
+PURPOSE = "Check residence and age for municipal services"
+
+
+#: The holder key of each test (by tmp_path), standing in for the wallet.
+HOLDERS: dict[str, SigningKey] = {}
+
+
+def ok(result: Result) -> str:
+    """stdout of a successful command (fails the test with the output otherwise)."""
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def setup_network(ledger: Invoke, tmp_path: Path) -> dict[str, Path]:
+    """The network of the module docstring; returns the files of the exchange (the holder
+    key's public JWK is written; the key itself is in `HOLDERS` under the directory name)."""
+    ok(ledger("deploy", "--council", "alice", "--threshold", "1"))
+    ok(ledger("account", "create", "cpr", "--fund"))
+    ok(ledger("account", "create", "muni", "--fund"))
+    council = ("--as", "alice")
+    ok(ledger(*council, "type", "register", VCT, "--claims", ",".join(CLAIMS)))
+    ok(ledger(*council, "agency", "admit", "cpr", "--name", "CPR Office"))
+    ok(ledger(*council, "agency", "admit", "muni", "--name", "Municipality"))
+    ok(ledger(*council, "agency", "accredit", "cpr", "--type", VCT))
+    ok(ledger(*council, "verifier", "register", "muni", "--type", VCT, "--claims", REQUESTED,
+              "--purpose", PURPOSE))
+    ok(ledger("--as", "cpr", "keys", "create"))
+    ok(ledger("--as", "cpr", "keys", "register"))
+    holder = SigningKey.generate()
+    files = {
+        "claims": tmp_path / "claims.json",
+        "holder": tmp_path / "holder.jwk.json",
+        "credential": tmp_path / "credential.json",
+        "request": tmp_path / "request.json",
+        "presentation": tmp_path / "presentation.json",
+    }
+    files["claims"].write_text(json.dumps(CLAIMS))
+    files["holder"].write_text(json.dumps(holder.public_jwk))
+    HOLDERS[str(tmp_path)] = holder
+    return files
+
+
+def present(files: dict[str, Path], holder: SigningKey) -> None:
+    """The wallet's part: disclose exactly the requested claims, bound to the request."""
+    package = CredentialPackage.from_json(files["credential"].read_text())
+    req = PresentationRequest.from_json(files["request"].read_text())
+    presentation = create_presentation(
+        package.sd_jwt, disclose=list(req.claim_paths), holder_key=holder,
+        audience=req.audience, nonce=req.nonce,
+    )
+    out = PresentationPackage(presentation, package.anchor, package.type_id)
+    files["presentation"].write_text(out.to_json())
+
+
+def ask(ledger: Invoke, files: dict[str, Path]) -> None:
+    ok(ledger("--as", "muni", "request", "--type", VCT, "--claims", REQUESTED,
+              "--purpose", PURPOSE, "--out", str(files["request"])))
+
+
+def verify(ledger: Invoke, files: dict[str, Path], *opts: str) -> Result:
+    return ledger(*opts, "verify", "--request", str(files["request"]), str(files["presentation"]))
+
+
+def test_issue_request_verify_round_trip(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    issued = ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+                       "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    assert issued.startswith("Issued credential ")
+    package = CredentialPackage.from_json(files["credential"].read_text())
+    assert package.anchor.is_batch is False
+
+    ask(ledger, files)
+    present(files, HOLDERS[str(tmp_path)])
+    result = verify(ledger, files)  # the verifier is found from the request's signer
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "VALID: every check passed"
+    assert len(lines) == 12 and all(line.startswith("  [PASS] ") for line in lines[1:])
+
+    replay = verify(ledger, files, "--json")
+    assert replay.exit_code == 1
+    report = json.loads(replay.stdout)
+    assert (report["ok"], report["failed_check"]) == (False, "nonce")
+
+
+def test_revoked_credential_fails_verification_at_status(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    assert ok(ledger("--as", "cpr", "suspend", str(files["credential"]))) == (
+        "Suspended 1 credential(s) in 1 transaction(s).\n"
+    )
+    ask(ledger, files)
+    present(files, HOLDERS[str(tmp_path)])
+    suspended = verify(ledger, files)
+    assert suspended.exit_code == 1
+    assert suspended.stdout.splitlines()[0] == "INVALID: Credential status now failed"
+
+    ok(ledger("--as", "cpr", "reinstate", str(files["credential"])))
+    ask(ledger, files)
+    present(files, HOLDERS[str(tmp_path)])
+    assert verify(ledger, files).exit_code == 0
+
+    ok(ledger("--as", "cpr", "revoke", str(files["credential"])))
+    final = ledger("--as", "cpr", "reinstate", str(files["credential"]))
+    assert final.exit_code == 1
+    assert final.stderr.startswith("Error: credential StatusRef(") and final.stderr.endswith(
+        "is revoked; revocation is final\n"
+    )
+
+
+def test_batch_issue_is_written_by_anchor(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    outs = [tmp_path / f"batched-{i}.json" for i in range(3)]
+    for out in outs:
+        queued = ok(ledger("--as", "cpr", "issue", "--batch", "--type", VCT,
+                           "--claims", str(files["claims"]), "--holder-jwk", str(files["holder"]),
+                           "--out", str(out)))
+        assert queued.startswith("Queued credential ")
+        assert not out.exists()  # never handed out before its anchor is mined
+    anchored = ok(ledger("--as", "cpr", "anchor"))
+    assert anchored == "Anchored 3 credentials in 1 batches; wrote 3 files.\n"
+    roots = {CredentialPackage.from_json(o.read_text()).anchor.root for o in outs}
+    assert len(roots) == 1 and None not in roots
+    assert ok(ledger("--as", "cpr", "anchor")) == (
+        "Anchored 0 credentials in 0 batches; wrote 0 files.\n"
+    )
+
+    files["credential"] = outs[1]
+    ask(ledger, files)
+    present(files, HOLDERS[str(tmp_path)])
+    assert verify(ledger, files).exit_code == 0
+
+
+def test_keys_show_rotate_and_revoke(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    setup_network(ledger, tmp_path)
+    listed = json.loads(ok(ledger("--as", "cpr", "--json", "keys", "list")))
+    assert [(k["registered"], k["valid_now"]) for k in listed] == [(True, True)]
+    old = listed[0]["kid"]
+    jwk = json.loads(ok(ledger("--as", "cpr", "keys", "show", old)))
+    assert (jwk["kty"], jwk["crv"]) == ("EC", "P-256")
+
+    rotated = json.loads(ok(ledger("--as", "cpr", "--json", "keys", "rotate")))
+    assert rotated["old_kid"] == old
+    states = {k["kid"]: k["valid_now"] for k in
+              json.loads(ok(ledger("--as", "cpr", "--json", "keys", "list")))}
+    assert states == {old: False, rotated["kid"]: True}
+
+    assert ok(ledger("--as", "cpr", "keys", "revoke", rotated["kid"])).startswith(
+        f"Revoked signing key {rotated['kid']} (block "
+    )
+    files = {"claims": tmp_path / "claims.json", "holder": tmp_path / "holder.jwk.json"}
+    no_key = ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+                    "--holder-jwk", str(files["holder"]), "--out", str(tmp_path / "x.json"))
+    assert (no_key.exit_code, no_key.stderr) == (
+        1,
+        "Error: cpr has no signing key registered and valid now "
+        "(see `ledger keys create` and `ledger keys register`)\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "Error: {path}: no such file\n"),
+        ("{not json", "Error: {path}: not a JSON file ("),
+        ("[1, 2]", "Error: {path}: the claims must be a JSON object\n"),
+    ],
+    ids=["missing", "not-json", "not-object"],
+)
+def test_bad_claims_file_is_an_error(
+    ledger: Invoke, home: Path, tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "claims.json"
+    if content is not None:
+        path.write_text(content)
+    result = ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(path),
+                    "--holder-jwk", str(path), "--out", str(tmp_path / "out.json"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message.format(path=path))
+
+
+def test_presentation_file_of_the_wrong_format_is_an_error(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    ask(ledger, files)
+    files["presentation"].write_text(json.dumps({"format": "something-else"}))
+    result = verify(ledger, files)
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: not a ledger-presentation/v1 document\n"
+    )

@@ -21,7 +21,6 @@ the base world depends on status lists.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from ledger.agency.request import purpose_digest
 from ledger.chain.client import LedgerChain, ProposalOutcome
 from ledger.chain.council import CouncilAction, council_execute
 from ledger.chain.deploy import Deployment, deploy_suite
@@ -79,7 +79,7 @@ PERSON: dict[str, Any] = {
 }
 ISSUER_NAME = "CPR Office"
 VERIFIER_NAME = "Municipality"
-#: Purpose text of the verifier registration; the chain holds its sha256 (`purpose_digest`).
+#: Purpose text of the verifier registration; the chain holds its keccak256 (`purpose_digest`).
 PURPOSE = "Check residence and age for municipal services"
 VERIFIER_CLAIMS = ("age_over_18", "municipality")
 
@@ -115,8 +115,8 @@ class AgencyWorld:
 
     @property
     def purpose_digest(self) -> bytes:
-        """sha256 of the UTF-8 purpose text, as registered for the verifier."""
-        return hashlib.sha256(self.purpose.encode()).digest()
+        """keccak256 of the purpose text (`ledger.agency.request.purpose_digest`)."""
+        return purpose_digest(self.purpose)
 
     @property
     def verifier_claim_mask(self) -> int:
@@ -189,8 +189,7 @@ def build_world(rpc: Rpc) -> AgencyWorld:
     run(actions.admit_agency(verifier.address, VERIFIER_NAME))
     run(actions.accredit(issuer.address, type_id, authority=True))
     mask = sum(1 << CLAIMS.index(name) for name in VERIFIER_CLAIMS)
-    purpose_digest = hashlib.sha256(PURPOSE.encode()).digest()
-    run(actions.register_verifier(verifier.address, type_id, purpose_digest, mask))
+    run(actions.register_verifier(verifier.address, type_id, purpose_digest(PURPOSE), mask))
     key = SigningKey.generate()
     x, y = key.public_xy
     LedgerChain(rpc, deployment, issuer).register_key(key.thumbprint, x, y)

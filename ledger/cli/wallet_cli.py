@@ -17,10 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ledger.cli._common import emit, read_secret, reports_errors, write_text_atomic
-from ledger.wallet._crypto import DEFAULT_KDF, KdfParams
-from ledger.wallet.home import wallet_home
-from ledger.wallet.passphrase import PASSPHRASE_ENV
-from ledger.wallet.wallet import Wallet
+from ledger.wallet import DEFAULT_KDF, PASSPHRASE_ENV, KdfParams, Wallet, wallet_home
 
 if TYPE_CHECKING:
     from ledger.chain.client import LedgerChain

@@ -51,8 +51,10 @@ class VerifiedPresentation:
     """A presentation (or credential) that passed every SD-JWT, SD-JWT VC and KB-JWT check.
 
     `claims` are the plaintext claims plus the disclosed ones (no `_sd`, `_sd_alg`, or digests).
-    `disclosed_paths` lists the claim paths that came from disclosures. `kb` is None when key
-    binding was not required.
+    `disclosed_paths` lists the claim paths that came from disclosures, with array indexes as in
+    `claims` (withheld elements are gone, so indexes may differ from the holder's view).
+    `issuer_jwt_digest` is SHA-256 of the issuer-signed JWT: the on-chain anchor key. `kb` is
+    None when key binding was not required. This profile requires `iss`, `iat` and `vct`.
     """
 
     claims: dict[str, Any]

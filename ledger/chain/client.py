@@ -41,6 +41,7 @@ __all__ = [
     "ProposalOutcome",
     "StatusListInfo",
     "VerifierRegistration",
+    "decode_credential_check",
 ]
 
 

@@ -59,7 +59,7 @@ def main() -> None:
         for action in (
             actions.register_type("https://credentials.example.dk/person/v1", ["a", "b", "c"]),
             actions.admit_agency(issuer.address, "CPR Office"),
-            actions.accredit(issuer.address, 1),
+            actions.accredit(issuer.address, 1, authority=True),
         ):
             council_execute(council, action)
         kid = secrets.token_bytes(32)
@@ -70,6 +70,12 @@ def main() -> None:
         print("\nAnchoring (total transaction gas, 21,000 base included)")
         single = issuer.anchor(secrets.token_bytes(32), 1).gas_used
         row("single anchor", single, single, "<= 55,000", single <= 55_000)
+        child_account = funded(rpc)
+        council_execute(council, actions.admit_agency(child_account.address, "Sub-issuer"))
+        issuer.sub_accredit(child_account.address, 1)
+        child = LedgerChain(rpc, deployment, child_account)
+        delegated = child.anchor(secrets.token_bytes(32), 1).gas_used
+        row("single anchor, sub-accredited issuer", delegated, delegated, "(parent re-checked)")
         batch_gas: dict[int, int] = {}
         for size in (1, 64, 1_024, 10_000):
             digests = [secrets.token_bytes(32) for _ in range(size)]

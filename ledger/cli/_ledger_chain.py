@@ -1,15 +1,13 @@
-"""`ledger devnet`, `ledger deploy`, `ledger account` and `ledger status`: the chain itself."""
+"""`ledger deploy`, `ledger account` and `ledger status`: the deployed suite and its accounts."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import click
 
 from ledger.chain.client import AgencyStatus
 from ledger.chain.deploy import SUITE
-from ledger.chain.devnet import DevnetInfo, devnet_down, devnet_status, devnet_up
 from ledger.cli._common import emit, reports_errors
 from ledger.cli._ledger_accounts import (
     create_account,
@@ -21,86 +19,7 @@ from ledger.cli._ledger_context import LedgerContext, format_time, pass_ledger
 from ledger.cli._ledger_ops import DEVNET_FUNDING, ETHER, fund_on_devnet, run_deploy
 from ledger.errors import ConfigError
 
-__all__ = ["account", "deploy", "devnet", "status"]
-
-
-# ---------------------------------------------------------------------------------------------
-# devnet
-# ---------------------------------------------------------------------------------------------
-
-
-def _devnet_json(info: DevnetInfo) -> dict[str, Any]:
-    return {
-        "running": True,
-        "url": info.rpc_url,
-        "chain_id": info.chain_id,
-        "pid": info.pid,
-        "block": info.block_number,
-        "state_file": str(info.state_file),
-        "started_at": info.started_at.isoformat(),
-    }
-
-
-def _devnet_text(info: DevnetInfo) -> str:
-    return (
-        f"  url       {info.rpc_url}\n"
-        f"  chain id  {info.chain_id}\n"
-        f"  pid       {info.pid}\n"
-        f"  block     {info.block_number}\n"
-        f"  state     {info.state_file}"
-    )
-
-
-@click.group()
-def devnet() -> None:
-    """Run a persistent local devnet (anvil) whose state survives down/up."""
-
-
-@devnet.command("up")
-@click.option("--port", type=click.IntRange(1, 65535), default=8545, show_default=True,
-              help="TCP port anvil listens on (127.0.0.1).")
-@click.option("--chain-id", type=click.IntRange(1), default=31337, show_default=True,
-              help="Chain id of the devnet.")
-@pass_ledger
-@reports_errors
-def devnet_up_cmd(ctx: LedgerContext, port: int, chain_id: int) -> None:
-    """Start the devnet of the ledger home (or report the running one).
-
-    Chain state is kept in <home>/devnet/state.json, so `down` then `up` loses nothing.
-    """
-    already = devnet_status(ctx.home)
-    start = time.perf_counter()
-    info = already or devnet_up(ctx.home, port=port, chain_id=chain_id)
-    ready = time.perf_counter() - start
-    data = _devnet_json(info) | {"started": already is None}
-    if already is None:
-        data["ready_seconds"] = round(ready, 3)
-        human = f"Devnet started.\n{_devnet_text(info)}\nReady in {ready:.2f} s."
-    else:
-        human = f"Devnet already running.\n{_devnet_text(info)}"
-    emit(data, human, as_json=ctx.as_json)
-
-
-@devnet.command("down")
-@pass_ledger
-@reports_errors
-def devnet_down_cmd(ctx: LedgerContext) -> None:
-    """Stop the devnet of the ledger home (its state is saved first)."""
-    stopped = devnet_down(ctx.home)
-    human = "Devnet stopped; state saved." if stopped else "No devnet was running."
-    emit({"stopped": stopped}, human, as_json=ctx.as_json)
-
-
-@devnet.command("status")
-@pass_ledger
-@reports_errors
-def devnet_status_cmd(ctx: LedgerContext) -> None:
-    """Show the devnet of the ledger home: URL, chain id, pid, latest block."""
-    info = devnet_status(ctx.home)
-    if info is None:
-        emit({"running": False}, "No devnet running.", as_json=ctx.as_json)
-    else:
-        emit(_devnet_json(info), f"Devnet running.\n{_devnet_text(info)}", as_json=ctx.as_json)
+__all__ = ["account", "deploy", "status"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The group callback builds one `LedgerContext` from `--home`, `--rpc`, `--json` and `--as`;
 commands get it with `@pass_ledger`. Nothing is read or connected until a command asks
-(`rpc`, `deployment`, `chain`), so `--help` and offline commands stay fast.
+(`rpc`, `deployment`, `chain`), and the chain and keystore modules are imported only then
+(eth-account alone takes over a second to import), so `--help` and `devnet` stay fast.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from eth_account.signers.local import LocalAccount
 
-from ledger.chain.client import LedgerChain
-from ledger.chain.deploy import Deployment
-from ledger.chain.rpc import Rpc
-from ledger.cli._ledger_accounts import keyring, read_account_passphrase, resolve_address
 from ledger.errors import ConfigError, InputError
 from ledger.home import ensure_dir, ledger_home
 from ledger.network import NetworkConfig, resolve_network
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from ledger.chain.client import LedgerChain
+    from ledger.chain.deploy import Deployment
+    from ledger.chain.rpc import Rpc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,6 +57,8 @@ class LedgerContext:
     def rpc(self) -> Rpc:
         """The JSON-RPC client (opened once, closed when the command ends)."""
         if self._rpc is None:
+            from ledger.chain.rpc import Rpc
+
             self._rpc = Rpc(self.network().rpc_url)
             click.get_current_context().call_on_close(self._rpc.close)
         return self._rpc
@@ -61,15 +66,21 @@ class LedgerContext:
     def deployment(self) -> Deployment:
         """The deployment record (`ConfigError` when there is none: run `ledger deploy`)."""
         if self._deployment is None:
+            from ledger.chain.deploy import Deployment
+
             self._deployment = Deployment.load(self.network().deployment_path)
         return self._deployment
 
     def reader(self) -> LedgerChain:
         """A read-only chain client."""
+        from ledger.chain.client import LedgerChain
+
         return LedgerChain(self.rpc(), self.deployment())
 
     def chain(self, name: str | None = None) -> LedgerChain:
         """A chain client signing as account `name` (default: `--as`)."""
+        from ledger.chain.client import LedgerChain
+
         return LedgerChain(self.rpc(), self.deployment(), self.unlock(name))
 
     # -- accounts -----------------------------------------------------------------------------
@@ -82,6 +93,8 @@ class LedgerContext:
 
     def passphrase(self, name: str) -> str:
         """The passphrase of account `name` (env or prompt), asked at most once per command."""
+        from ledger.cli._ledger_accounts import keyring, read_account_passphrase
+
         if name not in self._passphrases:
             keyring(self.home).address(name)  # an unknown name fails before any prompt
             self._passphrases[name] = read_account_passphrase(name)
@@ -91,18 +104,24 @@ class LedgerContext:
         """Unlock account `name` (default: the acting account); each is unlocked once."""
         name = name or self.acting()
         if name not in self._unlocked:
+            from ledger.cli._ledger_accounts import keyring
+
             ring = keyring(self.home)
             self._unlocked[name] = ring.unlock_account(name, self.passphrase(name))
         return self._unlocked[name]
 
     def state_dir(self, name: str | None = None) -> Path:
         """Per-agency state (issuer outbox, verifier nonces): `<home>/agencies/<NAME>/`."""
+        from ledger.cli._ledger_accounts import keyring
+
         name = name or self.acting()
         keyring(self.home).account_path(name)  # validates the name
         return ensure_dir(self.home / "agencies" / name)
 
     def address(self, name_or_address: str) -> str:
         """An address from `0x...` or a local account name."""
+        from ledger.cli._ledger_accounts import resolve_address
+
         return resolve_address(self.home, name_or_address)
 
 

@@ -6,32 +6,68 @@ Global options pick the ledger home (`--home`, `LEDGER_HOME`), the chain (`--rpc
 failures print `Error: <message>` and exit with code 1.
 
 The click group is `cli`; other modules register more commands on it with `cli.add_command`.
+Built-in commands are imported only when invoked (or listed by `--help`): the chain SDK
+pulls in eth-account, whose import alone takes over a second, and `ledger devnet up` must not
+pay for it.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ledger.cli._ledger_admin import agency, council, credential_type, verifier
-from ledger.cli._ledger_agency import (
-    anchor,
-    issue,
-    keys,
-    reinstate,
-    request,
-    revoke,
-    suspend,
-    verify,
-)
-from ledger.cli._ledger_chain import account, deploy, devnet, status
 from ledger.cli._ledger_context import LedgerContext
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
+
+#: Built-in commands: name -> "module:attribute" of the click command.
+COMMANDS: dict[str, str] = {
+    "account": "ledger.cli._ledger_chain:account",
+    "agency": "ledger.cli._ledger_admin:agency",
+    "anchor": "ledger.cli._ledger_agency:anchor",
+    "council": "ledger.cli._ledger_admin:council",
+    "deploy": "ledger.cli._ledger_chain:deploy",
+    "devnet": "ledger.cli._ledger_devnet:devnet",
+    "issue": "ledger.cli._ledger_agency:issue",
+    "keys": "ledger.cli._ledger_agency:keys",
+    "reinstate": "ledger.cli._ledger_agency:reinstate",
+    "request": "ledger.cli._ledger_agency:request",
+    "revoke": "ledger.cli._ledger_agency:revoke",
+    "status": "ledger.cli._ledger_chain:status",
+    "suspend": "ledger.cli._ledger_agency:suspend",
+    "type": "ledger.cli._ledger_admin:credential_type",
+    "verifier": "ledger.cli._ledger_admin:verifier",
+    "verify": "ledger.cli._ledger_agency:verify",
+}
 
 
-@click.group("ledger", context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose built-in subcommands are imported on first use."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, built-in or added, sorted."""
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command `cmd_name`, importing its module the first time."""
+        if cmd_name not in self.commands and cmd_name in self._lazy:
+            module, attribute = self._lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self._lazy[cmd_name]} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group("ledger", cls=LazyGroup, lazy=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="LEDGER_HOME",
               help="Ledger home directory (default ~/.ledger; env LEDGER_HOME).")
 @click.option("--rpc", "rpc_url", metavar="URL", envvar="LEDGER_RPC",
@@ -50,13 +86,6 @@ def cli(ctx: click.Context, home: Path | None, rpc_url: str | None, as_json: boo
     else a prompt; never from the command line.
     """
     ctx.obj = LedgerContext(home=home, rpc_url=rpc_url, as_json=as_json, account=account_name)
-
-
-for _command in (
-    devnet, deploy, account, status, council, agency, verifier, credential_type,
-    keys, issue, anchor, revoke, suspend, reinstate, request, verify,
-):
-    cli.add_command(_command)
 
 
 def main() -> None:

@@ -1,0 +1,102 @@
+"""`ledger devnet up|down|status`: the persistent local devnet (anvil) of the ledger home.
+
+`ledger.chain.devnet` is imported inside the commands: it pulls in eth-account, which takes
+over a second to import, and `devnet up` should be ready in well under two seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ledger.cli._common import emit, reports_errors
+from ledger.cli._ledger_context import LedgerContext, pass_ledger
+
+if TYPE_CHECKING:
+    from ledger.chain.devnet import DevnetInfo
+
+__all__ = ["devnet"]
+
+
+
+
+def _devnet_json(info: DevnetInfo) -> dict[str, Any]:
+    return {
+        "running": True,
+        "url": info.rpc_url,
+        "chain_id": info.chain_id,
+        "pid": info.pid,
+        "block": info.block_number,
+        "state_file": str(info.state_file),
+        "started_at": info.started_at.isoformat(),
+    }
+
+
+def _devnet_text(info: DevnetInfo) -> str:
+    return (
+        f"  url       {info.rpc_url}\n"
+        f"  chain id  {info.chain_id}\n"
+        f"  pid       {info.pid}\n"
+        f"  block     {info.block_number}\n"
+        f"  state     {info.state_file}"
+    )
+
+
+@click.group()
+def devnet() -> None:
+    """Run a persistent local devnet (anvil) whose state survives down/up."""
+
+
+@devnet.command("up")
+@click.option("--port", type=click.IntRange(1, 65535), default=8545, show_default=True,
+              help="TCP port anvil listens on (127.0.0.1).")
+@click.option("--chain-id", type=click.IntRange(1), default=31337, show_default=True,
+              help="Chain id of the devnet.")
+@pass_ledger
+@reports_errors
+def devnet_up_cmd(ctx: LedgerContext, port: int, chain_id: int) -> None:
+    """Start the devnet of the ledger home (or report the running one).
+
+    Chain state is kept in <home>/devnet/state.json, so `down` then `up` loses nothing.
+    """
+    from ledger.chain.devnet import devnet_status, devnet_up
+
+    already = devnet_status(ctx.home)
+    start = time.perf_counter()
+    info = already or devnet_up(ctx.home, port=port, chain_id=chain_id)
+    ready = time.perf_counter() - start
+    data = _devnet_json(info) | {"started": already is None}
+    if already is None:
+        data["ready_seconds"] = round(ready, 3)
+        human = f"Devnet started.\n{_devnet_text(info)}\nReady in {ready:.2f} s."
+    else:
+        human = f"Devnet already running.\n{_devnet_text(info)}"
+    emit(data, human, as_json=ctx.as_json)
+
+
+@devnet.command("down")
+@pass_ledger
+@reports_errors
+def devnet_down_cmd(ctx: LedgerContext) -> None:
+    """Stop the devnet of the ledger home (its state is saved first)."""
+    from ledger.chain.devnet import devnet_down
+
+    stopped = devnet_down(ctx.home)
+    human = "Devnet stopped; state saved." if stopped else "No devnet was running."
+    emit({"stopped": stopped}, human, as_json=ctx.as_json)
+
+
+@devnet.command("status")
+@pass_ledger
+@reports_errors
+def devnet_status_cmd(ctx: LedgerContext) -> None:
+    """Show the devnet of the ledger home: URL, chain id, pid, latest block."""
+    from ledger.chain.devnet import devnet_status
+
+    info = devnet_status(ctx.home)
+    if info is None:
+        emit({"running": False}, "No devnet running.", as_json=ctx.as_json)
+    else:
+        emit(_devnet_json(info), f"Devnet running.\n{_devnet_text(info)}", as_json=ctx.as_json)

@@ -1,7 +1,7 @@
 """SD-JWT VC credentials: RFC 9901 SD-JWT, SD-JWT VC, Key Binding JWT and Token Status Lists.
 
-No chain dependency. Citizen- and agency-facing calls have no algorithm knobs: ES256 keys,
-SHA-256 digests, 128-bit salts from `secrets`.
+No chain dependency. Citizen- and agency-facing calls have no algorithm knobs: the key decides
+(ES256 by default, EdDSA/Ed25519 optional), SHA-256 digests, 144-bit salts from `secrets`.
 """
 
 from ledger.sdjwt._rand import RandomSource, UnsafeDeterministicRandom
@@ -15,11 +15,16 @@ from ledger.sdjwt.holder import (
 )
 from ledger.sdjwt.issuer import issue_sd_jwt_vc
 from ledger.sdjwt.jwk import (
+    AnySigningKey,
+    Ed25519PublicKey,
+    Ed25519SigningKey,
     PublicKey,
     SigningKey,
+    VerifyingKey,
     jwk_thumbprint,
     public_key_from_jwk,
     public_key_from_xy,
+    verifying_key_from_jwk,
 )
 from ledger.sdjwt.results import (
     IssuedCredential,
@@ -37,7 +42,10 @@ from ledger.sdjwt.status_list import (
 from ledger.sdjwt.verifier import IssuerKeyResolver, verify_credential, verify_presentation
 
 __all__ = [
+    "AnySigningKey",
     "Disclosure",
+    "Ed25519PublicKey",
+    "Ed25519SigningKey",
     "IssuedCredential",
     "IssuerKeyResolver",
     "KeyBindingInfo",
@@ -50,6 +58,7 @@ __all__ = [
     "UnsafeDeterministicRandom",
     "VerifiedPresentation",
     "VerifiedStatusList",
+    "VerifyingKey",
     "create_presentation",
     "issue_sd_jwt_vc",
     "issue_status_list_token",
@@ -63,4 +72,5 @@ __all__ = [
     "verify_credential",
     "verify_presentation",
     "verify_status_list_token",
+    "verifying_key_from_jwk",
 ]

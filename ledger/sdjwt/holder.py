@@ -13,7 +13,7 @@ from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
 from ledger.sdjwt._paths import Path, format_path, parse_path
 from ledger.sdjwt._reconstruct import reconstruct
 from ledger.sdjwt.disclosures import Disclosure, parse_disclosure
-from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
+from ledger.sdjwt.jwk import AnySigningKey, verifying_key_from_jwk
 from ledger.sdjwt.jws import parse_compact, sign_compact
 
 KB_JWT_TYP = "kb+jwt"
@@ -88,7 +88,7 @@ def create_presentation(
     compact: str,
     *,
     disclose: Iterable[str],
-    holder_key: SigningKey,
+    holder_key: AnySigningKey,
     audience: str,
     nonce: str,
     now: int | None = None,
@@ -102,7 +102,7 @@ def create_presentation(
     jwt, chosen, claims = _select(compact, disclose)
     cnf = claims.get("cnf")
     jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
-    if jwk is None or public_key_from_jwk(jwk) != holder_key.public_key:
+    if jwk is None or verifying_key_from_jwk(jwk) != holder_key.public_key:
         raise HolderKeyMismatch("holder_key is not the key this credential is bound to (cnf)")
     sd_jwt = jwt + "~" + "".join(d + "~" for d in chosen)
     payload = {

@@ -20,7 +20,7 @@ from ledger.sdjwt.disclosures import (
     decoy_digest,
     make_disclosure,
 )
-from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
+from ledger.sdjwt.jwk import AnySigningKey, verifying_key_from_jwk
 from ledger.sdjwt.jws import sign_compact
 from ledger.sdjwt.results import IssuedCredential, PathDisclosure
 
@@ -98,7 +98,7 @@ class _Builder:
 def issue_sd_jwt_vc(
     claims: Mapping[str, Any],
     *,
-    signing_key: SigningKey,
+    signing_key: AnySigningKey,
     issuer: str,
     vct: str,
     holder_jwk: Mapping[str, str],
@@ -111,7 +111,7 @@ def issue_sd_jwt_vc(
     decoys: int | None = None,
     rng: RandomSource | None = None,
 ) -> IssuedCredential:
-    """Issue an SD-JWT VC bound to `holder_jwk`, signed ES256 by `signing_key`.
+    """Issue an SD-JWT VC bound to `holder_jwk`, signed by `signing_key` (ES256, or EdDSA).
 
     `disclosable` is "all" (every claim and array element, recursively, is selectively
     disclosable) or a list of claim paths. `iss`, `iat`, `exp`, `vct`, `cnf` and `status` are
@@ -137,7 +137,7 @@ def issue_sd_jwt_vc(
         raise InvalidClaims("decoys must be >= 0")
     if not isinstance(status_idx, int) or status_idx < 0:
         raise InvalidClaims("status_idx must be a non-negative int")
-    holder = public_key_from_jwk(holder_jwk)
+    holder = verifying_key_from_jwk(holder_jwk)
     now_s = int(time.time()) if now is None else int(now)
 
     builder = _Builder(sd_paths, decoys, rng)

@@ -1,4 +1,4 @@
-"""Keys as JWKs: P-256 (ES256) signing keys, public keys, RFC 7638 thumbprints.
+"""Keys as JWKs: P-256 (ES256) signing keys, public keys, RFC 7638 thumbprints; Ed25519 too.
 
 Public key objects are cached by their coordinates, because loading (and validating) a point is a
 sizeable share of a signature verification.
@@ -13,7 +13,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
@@ -220,3 +220,150 @@ class SigningKey:
 
     def __repr__(self) -> str:
         return f"SigningKey(kid={self.kid!r})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Ed25519 (EdDSA, RFC 8037): optional alongside the ES256 default.
+# ---------------------------------------------------------------------------------------------
+
+EDDSA = "EdDSA"
+
+
+class Ed25519PublicKey:
+    """An Ed25519 public key that verifies EdDSA signatures. Build with `verifying_key_from_jwk`."""
+
+    __slots__ = ("_jwk", "_key", "_kid", "_raw")
+
+    alg = EDDSA
+
+    def __init__(self, raw: bytes) -> None:
+        try:
+            self._key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
+        except ValueError as exc:
+            raise InvalidJwk("not an Ed25519 public key") from exc
+        self._raw = raw
+        self._jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64e(raw)}
+        canonical = f'{{"crv":"Ed25519","kty":"OKP","x":"{b64e(raw)}"}}'
+        self._kid = b64e(hashlib.sha256(canonical.encode("ascii")).digest())
+
+    @property
+    def jwk(self) -> dict[str, str]:
+        """The public JWK (kty OKP, crv Ed25519, x); a fresh dict each time."""
+        return dict(self._jwk)
+
+    @property
+    def thumbprint(self) -> bytes:
+        """The raw 32-byte RFC 7638 SHA-256 thumbprint."""
+        return b64d(self._kid)
+
+    @property
+    def kid(self) -> str:
+        """The base64url thumbprint."""
+        return self._kid
+
+    def verify(
+        self,
+        signature: bytes,
+        signing_input: bytes,
+        error: type[VerificationError] = InvalidSignature,
+    ) -> None:
+        """Check an EdDSA signature over `signing_input`, raising `error` if it fails."""
+        try:
+            self._key.verify(signature, signing_input)
+        except _CryptoInvalidSignature:
+            raise error("signature does not verify") from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ed25519PublicKey) and self._raw == other._raw
+
+    def __hash__(self) -> int:
+        return hash(self._raw)
+
+    def __repr__(self) -> str:
+        return f"Ed25519PublicKey(kid={self._kid!r})"
+
+
+class Ed25519SigningKey:
+    """An Ed25519 private key signing EdDSA. Keep it secret; store with `to_private_jwk`."""
+
+    __slots__ = ("_key", "_public")
+
+    alg = EDDSA
+
+    def __init__(self, key: ed25519.Ed25519PrivateKey) -> None:
+        self._key = key
+        self._public = Ed25519PublicKey(key.public_key().public_bytes_raw())
+
+    @classmethod
+    def generate(cls, *, rng: RandomSource | None = None) -> Ed25519SigningKey:
+        """A fresh key. `rng` is for deterministic tests only."""
+        if rng is None:
+            return cls(ed25519.Ed25519PrivateKey.generate())
+        return cls(ed25519.Ed25519PrivateKey.from_private_bytes(rng.token_bytes(32)))
+
+    @classmethod
+    def from_private_jwk(cls, jwk: Mapping[str, Any]) -> Ed25519SigningKey:
+        """Load from a private OKP JWK (with `d`); checks that `x` matches `d`."""
+        public = verifying_key_from_jwk(jwk)
+        d = jwk.get("d")
+        if not isinstance(d, str):
+            raise InvalidJwk("private JWK member 'd' missing")
+        raw = b64d(d, InvalidJwk)
+        if len(raw) != 32:
+            raise InvalidJwk("Ed25519 private key must be 32 bytes")
+        key = cls(ed25519.Ed25519PrivateKey.from_private_bytes(raw))
+        if key.public_key != public:
+            raise InvalidJwk("private JWK's public part does not match 'd'")
+        return key
+
+    def to_private_jwk(self) -> dict[str, str]:
+        """The private JWK (includes `d`). Handle as a secret."""
+        return {**self._public.jwk, "d": b64e(self._key.private_bytes_raw())}
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        """The matching public key."""
+        return self._public
+
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The public JWK."""
+        return self._public.jwk
+
+    @property
+    def thumbprint(self) -> bytes:
+        """The raw 32-byte RFC 7638 thumbprint."""
+        return self._public.thumbprint
+
+    @property
+    def kid(self) -> str:
+        """The base64url thumbprint."""
+        return self._public.kid
+
+    def sign(self, signing_input: bytes) -> bytes:
+        """Sign with EdDSA (64-byte signature)."""
+        return self._key.sign(signing_input)
+
+    def __repr__(self) -> str:
+        return f"Ed25519SigningKey(kid={self.kid!r})"
+
+
+VerifyingKey = PublicKey | Ed25519PublicKey
+"""Any public key a signature can be checked with (ES256 or EdDSA)."""
+AnySigningKey = SigningKey | Ed25519SigningKey
+"""Any key a JWS can be signed with (ES256 or EdDSA)."""
+
+
+def verifying_key_from_jwk(jwk: Mapping[str, Any]) -> VerifyingKey:
+    """Load a P-256 (EC) or Ed25519 (OKP) public key from a JWK."""
+    if isinstance(jwk, Mapping) and jwk.get("kty") == "OKP":
+        if jwk.get("crv") != "Ed25519":
+            raise InvalidJwk("only the Ed25519 OKP curve is supported")
+        x = jwk.get("x")
+        if not isinstance(x, str):
+            raise InvalidJwk("JWK member 'x' missing")
+        raw = b64d(x, InvalidJwk)
+        if len(raw) != 32:
+            raise InvalidJwk("Ed25519 'x' must encode 32 bytes")
+        return Ed25519PublicKey(raw)
+    return public_key_from_jwk(jwk)

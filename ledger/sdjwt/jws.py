@@ -1,4 +1,4 @@
-"""Compact JWS (RFC 7515) with a strict algorithm allow-list: ES256 only, never `none`."""
+"""Compact JWS (RFC 7515) with a strict algorithm allow-list: ES256 and EdDSA, never `none`."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from ledger.errors import (
 )
 from ledger.sdjwt import _json
 from ledger.sdjwt._b64 import b64d, b64e
-from ledger.sdjwt.jwk import PublicKey, SigningKey
+from ledger.sdjwt.jwk import AnySigningKey, VerifyingKey
 
-ALLOWED_ALGS = frozenset({"ES256"})
+ALLOWED_ALGS = frozenset({"ES256", "EdDSA"})
 
 
-def sign_compact(header: dict[str, Any], payload: dict[str, Any], key: SigningKey) -> str:
+def sign_compact(header: dict[str, Any], payload: dict[str, Any], key: AnySigningKey) -> str:
     """Serialize and sign a compact JWS; `alg` is set from the key."""
     header = {"alg": key.alg, **header}
     signing_input = b64e(_json.dumps(header)) + "." + b64e(_json.dumps(payload))
@@ -47,7 +47,7 @@ class UnverifiedJws:
             raise UnexpectedTokenType(f"typ must be {typ!r}, got {actual!r}")
 
     def verify(
-        self, key: PublicKey, error: type[VerificationError] = InvalidSignature
+        self, key: VerifyingKey, error: type[VerificationError] = InvalidSignature
     ) -> dict[str, Any]:
         """Check the signature with `key`; return the (now verified) payload."""
         if self.unverified_header.get("alg") != key.alg:

@@ -21,7 +21,7 @@ from ledger.errors import (
 )
 from ledger.sdjwt._b64 import b64d, b64e
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE
-from ledger.sdjwt.jwk import PublicKey, SigningKey
+from ledger.sdjwt.jwk import AnySigningKey, Ed25519PublicKey, PublicKey, VerifyingKey
 from ledger.sdjwt.jws import parse_compact, sign_compact
 from ledger.sdjwt.verifier import IssuerKeyResolver
 
@@ -123,7 +123,7 @@ class StatusList:
 def issue_status_list_token(
     status_list: StatusList,
     *,
-    signing_key: SigningKey,
+    signing_key: AnySigningKey,
     uri: str,
     issuer: str | None = None,
     now: int | None = None,
@@ -160,7 +160,7 @@ class VerifiedStatusList:
 def verify_status_list_token(
     token: str,
     *,
-    issuer_key_resolver: IssuerKeyResolver | PublicKey,
+    issuer_key_resolver: IssuerKeyResolver | VerifyingKey,
     expected_uri: str,
     expected_issuer: str | None = None,
     now: int | None = None,
@@ -179,7 +179,7 @@ def verify_status_list_token(
     kid = jws.unverified_header.get("kid")
     key = (
         issuer_key_resolver
-        if isinstance(issuer_key_resolver, PublicKey)
+        if isinstance(issuer_key_resolver, (PublicKey, Ed25519PublicKey))
         else issuer_key_resolver(kid if isinstance(kid, str) else "", iss or "")
     )
     payload = jws.verify(key)

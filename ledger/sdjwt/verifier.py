@@ -32,11 +32,16 @@ from ledger.sdjwt._reconstruct import reconstruct
 from ledger.sdjwt.disclosures import SD_ALG, parse_disclosure
 from ledger.sdjwt.holder import KB_JWT_TYP
 from ledger.sdjwt.issuer import SD_JWT_VC_TYP
-from ledger.sdjwt.jwk import PublicKey, public_key_from_jwk
+from ledger.sdjwt.jwk import (
+    Ed25519PublicKey,
+    PublicKey,
+    VerifyingKey,
+    verifying_key_from_jwk,
+)
 from ledger.sdjwt.jws import parse_compact
 from ledger.sdjwt.results import KeyBindingInfo, StatusReference, VerifiedPresentation
 
-IssuerKeyResolver = Callable[[str, str], PublicKey]
+IssuerKeyResolver = Callable[[str, str], VerifyingKey]
 """Called with (kid, iss) from the unverified issuer JWT; returns the key or raises."""
 
 
@@ -71,12 +76,12 @@ def _status(payload: Mapping[str, Any]) -> StatusReference | None:
 
 def _verify(
     text: str,
-    issuer_key: IssuerKeyResolver | PublicKey,
+    issuer_key: IssuerKeyResolver | VerifyingKey,
     *,
     require_key_binding: bool,
     expected_audience: str | None,
     expected_nonce: str | None,
-    expected_holder: PublicKey | None,
+    expected_holder: VerifyingKey | None,
     now: int | None,
     clock_skew: int,
     max_kb_age: int,
@@ -98,7 +103,11 @@ def _verify(
     if kid is not None and not isinstance(kid, str):
         raise MissingClaim("header kid must be a string")
     iss = _str(unverified_payload, "iss")
-    key = issuer_key if isinstance(issuer_key, PublicKey) else issuer_key(kid or "", iss)
+    key = (
+        issuer_key
+        if isinstance(issuer_key, (PublicKey, Ed25519PublicKey))
+        else issuer_key(kid or "", iss)
+    )
     payload = jws.verify(key)
 
     # 2. Disclosures (RFC 9901 §7.1).
@@ -123,7 +132,7 @@ def _verify(
     status = _status(claims)
     cnf = claims.get("cnf")
     holder_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
-    holder = None if holder_jwk is None else public_key_from_jwk(holder_jwk)
+    holder = None if holder_jwk is None else verifying_key_from_jwk(holder_jwk)
     if expected_holder is not None and holder != expected_holder:
         raise HolderKeyMismatch("the credential is bound to another holder key")
 
@@ -180,7 +189,7 @@ def _verify(
 def verify_presentation(
     presentation: str,
     *,
-    issuer_key_resolver: IssuerKeyResolver | PublicKey,
+    issuer_key_resolver: IssuerKeyResolver | VerifyingKey,
     expected_audience: str | None,
     expected_nonce: str | None,
     require_key_binding: bool = True,
@@ -213,7 +222,7 @@ def verify_presentation(
 def verify_credential(
     compact: str,
     *,
-    issuer_key_resolver: IssuerKeyResolver | PublicKey,
+    issuer_key_resolver: IssuerKeyResolver | VerifyingKey,
     expected_holder_jwk: Mapping[str, str],
     now: int | None = None,
     clock_skew: int = 60,
@@ -230,7 +239,7 @@ def verify_credential(
         require_key_binding=False,
         expected_audience=None,
         expected_nonce=None,
-        expected_holder=public_key_from_jwk(expected_holder_jwk),
+        expected_holder=verifying_key_from_jwk(expected_holder_jwk),
         now=now,
         clock_skew=clock_skew,
         max_kb_age=0,

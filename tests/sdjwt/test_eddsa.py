@@ -90,8 +90,6 @@ def test_kb_by_another_ed25519_key_is_refused() -> None:
     sd_jwt = presentation[: presentation.rindex("~") + 1]
     kb = presentation.rsplit("~", 1)[1]
     header, payload, _ = kb.split(".")
-    from ledger.sdjwt._b64 import b64e
-
     forged = (
         sd_jwt + header + "." + payload + "." + b64e(other.sign(f"{header}.{payload}".encode()))
     )

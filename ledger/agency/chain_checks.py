@@ -17,9 +17,16 @@ credential). Two steps:
 from __future__ import annotations
 
 import binascii
+import http.client
+import json
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from eth_utils.address import to_checksum_address
 
 from ledger.agency.packages import AnchorEvidence, parse_issuer_did, parse_status_uri
 from ledger.agency.report import CheckResult, ReportBuilder
@@ -36,6 +43,7 @@ from ledger.errors import (
     AnchorIssuerMismatch,
     AnchorTypeMismatch,
     ChainCheckFailed,
+    ChainError,
     CredentialNotAnchored,
     CredentialRevoked,
     CredentialStatusUnknown,
@@ -56,11 +64,14 @@ from ledger.sdjwt import PublicKey, StatusReference, public_key_from_xy
 __all__ = [
     "CHAIN_CHECK_NAMES",
     "ChainExpectation",
+    "LensPipe",
     "PreparedCheck",
     "assess_chain_check",
     "check_many_on_chain",
     "check_on_chain",
+    "checksum",
     "clear_key_cache",
+    "decode_check",
     "first_failure",
     "issuer_address",
     "issuer_key_resolver",
@@ -68,6 +79,8 @@ __all__ = [
     "prepare_check",
     "record_chain_checks",
     "resolve_issuer_key",
+    "run_check",
+    "run_checks",
 ]
 
 #: The report entries this module produces, in order (a suffix of `report.CHECK_NAMES`).
@@ -79,6 +92,8 @@ CHAIN_CHECK_NAMES: tuple[str, ...] = (
     "issuer_agency_status",
     "verifier_authorization",
 )
+
+_HEADERS = {"Content-Type": "application/json", "Connection": "keep-alive"}
 
 # -- issuer keys ----------------------------------------------------------------------------------
 
@@ -261,7 +276,93 @@ def check_on_chain(
         purpose_digest=purpose_digest,
         claim_mask=claim_mask,
     )
-    return chain.check_credential(prepared.request)
+    return run_check(chain, prepared.request)
+
+
+# -- the wire: prebuilt calldata, a decoder without per-call checksumming --------------------------
+
+_WORDS = 15  # ILedgerLens.CredentialCheck is 15 static words
+#: Requests per `checkCredentials` eth_call (each check costs ~50k gas of the 30M call cap).
+BATCH_CHUNK = 200
+
+
+@lru_cache(maxsize=65536)
+def checksum(raw: bytes) -> str | None:
+    """EIP-55 form of a 20-byte address (None for zero), cached: checksumming costs a keccak."""
+    return None if not any(raw) else to_checksum_address("0x" + raw.hex())
+
+
+def decode_check(data: bytes, offset: int = 0) -> CredentialCheck:
+    """Decode one ABI-encoded `CredentialCheck` at `offset` (same result as the chain client's
+    decoder, with cached address checksums)."""
+    n = [int.from_bytes(data[offset + 32 * i : offset + 32 * i + 32], "big") for i in range(_WORDS)]
+    return CredentialCheck(
+        anchored=bool(n[0]),
+        issuer=checksum(data[offset + 44 : offset + 64]),
+        type_id=n[2],
+        anchored_at=n[3],
+        batch_count=n[4],
+        issuer_accredited_at_anchor=bool(n[5]),
+        key_valid_at_anchor=bool(n[6]),
+        key_agency=checksum(data[offset + 7 * 32 + 12 : offset + 8 * 32]),
+        key_revoked_at=n[8],
+        status_known=bool(n[9]),
+        status=n[10],
+        issuer_agency_status=AgencyStatus(n[11]),
+        verifier_authorized=bool(n[12]),
+        block_number=n[13],
+        block_timestamp=n[14],
+    )
+
+
+def run_check(chain: LedgerChain, request: CheckRequest) -> CredentialCheck:
+    """`LedgerLens.checkCredential` for one request: one eth_call, prebuilt calldata."""
+    lens = chain.deployment.address("LedgerLens")
+    return decode_check(chain.rpc.eth_call(lens, chain.check_calldata(request)))
+
+
+@lru_cache(maxsize=1)
+def _check_many_selector() -> bytes:
+    from ledger.chain.deploy import contract_abi
+
+    return contract_abi("LedgerLens").selector("checkCredentials")
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+def check_many_calldata(chain: LedgerChain, requests: Sequence[CheckRequest]) -> bytes:
+    """Calldata of `LedgerLens.checkCredentials(requests)`, encoded by hand: each struct's
+    encoding is `checkCredential`'s argument encoding (the same tuple)."""
+    bodies = [chain.check_calldata(r)[4:] for r in requests]
+    offsets = []
+    position = 32 * len(bodies)
+    for body in bodies:
+        offsets.append(_word(position))
+        position += len(body)
+    return b"".join((_check_many_selector(), _word(32), _word(len(bodies)), *offsets, *bodies))
+
+
+def run_checks(chain: LedgerChain, requests: Sequence[CheckRequest]) -> list[CredentialCheck]:
+    """The lens answers for many requests: `checkCredentials` eth_calls of up to `BATCH_CHUNK`
+    requests each, all in ONE JSON-RPC batch (one eth_call when they fit in one chunk)."""
+    if not requests:
+        return []
+    lens = chain.deployment.address("LedgerLens")
+    chunks = [requests[i : i + BATCH_CHUNK] for i in range(0, len(requests), BATCH_CHUNK)]
+    calls = [
+        ("eth_call", [{"to": lens, "data": "0x" + check_many_calldata(chain, c).hex()}, "latest"])
+        for c in chunks
+    ]
+    out: list[CredentialCheck] = []
+    for chunk, result in zip(chunks, chain.rpc.batch(calls), strict=True):
+        raw = bytes.fromhex(str(result)[2:])
+        count = int.from_bytes(raw[32:64], "big")
+        if count != len(chunk):
+            raise ChainError(f"lens answered {count} checks for {len(chunk)} requests")
+        out.extend(decode_check(raw, 64 + i * 32 * _WORDS) for i in range(count))
+    return out
 
 
 # -- assessing the answer --------------------------------------------------------------------------
@@ -367,5 +468,85 @@ def record_chain_checks(
 def check_many_on_chain(
     chain: LedgerChain, prepared: Sequence[PreparedCheck]
 ) -> list[CredentialCheck]:
-    """The lens answers for many credentials in one JSON-RPC batch (one eth_call each)."""
-    return chain.check_credentials_batch([p.request for p in prepared])
+    """The lens answers for many prepared checks in one JSON-RPC batch (see `run_checks`)."""
+    return run_checks(chain, [p.request for p in prepared])
+
+
+# -- overlapping the lens round trip with local work ---------------------------------------------
+
+
+class LensPipe:
+    """A dedicated keep-alive HTTP connection whose lens answer is read later.
+
+    `send` writes one `checkCredential` eth_call and returns at once; the caller verifies
+    signatures meanwhile (the node answers on another core) and `receive` reads the answer, so
+    a presentation costs max(signatures, round trip) instead of their sum. Any transport or
+    JSON-RPC problem makes `receive` return None: the caller then asks through the regular
+    `Rpc` (`run_check`), which raises the proper error. Not thread-safe; the constructor does
+    no I/O.
+    """
+
+    def __init__(self, chain: LedgerChain) -> None:
+        parts = urlsplit(chain.rpc.url)
+        self._chain = chain
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or (443 if self._https else 80)
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._lens = chain.deployment.address("LedgerLens")
+        self._conn: http.client.HTTPConnection | None = None
+        self._pending = False
+
+    def _connect(self) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        conn = cls(self._host, self._port, timeout=30.0)
+        conn.connect()
+        if conn.sock is not None:
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn
+
+    def close(self) -> None:
+        """Close the connection (it reopens on the next `send`)."""
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+        self._pending = False
+
+    def send(self, request: CheckRequest) -> bool:
+        """Start the lens call for `request`; False if it could not be sent."""
+        if self._pending:
+            self.receive()  # an unread answer (the caller gave up on it) must be drained
+        data = self._chain.check_calldata(request).hex()
+        body = (
+            '{"jsonrpc":"2.0","id":1,"method":"eth_call","params":'
+            f'[{{"to":"{self._lens}","data":"0x{data}"}},"latest"]}}'
+        ).encode()
+        for _ in range(2):  # an idle keep-alive connection may have been closed by the node
+            try:
+                if self._conn is None:
+                    self._conn = self._connect()
+                self._conn.request("POST", self._path, body, _HEADERS)
+                self._pending = True
+                return True
+            except (OSError, http.client.HTTPException):
+                self.close()
+        return False
+
+    def receive(self) -> CredentialCheck | None:
+        """The answer to the last `send`, or None if it failed (ask again the regular way)."""
+        if not self._pending or self._conn is None:
+            return None
+        self._pending = False
+        try:
+            response = self._conn.getresponse()
+            payload = response.read()
+            if response.will_close:
+                self.close()
+            reply = json.loads(payload)
+            result = reply.get("result") if isinstance(reply, dict) else None
+            if not isinstance(result, str) or len(result) != 2 + 64 * _WORDS:
+                return None
+            return decode_check(bytes.fromhex(result[2:]))
+        except (OSError, http.client.HTTPException, ValueError):
+            self.close()
+            return None

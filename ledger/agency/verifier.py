@@ -28,9 +28,12 @@ with ``processes=2`` spreads the signature-heavy SD-JWT layer over a process poo
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +43,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ledger.agency import chain_checks
-from ledger.agency.claims import ClaimPath, claim_mask, parse_claim_path
+from ledger.agency.claims import ClaimPath, claim_mask, format_claim_path, parse_claim_path
 from ledger.agency.nonces import NonceStore
 from ledger.agency.packages import PresentationPackage
 from ledger.agency.report import CHECK_NAMES, ReportBuilder, VerificationReport
@@ -50,7 +53,13 @@ from ledger.agency.request import (
     default_audience,
     verify_request_signature,
 )
-from ledger.chain.client import CredentialCheck, CredentialStatus, CredentialTypeInfo, LedgerChain
+from ledger.chain.client import (
+    CheckRequest,
+    CredentialCheck,
+    CredentialStatus,
+    CredentialTypeInfo,
+    LedgerChain,
+)
 from ledger.chain.deploy import Deployment
 from ledger.chain.rpc import Rpc
 from ledger.errors import (
@@ -67,7 +76,7 @@ from ledger.errors import (
     UnrequestedClaimsDisclosed,
     VerificationError,
 )
-from ledger.sdjwt import VerifiedPresentation, verify_presentation
+from ledger.sdjwt import StatusReference, VerifiedPresentation, verify_presentation
 
 __all__ = ["VERIFIER_CHECK_NAMES", "VerifiedCredentialPresentation", "Verifier"]
 
@@ -105,6 +114,11 @@ class VerifiedCredentialPresentation:
 class _RequestInfo:
     mask: int
     claims: tuple[ClaimPath, ...]
+    detail: str
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 # -- claim matching --------------------------------------------------------------------------------
@@ -166,8 +180,6 @@ def match_claims(
         raise UnrequestedClaimsDisclosed(f"disclosed but not requested: {', '.join(extra)}")
     missing = [r for r in requested if not _present(claims, r)]
     if missing:
-        from ledger.agency.claims import format_claim_path
-
         names = ", ".join(format_claim_path(m) for m in missing)
         raise RequestedClaimMissing(f"requested but not presented: {names}")
 
@@ -253,7 +265,8 @@ class Verifier:
         self._consumed: dict[str, int] = {}
         self._types: dict[int, CredentialTypeInfo] = {}
         self._type_ids: dict[str, int] = {}
-        self._masks: dict[tuple[int, tuple[str, ...]], int] = {}
+        self._infos: dict[tuple[int, tuple[ClaimPath, ...]], _RequestInfo] = {}
+        self._pipe = chain_checks.LensPipe(chain)
         self._names: dict[str, str] = {}
 
     # -- plumbing ----------------------------------------------------------------------------------
@@ -279,6 +292,7 @@ class Verifier:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+        self._pipe.close()
 
     def __enter__(self) -> Verifier:
         return self
@@ -298,16 +312,17 @@ class Verifier:
             name = self._names[agency] = self._chain.agency(agency).name
         return name
 
-    def _mask(self, type_id: int, claims: tuple[str, ...]) -> int:
+    def _info(self, type_id: int, claims: tuple[ClaimPath, ...]) -> _RequestInfo:
         key = (type_id, claims)
-        mask = self._masks.get(key)
-        if mask is None:
+        info = self._infos.get(key)
+        if info is None:
             try:
                 mask = claim_mask(claims, self._type(type_id).claim_names)
+                detail = ", ".join(format_claim_path(c) for c in claims)
             except (ClaimNotInType, ClaimPathInvalid) as exc:
                 raise RequestMalformed(str(exc)) from exc
-            self._masks[key] = mask
-        return mask
+            info = self._infos[key] = _RequestInfo(mask, claims, detail)
+        return info
 
     # -- requests ----------------------------------------------------------------------------------
 
@@ -324,7 +339,11 @@ class Verifier:
         if type_id == 0:
             raise RequestMalformed(f"credential type {vct!r} is not registered")
         self._type_ids[vct] = type_id
-        self._mask(type_id, tuple(claims))
+        try:
+            paths = tuple(parse_claim_path(c) for c in claims)
+        except ClaimPathInvalid as exc:
+            raise RequestMalformed(str(exc)) from exc
+        self._info(type_id, paths)
         now = self._now()
         nonce = self._store().issue(ttl=ttl, now=now)
         request = create_request(
@@ -358,7 +377,8 @@ class Verifier:
             raise RequestChainMismatch("request names another chain or VerifierRegistry")
         if request.nonce in self._consumed:
             raise NonceReplayed("the request's nonce was already used")
-        if self._issued.get(request.nonce) != request:
+        issued = self._issued.get(request.nonce)
+        if issued is not request and issued != request:
             # Not made by this object (e.g. after a restart): check it the slow way.
             verify_request_signature(
                 request, chain_id=self._chain_id, registry=self._registry, now=now, skew=self._skew
@@ -369,7 +389,7 @@ class Verifier:
             raise RequestExpired(f"request expired at {request.expires_at} (now {now})")
         if now + self._skew < request.created_at:
             raise RequestExpired(f"request is dated in the future ({request.created_at})")
-        return _RequestInfo(self._mask(request.type_id, request.claim_paths), request.claims)
+        return self._info(request.type_id, request.claims)
 
     # -- verification ------------------------------------------------------------------------------
 
@@ -404,7 +424,7 @@ class Verifier:
         request: PresentationRequest,
         info: _RequestInfo,
     ) -> chain_checks.PreparedCheck:
-        with builder.check("request_match", ", ".join(request.claim_paths)):
+        with builder.check("request_match", info.detail):
             if vp.vct != request.vct or package.type_id != request.type_id:
                 raise CredentialTypeMismatch(
                     f"presented {vp.vct!r} (type {package.type_id}), requested {request.vct!r}"
@@ -446,7 +466,7 @@ class Verifier:
             claims={k: v for k, v in vp.claims.items() if k not in _REGISTERED},
             disclosed_paths=vp.disclosed_paths,
             issuer=vp.issuer,
-            issuer_address=to_checksum_address(issuer),
+            issuer_address=chain_checks.checksum(bytes.fromhex(issuer[2:])) or issuer,
             issuer_name=self._agency_name(issuer),
             vct=vp.vct,
             type_id=check.type_id,
@@ -462,10 +482,44 @@ class Verifier:
     ) -> VerifiedCredentialPresentation:
         now = self._now()
         info = builder.run("request", lambda: self._check_request(request, now))
+        sent = self._prefetch(package, request, info)
         vp = self._record_sd(builder, self._sd(package.presentation, request, now))
         prepared = self._match(builder, vp, package, request, info)
-        check = self._chain.check_credential(prepared.request)
+        check = self._pipe.receive() if sent == prepared.request else None
+        if check is None:
+            check = chain_checks.run_check(self._chain, prepared.request)
         return self._finish(builder, vp, request, prepared, check, now)
+
+    def _prefetch(
+        self, package: PresentationPackage, request: PresentationRequest, info: _RequestInfo
+    ) -> CheckRequest | None:
+        """Send the lens call built from the UNVERIFIED presentation, so that the round trip
+        overlaps the signature checks. Its answer is used only if the verified presentation
+        asks exactly the same question; anything odd here just skips the overlap."""
+        try:
+            jwt = package.presentation.split("~", 1)[0]
+            head, body, _ = jwt.split(".")
+            unverified_header = json.loads(_b64decode(head))
+            unverified_payload = json.loads(_b64decode(body))
+            ref = unverified_payload["status"]["status_list"]
+            prepared = chain_checks.prepare_check(
+                self._chain,
+                digest=hashlib.sha256(jwt.encode("ascii")).digest(),
+                anchor=package.anchor,
+                type_id=request.type_id,
+                kid=unverified_header["kid"],
+                issuer=unverified_payload["iss"],
+                status=StatusReference(ref["idx"], ref["uri"]),
+                verifier=self._address,
+                purpose_digest=request.purpose_digest,
+                claim_mask=info.mask,
+            )
+            self._chain.check_calldata(prepared.request)  # encodable (idx in range)?
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError):
+            return None
+        except VerificationError:
+            return None
+        return prepared.request if self._pipe.send(prepared.request) else None
 
     def verify(
         self, package: PresentationPackage, request: PresentationRequest
@@ -503,16 +557,21 @@ class Verifier:
             )
         return self._pool
 
-    def _sd_many(self, jobs: list[_SdJob], now: int, processes: int) -> list[_SdOutcome]:
+    def _sd_stream(self, jobs: list[_SdJob], now: int, processes: int) -> Iterator[_SdOutcome]:
+        """SD-JWT outcomes in job order; with a pool, chunks are yielded as they complete so
+        that the caller's per-item work overlaps the workers'."""
         if processes <= 1 or len(jobs) < 2 * processes:
-            return [_sd_layer(self._chain, job, now, self._skew, self._max_kb_age) for job in jobs]
+            for job in jobs:
+                yield _sd_layer(self._chain, job, now, self._skew, self._max_kb_age)
+            return
         pool = self._pool_for(processes)
         size = math.ceil(len(jobs) / (4 * processes))
         futures = [
             pool.submit(_worker_run, jobs[i : i + size], now, self._skew, self._max_kb_age)
             for i in range(0, len(jobs), size)
         ]
-        return [outcome for future in futures for outcome in future.result()]
+        for future in futures:
+            yield from future.result()
 
     def verify_batch(
         self,
@@ -539,7 +598,7 @@ class Verifier:
                 out[i] = exc
         order = sorted(infos)
         jobs = [(items[i][0].presentation, items[i][1].audience, items[i][1].nonce) for i in order]
-        outcomes = self._sd_many(jobs, now, processes or self._processes)
+        outcomes = self._sd_stream(jobs, now, processes or self._processes)
         staged: list[tuple[int, VerifiedPresentation, chain_checks.PreparedCheck]] = []
         for i, outcome in zip(order, outcomes, strict=True):
             package, request = items[i]
@@ -548,7 +607,7 @@ class Verifier:
                 staged.append((i, vp, self._match(builders[i], vp, package, request, infos[i])))
             except VerificationError as exc:
                 out[i] = exc
-        checks = self._chain.check_credentials_batch([p.request for _, _, p in staged])
+        checks = chain_checks.run_checks(self._chain, [p.request for _, _, p in staged])
         for (i, vp, prepared), check in zip(staged, checks, strict=True):
             try:
                 out[i] = self._finish(builders[i], vp, items[i][1], prepared, check, now)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -53,11 +54,11 @@ from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
 from ledger.sdjwt.holder import unverified_header_and_payload
 from ledger.sdjwt.issuer import issue_sd_jwt_vc
 from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
-from ledger.sdjwt.results import IssuedCredential
 
 __all__ = [
     "DEFAULT_STATUS_LIST_CAPACITY",
     "IssueRequest",
+    "IssueTimings",
     "Issuer",
     "PendingIssue",
     "StatusRef",
@@ -69,6 +70,8 @@ DEFAULT_STATUS_LIST_CAPACITY = 1 << 17
 #: File of the outbox and the status allocations in an issuer's state directory.
 STATE_FILE = "issuer.sqlite"
 _ALLOC_CHUNK = 4096
+#: Fewer credentials than this are signed in-process even with a pool.
+_PARALLEL_MIN = 1000
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,65 @@ class IssueRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class IssueTimings:
+    """Where the time of the last `issue_many` went (seconds)."""
+
+    count: int
+    signing: float  # status indexes + SD-JWT VC signing
+    queueing: float  # one outbox transaction
+    anchoring: float  # seal batches, sign + record + send anchors, wait mined, packages
+
+    @property
+    def total(self) -> float:
+        """End to end."""
+        return self.signing + self.queueing + self.anchoring
+
+
+@dataclass(frozen=True)
+class _Job:
+    claims: dict[str, Any]
+    holder_jwk: dict[str, str]
+    index: int
+    uri: str
+    iat: int
+    exp: int | None
+
+
+def _sign_one(
+    key: SigningKey, iss: str, vct: str, job: _Job, rng: RandomSource | None = None
+) -> tuple[str, bytes]:
+    issued = issue_sd_jwt_vc(
+        job.claims,
+        signing_key=key,
+        issuer=iss,
+        vct=vct,
+        holder_jwk=job.holder_jwk,
+        status_idx=job.index,
+        status_uri=job.uri,
+        iat=job.iat,
+        exp=job.exp,
+        now=job.iat,
+        rng=rng,
+    )
+    return issued.compact, issued.digest
+
+
+_WORKER_KEY: SigningKey | None = None
+
+
+def _worker_init(private_jwk: dict[str, str]) -> None:
+    global _WORKER_KEY
+    _WORKER_KEY = SigningKey.from_private_jwk(private_jwk)
+
+
+def _worker_sign(iss: str, vct: str, jobs: list[_Job]) -> list[tuple[str, bytes]]:
+    key = _WORKER_KEY
+    if key is None:
+        raise IssuanceError("signing worker was not initialised")
+    return [_sign_one(key, iss, vct, job) for job in jobs]
+
+
 class Issuer:
     """An accredited agency issuing credentials. The constructor does no I/O.
 
@@ -107,6 +169,8 @@ class Issuer:
     `outbox` and `allocator` must be open (`Issuer.open` makes and opens both). `now()` returns
     the issuance time in seconds; `rng` supplies salts, credential ids and status indexes
     (production: `secrets`). `anchor_chain` defaults to a `LedgerAnchorChain` over `chain`.
+    `signing_processes` > 1 signs large `issue_many` calls in a pool of that many processes
+    (only with the system random source; created on first use, shut down by `close()`).
     """
 
     def __init__(
@@ -120,6 +184,7 @@ class Issuer:
         anchor_chain: LedgerAnchorChain | None = None,
         now: Callable[[], int] | None = None,
         rng: RandomSource | None = None,
+        signing_processes: int = 1,
     ) -> None:
         if status_list_capacity <= 0 or status_list_capacity % 128:
             raise InputError("status_list_capacity must be a positive multiple of 128")
@@ -135,6 +200,10 @@ class Issuer:
         self._list_id: int | None = None
         self._list_capacity: dict[int, int] = {}
         self._owned: tuple[Outbox, StatusIndexAllocator] | None = None
+        self._processes = signing_processes
+        self._pool: ProcessPoolExecutor | None = None
+        #: Timings of the last `issue_many` (None before the first).
+        self.last_timings: IssueTimings | None = None
 
     @classmethod
     def open(
@@ -150,7 +219,10 @@ class Issuer:
         return issuer
 
     def close(self) -> None:
-        """Close the outbox and allocator if `open` made them."""
+        """Shut the signing pool down; close the outbox and allocator if `open` made them."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         if self._owned is not None:
             for part in self._owned:
                 part.close()
@@ -218,17 +290,17 @@ class Issuer:
             raise InputError("anchor must be 'now' or 'batch'")
         ctype = self.credential_type(vct)
         request = IssueRequest(claims, holder_jwk, validity)
-        pending, issued = self._sign([request], ctype)[0]
+        pending = self._sign([request], ctype)[0]
         if anchor == "batch":
             self._outbox.enqueue(pending, now=self._now())
             return PendingIssue(pending.id, pending.digest, ctype.type_id, _ref(pending))
-        receipt = self._chain.anchor(issued.digest, ctype.type_id)
-        record = self._chain.anchor_of(issued.digest)
+        receipt = self._chain.anchor(pending.digest, ctype.type_id)
+        record = self._chain.anchor_of(pending.digest)
         if record is None:
             raise IssuanceError(f"anchor {receipt.tx_hash} mined but digest not anchored")
         meta = _metadata(pending, record.anchored_at, receipt.block_number, receipt.tx_hash)
         return CredentialPackage(
-            issued.compact, AnchorEvidence(), ctype.type_id, self._chain_id, meta
+            pending.compact, AnchorEvidence(), ctype.type_id, self._chain_id, meta
         )
 
     def issue_many(
@@ -246,10 +318,14 @@ class Issuer:
         if not requests:
             return []
         ctype = self.credential_type(vct)
+        t0 = time.perf_counter()
         signed = self._sign(requests, ctype, progress=progress)
-        self._outbox.enqueue_many([p for p, _ in signed], now=self._now())
+        t1 = time.perf_counter()
+        self._outbox.enqueue_many(signed, now=self._now())
+        t2 = time.perf_counter()
         by_id = {package_id(p): p for p in self.flush(max_batch=max_batch)}
-        return [by_id[p.id] for p, _ in signed]
+        self.last_timings = IssueTimings(len(signed), t1 - t0, t2 - t1, time.perf_counter() - t2)
+        return [by_id[p.id] for p in signed]
 
     def flush(
         self,
@@ -362,7 +438,7 @@ class Issuer:
         ctype: CredentialTypeInfo,
         *,
         progress: Callable[[int, int], None] | None = None,
-    ) -> list[tuple[PendingCredential, IssuedCredential]]:
+    ) -> list[PendingCredential]:
         allowed = set(ctype.claim_names)
         for request in requests:
             for name in request.claims:
@@ -370,38 +446,63 @@ class Issuer:
                     raise ClaimNotInType(f"claim {name!r} is not a claim of {ctype.vct!r}")
         refs = self._allocate(len(requests))
         registry = self._chain.deployment.address("StatusRegistry")
-        iss = self.issuer_id
-        uris: dict[int, str] = {}
+        uris = {
+            list_id: status_uri(registry, self._chain_id, self.agency, list_id)
+            for list_id in {r.list_id for r in refs}
+        }
         now = self._now()
-        out: list[tuple[PendingCredential, IssuedCredential]] = []
-        for i, (request, ref) in enumerate(zip(requests, refs, strict=True)):
-            uri = uris.get(ref.list_id)
-            if uri is None:
-                uri = uris[ref.list_id] = status_uri(
-                    registry, self._chain_id, self.agency, ref.list_id
-                )
-            issued = issue_sd_jwt_vc(
+        jobs = [
+            _Job(
                 {**request.claims, **request.extra},
-                signing_key=self._key,
-                issuer=iss,
-                vct=ctype.vct,
-                holder_jwk=request.holder_jwk,
-                status_idx=ref.index,
-                status_uri=uri,
-                iat=now,
-                exp=None if request.validity is None else now + request.validity,
-                now=now,
-                rng=self._rng,
+                dict(request.holder_jwk),
+                ref.index,
+                uris[ref.list_id],
+                now,
+                None if request.validity is None else now + request.validity,
             )
+            for request, ref in zip(requests, refs, strict=True)
+        ]
+        signed = self._run_jobs(jobs, ctype.vct, progress)
+        out: list[PendingCredential] = []
+        for request, ref, (compact, digest) in zip(requests, refs, signed, strict=True):
             cid = request.credential_id or self._rng.token_bytes(16).hex()
             holder = public_key_from_jwk(request.holder_jwk).kid
-            pending = PendingCredential(
-                cid, issued.digest, ctype.type_id, ref.list_id, ref.index, issued.compact, holder
+            out.append(
+                PendingCredential(
+                    cid, digest, ctype.type_id, ref.list_id, ref.index, compact, holder
+                )
             )
-            out.append((pending, issued))
-            if progress is not None and (i + 1) % 1000 == 0:
-                progress(i + 1, len(requests))
         return out
+
+    def _run_jobs(
+        self, jobs: list[_Job], vct: str, progress: Callable[[int, int], None] | None
+    ) -> list[tuple[str, bytes]]:
+        iss = self.issuer_id
+        parallel = self._processes > 1 and self._rng is SYSTEM_RANDOM
+        if not parallel or len(jobs) < _PARALLEL_MIN:
+            out: list[tuple[str, bytes]] = []
+            for i, job in enumerate(jobs, 1):
+                out.append(_sign_one(self._key, iss, vct, job, self._rng))
+                if progress is not None and (i % 1000 == 0 or i == len(jobs)):
+                    progress(i, len(jobs))
+            return out
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._processes,
+                initializer=_worker_init,
+                initargs=(self._key.to_private_jwk(),),
+            )
+        size = max(250, len(jobs) // (4 * self._processes))
+        futures = [
+            self._pool.submit(_worker_sign, iss, vct, jobs[i : i + size])
+            for i in range(0, len(jobs), size)
+        ]
+        results: list[tuple[str, bytes]] = []
+        for future in futures:
+            results.extend(future.result())
+            if progress is not None:
+                progress(len(results), len(jobs))
+        return results
 
     def _allocate(self, count: int) -> list[StatusRef]:
         """`count` random unused entries, opening (and creating on chain) new lists as needed."""

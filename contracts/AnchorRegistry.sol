@@ -79,7 +79,9 @@ contract AnchorRegistry is IAnchorRegistry {
         return _leaf(digest);
     }
 
-    function _store(mapping(bytes32 => Record) storage records, bytes32 key, uint32 typeId, uint24 count) private {
+    function _store(mapping(bytes32 digest => Record record) storage records, bytes32 key, uint32 typeId, uint24 count)
+        private
+    {
         Record storage r = records[key];
         address existing = r.issuer;
         if (existing != address(0)) revert AnchorRegistryAlreadyAnchored(key, existing, r.anchoredAt);

@@ -53,7 +53,7 @@ contract StatusRegistry is IStatusRegistry {
         if (status > 2) revert StatusRegistryInvalidStatus(status);
         if (indexes.length == 0) revert StatusRegistryEmptyBatch(listId);
         uint64 capacity = _capacityOf(msg.sender, listId);
-        mapping(uint256 => uint256) storage words = _words[msg.sender][listId];
+        mapping(uint256 wordIndex => uint256 word) storage words = _words[msg.sender][listId];
         for (uint256 i = 0; i < indexes.length;) {
             uint256 index = indexes[i];
             if (index >= capacity) revert StatusRegistryIndexOutOfRange(listId, index, capacity);
@@ -89,7 +89,7 @@ contract StatusRegistry is IStatusRegistry {
         if (fromWord > total || count > total - fromWord) {
             revert StatusRegistryPageOutOfRange(listId, fromWord, count, total);
         }
-        mapping(uint256 => uint256) storage source = _words[agency][listId];
+        mapping(uint256 wordIndex => uint256 word) storage source = _words[agency][listId];
         words = new uint256[](count);
         for (uint256 i = 0; i < count; ++i) {
             words[i] = source[fromWord + i];
@@ -111,7 +111,7 @@ contract StatusRegistry is IStatusRegistry {
         return uint8((_words[agency][listId][index >> 7] >> ((index & 127) << 1)) & 3);
     }
 
-    function _write(mapping(uint256 => uint256) storage words, uint256 index, uint8 status) private {
+    function _write(mapping(uint256 wordIndex => uint256 word) storage words, uint256 index, uint8 status) private {
         uint256 shift = (index & 127) << 1;
         uint256 slot = index >> 7;
         words[slot] = (words[slot] & ~(uint256(3) << shift)) | (uint256(status) << shift);

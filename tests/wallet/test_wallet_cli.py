@@ -383,3 +383,16 @@ def test_help_lists_every_command() -> None:
     for name in cli.commands:
         assert f"  {name} " in result.stdout
     assert isinstance(cli, click.Group)
+
+
+def test_show_offline_does_not_ask_the_ledger(run: Cli, world: WalletWorld, tmp_path: Path) -> None:
+    cred_id, _ = _imported(run, world, tmp_path)
+    result = run("--rpc", "http://127.0.0.1:9", "show", cred_id, "--offline")
+    assert result.exit_code == 0, result.output
+    assert "Status:   unknown\n" in result.stdout
+
+
+def test_show_of_an_unknown_credential_is_an_error(run: Cli) -> None:
+    run("init")
+    result = run("show", "nope", "--offline")
+    assert (result.exit_code, result.stderr) == (1, "Error: no credential 'nope' in the wallet\n")

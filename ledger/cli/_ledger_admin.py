@@ -210,13 +210,26 @@ def agency_accredit(ctx: LedgerContext, agency_ref: str, vct: str, valid_from: i
     _emit_report(ctx, propose(chain, action))
 
 
-@agency.command("show")
+@agency.command("withdraw")
 @click.argument("agency_ref", metavar="AGENCY")
+@click.option("--type", "vct", required=True, help="Credential type (vct) to withdraw.")
 @pass_ledger
 @reports_errors
-def agency_show(ctx: LedgerContext, agency_ref: str) -> None:
-    """Show AGENCY (name or address): status and accreditations."""
+def agency_withdraw(ctx: LedgerContext, agency_ref: str, vct: str) -> None:
+    """Propose withdrawing AGENCY's accreditation for a type (what it sub-accredited goes too)."""
     address = ctx.address(agency_ref)
+    chain = ctx.chain()
+    _emit_report(ctx, propose(chain, chain.actions.withdraw_accreditation(
+        address, _type_id(chain, vct))))
+
+
+@agency.command("show")
+@click.argument("agency_ref", metavar="[AGENCY]", required=False)
+@pass_ledger
+@reports_errors
+def agency_show(ctx: LedgerContext, agency_ref: str | None) -> None:
+    """Show AGENCY (name or address; default the --as account): status and accreditations."""
+    address = ctx.address(agency_ref or ctx.acting())
     reader = ctx.reader()
     info = reader.agency(address)
     grants = []

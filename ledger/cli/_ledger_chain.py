@@ -16,7 +16,7 @@ from ledger.cli._ledger_accounts import (
     read_account_passphrase,
 )
 from ledger.cli._ledger_context import LedgerContext, format_time, pass_ledger
-from ledger.cli._ledger_ops import DEVNET_FUNDING, ETHER, fund_on_devnet, run_deploy
+from ledger.cli._ledger_ops import DEVNET_FUNDING, ETHER, fund_on_devnet, is_devnet, run_deploy
 from ledger.errors import ConfigError
 
 __all__ = ["account", "deploy", "status"]
@@ -29,31 +29,38 @@ __all__ = ["account", "deploy", "status"]
 
 @click.command()
 @click.option("--council", "council", multiple=True, metavar="NAME",
-              help="Keystore account of a first council member (repeatable; default: one "
-                   "member named 'council'). On a devnet missing accounts are created and "
-                   "funded from anvil's dev accounts.")
+              help="Keystore account of a first council member (repeatable; default: the "
+                   "--as account, else one named 'council'). On a devnet missing accounts are "
+                   "created and funded from anvil's dev accounts.")
 @click.option("--threshold", type=click.IntRange(1), default=None,
               help="Votes needed to execute a proposal (default: a majority).")
 @click.option("--force", is_flag=True, help="Replace the record of a deployment that is live.")
+@click.option("--deployer", metavar="NAME", default=None,
+              help="Account that pays for the deployment (default: on a devnet anvil's dev "
+                   "account 0, elsewhere the --as account). It gets no role.")
 @pass_ledger
 @reports_errors
 def deploy(ctx: LedgerContext, council: tuple[str, ...], threshold: int | None,
-           force: bool) -> None:
+           force: bool, deployer: str | None) -> None:
     """Deploy and wire the contract suite and seat the first council.
 
     Writes the deployment record and the network record (RPC URL) into the ledger home, where
-    every later command finds them. The deploying account is --as NAME, or on a devnet anvil's
-    dev account 0. A live deployment is never replaced without --force.
+    every later command finds them. A live deployment is never replaced without --force.
     """
     rpc = ctx.rpc()
-    deployer = ctx.unlock() if ctx.account else None
+    if deployer is not None:
+        payer = ctx.unlock(deployer)
+    elif not is_devnet(rpc):
+        payer = ctx.unlock()  # the --as account; ConfigError without one
+    else:
+        payer = None  # anvil's dev account 0
     result = run_deploy(
         rpc,
         ctx.home,
         ctx.network().deployment_path,
-        council=list(council) or ["council"],
+        council=list(council) or [ctx.account or "council"],
         threshold=threshold,
-        deployer=deployer,
+        deployer=payer,
         force=force,
     )
     dep = result.deployment

@@ -145,7 +145,7 @@ def run_deploy(
             replaced = True
     devnet = is_devnet(rpc)
     if deployer is None and not devnet:
-        raise ConfigError("pass --as NAME: the account that pays for the deployment")
+        raise ConfigError("name the account that pays for the deployment (--deployer or --as)")
     seats = []
     to_fund = []
     for name in council:

@@ -330,3 +330,16 @@ def test_bad_time_option_is_a_usage_error(ledger: Invoke, home: Path, value: str
     result = ledger("agency", "accredit", "0x" + "11" * 20, "--type", VCT, "--until", value)
     assert result.exit_code == 2
     assert "is neither Unix seconds nor an ISO 8601 date" in result.stderr
+
+
+def test_deploy_seats_the_acting_account_when_no_council_is_named(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    result = ledger("--as", "ops", "--json", "deploy")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(m["name"], m["created"], m["funded"]) for m in data["council"]] == [
+        ("ops", True, True)
+    ]
+    assert data["threshold"] == 1
+    assert data["deployer"] != data["council"][0]["address"]  # anvil's dev account paid

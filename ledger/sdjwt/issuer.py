@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from ledger.errors import InvalidClaims, UnknownClaimPath
-from ledger.sdjwt._paths import Path, format_path, parse_path
+from ledger.sdjwt._paths import Path, parse_path
 from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
 from ledger.sdjwt._reconstruct import MAX_DEPTH, PROTECTED_CLAIMS
 from ledger.sdjwt.disclosures import (
@@ -29,47 +29,72 @@ _ISSUER_SET = frozenset({"iss", "iat", "exp", "vct", "cnf", "status", "_sd", "_s
 MAX_DECOYS_DEFAULT = 3
 
 
+# A trie over the disclosable paths: segment -> (is this node disclosable, trie below it).
+_Trie = dict[str | int, tuple[bool, "_Trie"]]
+_EMPTY: _Trie = {}
+
+
+def _trie(paths: Iterable[Path]) -> _Trie:
+    root: _Trie = {}
+    for path in paths:
+        node = root
+        for i, seg in enumerate(path):
+            sd, below = node.get(seg, (False, {}))
+            node[seg] = (sd or i == len(path) - 1, below)
+            node = below
+    return root
+
+
 class _Builder:
-    def __init__(self, sd_paths: set[Path] | None, decoys: int | None, rng: RandomSource) -> None:
-        self.sd_paths = sd_paths  # None means "all"
+    """Walks the claims once, replacing disclosable members and elements by digests.
+
+    `trie` None means "everything disclosable" (except the protected top-level claims).
+    Paths are carried as text, built only as deep as the walk goes.
+    """
+
+    def __init__(self, trie: _Trie | None, decoys: int | None, rng: RandomSource) -> None:
+        self.trie = trie
         self.decoys = decoys
         self.rng = rng
         self.salt = SaltSource(rng)
-        self.out: list[tuple[Path, Disclosure]] = []
-        self.found = 0  # how many of sd_paths were met
+        self.out: list[tuple[str, Disclosure]] = []
+        self.found = 0  # how many disclosable paths were met (explicit paths only)
 
-    def _is_sd(self, path: Path) -> bool:
-        if self.sd_paths is None:
-            return not (len(path) == 1 and path[0] in PROTECTED_CLAIMS)
-        if path in self.sd_paths:
-            self.found += 1
-            return True
-        return False
-
-    def value(self, value: Any, path: Path) -> Any:
-        if len(path) > MAX_DEPTH:
+    def value(self, value: Any, path: str, trie: _Trie | None, depth: int) -> Any:
+        if depth > MAX_DEPTH:
             raise InvalidClaims("claims nested too deeply")
-        if isinstance(value, (str, int)):  # the common case first (bool is an int)
-            return value
         if isinstance(value, (dict, Mapping)):
-            return self.obj(value, path)
+            return self.obj(value, path, trie, depth)
         if isinstance(value, (list, tuple)):
-            return self.array(value, path)
+            return self.array(value, path, trie, depth)
         if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidClaims(f"claim {format_path(path)!r} is not a finite number")
-        if value is None or isinstance(value, (str, int, float, bool)):
+            raise InvalidClaims(f"claim {path!r} is not a finite number")
+        if value is None or isinstance(value, (str, int, float)):
             return value
-        raise InvalidClaims(f"claim {format_path(path)!r} is not a JSON value")
+        raise InvalidClaims(f"claim {path!r} is not a JSON value")
 
-    def obj(self, obj: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    def obj(
+        self, obj: Mapping[str, Any], path: str, trie: _Trie | None, depth: int
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         digests: list[str] = []
+        everything = trie is None
+        top = not path
         for key, val in obj.items():
-            if not isinstance(key, str) or key in RESERVED_NAMES:
+            if type(key) is not str or key in RESERVED_NAMES:
                 raise InvalidClaims(f"claim name {key!r} is not allowed")
-            child = (*path, key)
-            processed = self.value(val, child)
-            if self._is_sd(child):
+            if everything:
+                sd, below = not (top and key in PROTECTED_CLAIMS), None
+            else:
+                sd, below = trie.get(key, (False, _EMPTY))  # type: ignore[union-attr]
+                self.found += sd
+            child = path + "." + key if path else key
+            kind = type(val)
+            if kind is str or kind is int or kind is bool:
+                processed = val
+            else:
+                processed = self.value(val, child, below, depth + 1)
+            if sd:
                 disc = make_disclosure(key, processed, self.salt())
                 self.out.append((child, disc))
                 digests.append(disc.digest)
@@ -77,16 +102,27 @@ class _Builder:
                 out[key] = processed
         if digests:
             n = self.rng.randbelow(MAX_DECOYS_DEFAULT + 1) if self.decoys is None else self.decoys
-            digests.extend(decoy_digest(self.salt()) for _ in range(n))
+            for _ in range(n):
+                digests.append(decoy_digest(self.salt()))
             out["_sd"] = sorted(digests)
         return out
 
-    def array(self, arr: Iterable[Any], path: Path) -> list[Any]:
+    def array(self, arr: Iterable[Any], path: str, trie: _Trie | None, depth: int) -> list[Any]:
         out: list[Any] = []
+        everything = trie is None
         for i, val in enumerate(arr):
-            child = (*path, i)
-            processed = self.value(val, child)
-            if self._is_sd(child):
+            if everything:
+                sd, below = True, None
+            else:
+                sd, below = trie.get(i, (False, _EMPTY))  # type: ignore[union-attr]
+                self.found += sd
+            child = f"{path}[{i}]"
+            kind = type(val)
+            if kind is str or kind is int or kind is bool:
+                processed = val
+            else:
+                processed = self.value(val, child, below, depth + 1)
+            if sd:
                 disc = make_disclosure(None, processed, self.salt())
                 self.out.append((child, disc))
                 out.append({"...": disc.digest})
@@ -126,6 +162,7 @@ def issue_sd_jwt_vc(
         if disclosable != "all":
             raise UnknownClaimPath("disclosable is 'all' or a list of claim paths")
         sd_paths: set[Path] | None = None
+        trie: _Trie | None = None
     else:
         sd_paths = set()
         for text in disclosable:
@@ -133,6 +170,7 @@ def issue_sd_jwt_vc(
             if len(path) == 1 and path[0] in PROTECTED_CLAIMS:
                 raise InvalidClaims(f"claim {text!r} may not be selectively disclosable")
             sd_paths.add(path)
+        trie = _trie(sd_paths)
     if decoys is not None and decoys < 0:
         raise InvalidClaims("decoys must be >= 0")
     if not isinstance(status_idx, int) or status_idx < 0:
@@ -140,8 +178,8 @@ def issue_sd_jwt_vc(
     holder = verifying_key_from_jwk(holder_jwk)
     now_s = int(time.time()) if now is None else int(now)
 
-    builder = _Builder(sd_paths, decoys, rng)
-    body = builder.obj(claims, ())
+    builder = _Builder(trie, decoys, rng)
+    body = builder.obj(claims, "", trie, 1)
     if sd_paths is not None and builder.found != len(sd_paths):
         raise UnknownClaimPath("a disclosable path names no claim")
     payload: dict[str, Any] = {"iss": issuer, "iat": now_s if iat is None else int(iat)}
@@ -159,5 +197,5 @@ def issue_sd_jwt_vc(
         compact=compact,
         issuer_jwt=jwt,
         digest=hashlib.sha256(jwt.encode("ascii")).digest(),
-        disclosures=tuple(PathDisclosure(format_path(p), d) for p, d in builder.out),
+        disclosures=tuple(PathDisclosure(p, d) for p, d in builder.out),
     )

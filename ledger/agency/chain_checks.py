@@ -81,6 +81,7 @@ __all__ = [
     "resolve_issuer_key",
     "run_check",
     "run_checks",
+    "status_list_of",
 ]
 
 #: The report entries this module produces, in order (a suffix of `report.CHECK_NAMES`).
@@ -197,6 +198,29 @@ class PreparedCheck:
     expected: ChainExpectation
 
 
+def status_list_of(
+    chain: LedgerChain, issuer: str, status: StatusReference | None
+) -> tuple[str, int]:
+    """(issuer agency address, list id) of a credential's status reference, which must name
+    this deployment's StatusRegistry, this chain and the issuer's own list
+    (`StatusReferenceInvalid` otherwise; no reference at all is `CredentialStatusUnknown`)."""
+    deployment = chain.deployment
+    agency = issuer_address(issuer, deployment.chain_id)
+    if status is None:
+        raise CredentialStatusUnknown("the credential carries no status list reference")
+    try:
+        ref = parse_status_uri(status.uri)
+    except InputError as exc:
+        raise StatusReferenceInvalid(str(exc)) from exc
+    if ref.registry.lower() != deployment.address("StatusRegistry").lower():
+        raise StatusReferenceInvalid(f"status list lives in {ref.registry}, not this deployment")
+    if ref.chain_id != deployment.chain_id:
+        raise StatusReferenceInvalid(f"status list is on chain {ref.chain_id}")
+    if ref.agency.lower() != agency.lower():
+        raise StatusReferenceInvalid(f"status list belongs to {ref.agency}, not issuer {agency}")
+    return agency, ref.list_id
+
+
 def prepare_check(
     chain: LedgerChain,
     *,
@@ -218,24 +242,12 @@ def prepare_check(
     `verifier` (with `purpose_digest` and `claim_mask`) asks whether that verifier may request
     those claims for that purpose now.
     """
-    deployment = chain.deployment
-    agency = issuer_address(issuer, deployment.chain_id)
-    if status is None:
-        raise CredentialStatusUnknown("the credential carries no status list reference")
-    try:
-        ref = parse_status_uri(status.uri)
-    except InputError as exc:
-        raise StatusReferenceInvalid(str(exc)) from exc
-    if ref.registry.lower() != deployment.address("StatusRegistry").lower():
-        raise StatusReferenceInvalid(f"status list lives in {ref.registry}, not this deployment")
-    if ref.chain_id != deployment.chain_id:
-        raise StatusReferenceInvalid(f"status list is on chain {ref.chain_id}")
-    if ref.agency.lower() != agency.lower():
-        raise StatusReferenceInvalid(f"status list belongs to {ref.agency}, not issuer {agency}")
+    agency, list_id = status_list_of(chain, issuer, status)
+    assert status is not None
     request = CheckRequest(
         digest=digest,
         kid=kid_bytes(kid),
-        list_id=ref.list_id,
+        list_id=list_id,
         status_index=status.idx,
         root=anchor.root if anchor.root is not None else ZERO32,
         proof=anchor.proof,

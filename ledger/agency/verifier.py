@@ -18,8 +18,10 @@ first failed check, carrying the report as ``exc.report``; `Verifier.check` retu
 and never raises for a verification failure.
 
 Hot path: no web3 and no ABI machinery per presentation (prebuilt lens calldata over a
-keep-alive connection); chain id, types, claim masks, issuer keys and agency names cached;
-requests this object created are recognised without re-checking their EIP-712 signature.
+keep-alive connection, sent before the signature checks so that the node answers meanwhile —
+the answer is used only if the verified presentation asks exactly that question); chain id,
+types, claim masks, issuer keys and agency names cached; requests this object created are
+recognised without re-checking their EIP-712 signature.
 Lens answers are not cached: knowing that the block has not changed would itself cost a round
 trip, so each presentation costs exactly one `eth_call` (each answer names its block).
 `verify_batch` verifies many presentations with one JSON-RPC batch for all chain reads, and
@@ -37,7 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
@@ -54,6 +56,7 @@ from ledger.agency.request import (
     verify_request_signature,
 )
 from ledger.chain.client import (
+    ZERO32,
     CheckRequest,
     CredentialCheck,
     CredentialStatus,
@@ -76,7 +79,7 @@ from ledger.errors import (
     UnrequestedClaimsDisclosed,
     VerificationError,
 )
-from ledger.sdjwt import StatusReference, VerifiedPresentation, verify_presentation
+from ledger.sdjwt import StatusReference, verify_presentation
 
 __all__ = ["VERIFIER_CHECK_NAMES", "VerifiedCredentialPresentation", "Verifier"]
 
@@ -184,24 +187,40 @@ def match_claims(
         raise RequestedClaimMissing(f"requested but not presented: {names}")
 
 
-# -- the process pool for the SD-JWT layer ---------------------------------------------------------
+# -- the front: SD-JWT layer and request match (also run in pool workers) ---------------------
 
-_WORKER_CHAIN: LedgerChain | None = None
-
-
-def _worker_init(rpc_url: str, deployment: dict[str, Any]) -> None:
-    global _WORKER_CHAIN
-    _WORKER_CHAIN = LedgerChain(Rpc(rpc_url), Deployment.from_json(deployment))
+#: presentation, audience, nonce, requested vct, requested type id, presented type id, claims
+_Job = tuple[str, str, str, str, int, int, tuple[ClaimPath, ...]]
 
 
-_SdJob = tuple[str, str, str]  # presentation, audience, nonce
-_SdOutcome = VerifiedPresentation | VerificationError
+class _Front(NamedTuple):
+    """What the signature-heavy front of a verification established (cheap to pickle)."""
+
+    claims: dict[str, Any]
+    disclosed_paths: tuple[str, ...]
+    issuer: str
+    agency: str
+    vct: str
+    kid: str
+    kb_iat: int
+    digest: bytes
+    status_idx: int
+    list_id: int
 
 
-def _sd_layer(chain: LedgerChain, job: _SdJob, now: int, skew: int, max_kb_age: int) -> _SdOutcome:
-    presentation, audience, nonce = job
+#: The check that failed in the front, and its error.
+_Failure = tuple[str, VerificationError]
+_FRONT_CHECKS = ("sd_jwt", "key_binding", "request_match", "status")
+
+
+def _front(
+    chain: LedgerChain, job: _Job, now: int, skew: int, max_kb_age: int
+) -> _Front | _Failure:
+    """SD-JWT layer with key binding, then the presentation against its request, then the status
+    reference; failures are returned (not raised) with the name of the failed check."""
+    presentation, audience, nonce, vct, type_id, presented_type, requested = job
     try:
-        return verify_presentation(
+        vp = verify_presentation(
             presentation,
             issuer_key_resolver=chain_checks.issuer_key_resolver(chain),
             expected_audience=audience,
@@ -211,13 +230,48 @@ def _sd_layer(chain: LedgerChain, job: _SdJob, now: int, skew: int, max_kb_age: 
             clock_skew=skew,
             max_kb_age=max_kb_age,
         )
+    except KeyBindingError as exc:
+        return ("key_binding", exc)
     except VerificationError as exc:
-        return exc
+        return ("sd_jwt", exc)
+    try:
+        if vp.vct != vct or presented_type != type_id:
+            raise CredentialTypeMismatch(
+                f"presented {vp.vct!r} (type {presented_type}), requested {vct!r} (type {type_id})"
+            )
+        match_claims(vp.disclosed_paths, vp.claims, requested)
+    except VerificationError as exc:
+        return ("request_match", exc)
+    try:
+        agency, list_id = chain_checks.status_list_of(chain, vp.issuer, vp.status)
+    except VerificationError as exc:
+        return ("status", exc)
+    assert vp.kb is not None and vp.status is not None
+    return _Front(
+        {k: v for k, v in vp.claims.items() if k not in _REGISTERED},
+        vp.disclosed_paths,
+        vp.issuer,
+        agency,
+        vp.vct,
+        vp.kid or "",
+        vp.kb.iat,
+        vp.issuer_jwt_digest,
+        vp.status.idx,
+        list_id,
+    )
 
 
-def _worker_run(jobs: list[_SdJob], now: int, skew: int, max_kb_age: int) -> list[_SdOutcome]:
+_WORKER_CHAIN: LedgerChain | None = None
+
+
+def _worker_init(rpc_url: str, deployment: dict[str, Any]) -> None:
+    global _WORKER_CHAIN
+    _WORKER_CHAIN = LedgerChain(Rpc(rpc_url), Deployment.from_json(deployment))
+
+
+def _worker_run(jobs: list[_Job], now: int, skew: int, max_kb_age: int) -> list[_Front | _Failure]:
     assert _WORKER_CHAIN is not None
-    return [_sd_layer(_WORKER_CHAIN, job, now, skew, max_kb_age) for job in jobs]
+    return [_front(_WORKER_CHAIN, job, now, skew, max_kb_age) for job in jobs]
 
 
 # -- the verifier ---------------------------------------------------------------------------------
@@ -230,7 +284,9 @@ class Verifier:
     ``ethereum:<address>@<chainId>``. `nonce_store` defaults to an in-memory store. `now` is a
     clock (a callable returning Unix seconds) or a fixed time, for tests. `processes` > 1 makes
     `verify_batch` run the SD-JWT layer in a pool of that many processes (created on first use;
-    `close()` it). The constructor does no I/O.
+    `close()` it). `overlap` sends the lens call before the signature checks so the round trip
+    runs meanwhile (one extra keep-alive connection). The constructor does no I/O. One
+    `Verifier` per thread.
     """
 
     def __init__(
@@ -244,6 +300,7 @@ class Verifier:
         max_kb_age: int = 300,
         now: Callable[[], float] | int | None = None,
         processes: int = 1,
+        overlap: bool = True,
     ) -> None:
         self._chain = chain
         self._account = account
@@ -259,6 +316,7 @@ class Verifier:
             time.time if now is None else (lambda: now) if isinstance(now, int) else now
         )
         self._processes = processes
+        self._overlap = overlap
         self._pool: ProcessPoolExecutor | None = None
         self._resolver = chain_checks.issuer_key_resolver(chain)
         self._issued: dict[str, PresentationRequest] = {}
@@ -393,86 +451,86 @@ class Verifier:
 
     # -- verification ------------------------------------------------------------------------------
 
-    def _sd(self, presentation: str, request: PresentationRequest, now: int) -> _SdOutcome:
-        return _sd_layer(
-            self._chain,
-            (presentation, request.audience, request.nonce),
-            now,
-            self._skew,
-            self._max_kb_age,
+    def _job(
+        self, package: PresentationPackage, request: PresentationRequest, info: _RequestInfo
+    ) -> _Job:
+        return (
+            package.presentation,
+            request.audience,
+            request.nonce,
+            request.vct,
+            request.type_id,
+            package.type_id,
+            info.claims,
         )
 
     @staticmethod
-    def _record_sd(builder: ReportBuilder, outcome: _SdOutcome) -> VerifiedPresentation:
-        if isinstance(outcome, KeyBindingError):
-            builder.passed("sd_jwt")
-            builder.failed("key_binding", str(outcome), type(outcome).__name__)
-            raise outcome
-        if isinstance(outcome, VerificationError):
-            builder.failed("sd_jwt", str(outcome) or type(outcome).__name__, type(outcome).__name__)
-            raise outcome
-        builder.passed("sd_jwt", f"signed by {outcome.kid}")
-        assert outcome.kb is not None
-        builder.passed("key_binding", f"iat {outcome.kb.iat}")
-        return outcome
+    def _record_front(
+        builder: ReportBuilder, info: _RequestInfo, outcome: _Front | _Failure
+    ) -> _Front:
+        """Record the front's checks; raise the failed one's error."""
+        if isinstance(outcome, _Front):
+            builder.passed("sd_jwt", f"signed by {outcome.kid}")
+            builder.passed("key_binding", f"iat {outcome.kb_iat}")
+            builder.passed("request_match", info.detail)
+            return outcome
+        failed, error = outcome
+        for name in _FRONT_CHECKS:
+            if name == failed:
+                builder.failed(name, str(error) or type(error).__name__, type(error).__name__)
+                raise error
+            builder.passed(name)
+        raise error  # pragma: no cover - every failure names a front check
 
-    def _match(
+    def _lens_request(
         self,
-        builder: ReportBuilder,
-        vp: VerifiedPresentation,
+        digest: bytes,
+        kid: str,
+        list_id: int,
+        status_idx: int,
         package: PresentationPackage,
         request: PresentationRequest,
         info: _RequestInfo,
-    ) -> chain_checks.PreparedCheck:
-        with builder.check("request_match", info.detail):
-            if vp.vct != request.vct or package.type_id != request.type_id:
-                raise CredentialTypeMismatch(
-                    f"presented {vp.vct!r} (type {package.type_id}), requested {request.vct!r}"
-                )
-            match_claims(vp.disclosed_paths, vp.claims, info.claims)
-        try:
-            return chain_checks.prepare_check(
-                self._chain,
-                digest=vp.issuer_jwt_digest,
-                anchor=package.anchor,
-                type_id=request.type_id,
-                kid=vp.kid or "",
-                issuer=vp.issuer,
-                status=vp.status,
-                verifier=self._address,
-                purpose_digest=request.purpose_digest,
-                claim_mask=info.mask,
-            )
-        except VerificationError as exc:
-            builder.failed("status", str(exc), type(exc).__name__)
-            raise
+    ) -> CheckRequest:
+        anchor = package.anchor
+        return CheckRequest(
+            digest=digest,
+            kid=chain_checks.kid_bytes(kid),
+            list_id=list_id,
+            status_index=status_idx,
+            root=anchor.root if anchor.root is not None else ZERO32,
+            proof=anchor.proof,
+            verifier=self._address,
+            purpose_digest=request.purpose_digest,
+            claim_mask=info.mask,
+        )
 
     def _finish(
         self,
         builder: ReportBuilder,
-        vp: VerifiedPresentation,
+        front: _Front,
         request: PresentationRequest,
-        prepared: chain_checks.PreparedCheck,
         check: CredentialCheck,
         now: int,
     ) -> VerifiedCredentialPresentation:
-        chain_checks.record_chain_checks(builder, check, prepared.expected)
+        expected = chain_checks.ChainExpectation(front.agency, request.type_id, self._address)
+        chain_checks.record_chain_checks(builder, check, expected)
         with builder.check("nonce", "consumed"):
             self._store().consume(request.nonce, now=now)
         self._consumed[request.nonce] = request.expires_at
         self._issued.pop(request.nonce, None)
-        issuer = prepared.expected.issuer
+        address = chain_checks.checksum(bytes.fromhex(front.agency[2:])) or front.agency
         return VerifiedCredentialPresentation(
-            claims={k: v for k, v in vp.claims.items() if k not in _REGISTERED},
-            disclosed_paths=vp.disclosed_paths,
-            issuer=vp.issuer,
-            issuer_address=chain_checks.checksum(bytes.fromhex(issuer[2:])) or issuer,
-            issuer_name=self._agency_name(issuer),
-            vct=vp.vct,
+            claims=front.claims,
+            disclosed_paths=front.disclosed_paths,
+            issuer=front.issuer,
+            issuer_address=address,
+            issuer_name=self._agency_name(address),
+            vct=front.vct,
             type_id=check.type_id,
             anchored_at=check.anchored_at,
             status=CredentialStatus(check.status),
-            kid=vp.kid or "",
+            kid=front.kid,
             block_number=check.block_number,
             report=builder.report(),
         )
@@ -483,12 +541,16 @@ class Verifier:
         now = self._now()
         info = builder.run("request", lambda: self._check_request(request, now))
         sent = self._prefetch(package, request, info)
-        vp = self._record_sd(builder, self._sd(package.presentation, request, now))
-        prepared = self._match(builder, vp, package, request, info)
-        check = self._pipe.receive() if sent == prepared.request else None
+        job = self._job(package, request, info)
+        outcome = _front(self._chain, job, now, self._skew, self._max_kb_age)
+        front = self._record_front(builder, info, outcome)
+        lens_request = self._lens_request(
+            front.digest, front.kid, front.list_id, front.status_idx, package, request, info
+        )
+        check = self._pipe.receive() if sent == lens_request else None
         if check is None:
-            check = chain_checks.run_check(self._chain, prepared.request)
-        return self._finish(builder, vp, request, prepared, check, now)
+            check = chain_checks.run_check(self._chain, lens_request)
+        return self._finish(builder, front, request, check, now)
 
     def _prefetch(
         self, package: PresentationPackage, request: PresentationRequest, info: _RequestInfo
@@ -496,30 +558,32 @@ class Verifier:
         """Send the lens call built from the UNVERIFIED presentation, so that the round trip
         overlaps the signature checks. Its answer is used only if the verified presentation
         asks exactly the same question; anything odd here just skips the overlap."""
+        if not self._overlap:
+            return None
         try:
             jwt = package.presentation.split("~", 1)[0]
             head, body, _ = jwt.split(".")
             unverified_header = json.loads(_b64decode(head))
             unverified_payload = json.loads(_b64decode(body))
             ref = unverified_payload["status"]["status_list"]
-            prepared = chain_checks.prepare_check(
-                self._chain,
-                digest=hashlib.sha256(jwt.encode("ascii")).digest(),
-                anchor=package.anchor,
-                type_id=request.type_id,
-                kid=unverified_header["kid"],
-                issuer=unverified_payload["iss"],
-                status=StatusReference(ref["idx"], ref["uri"]),
-                verifier=self._address,
-                purpose_digest=request.purpose_digest,
-                claim_mask=info.mask,
+            _, list_id = chain_checks.status_list_of(
+                self._chain, unverified_payload["iss"], StatusReference(ref["idx"], ref["uri"])
             )
-            self._chain.check_calldata(prepared.request)  # encodable (idx in range)?
+            lens_request = self._lens_request(
+                hashlib.sha256(jwt.encode("ascii")).digest(),
+                unverified_header["kid"],
+                list_id,
+                ref["idx"],
+                package,
+                request,
+                info,
+            )
+            sent = self._pipe.send(lens_request)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError):
             return None
         except VerificationError:
             return None
-        return prepared.request if self._pipe.send(prepared.request) else None
+        return lens_request if sent else None
 
     def verify(
         self, package: PresentationPackage, request: PresentationRequest
@@ -557,12 +621,14 @@ class Verifier:
             )
         return self._pool
 
-    def _sd_stream(self, jobs: list[_SdJob], now: int, processes: int) -> Iterator[_SdOutcome]:
-        """SD-JWT outcomes in job order; with a pool, chunks are yielded as they complete so
-        that the caller's per-item work overlaps the workers'."""
+    def _front_stream(
+        self, jobs: list[_Job], now: int, processes: int
+    ) -> Iterator[_Front | _Failure]:
+        """Front outcomes in job order; with a pool, chunks are yielded as they complete so that
+        the caller's per-item work overlaps the workers'."""
         if processes <= 1 or len(jobs) < 2 * processes:
             for job in jobs:
-                yield _sd_layer(self._chain, job, now, self._skew, self._max_kb_age)
+                yield _front(self._chain, job, now, self._skew, self._max_kb_age)
             return
         pool = self._pool_for(processes)
         size = math.ceil(len(jobs) / (4 * processes))
@@ -597,20 +663,24 @@ class Verifier:
             except VerificationError as exc:
                 out[i] = exc
         order = sorted(infos)
-        jobs = [(items[i][0].presentation, items[i][1].audience, items[i][1].nonce) for i in order]
-        outcomes = self._sd_stream(jobs, now, processes or self._processes)
-        staged: list[tuple[int, VerifiedPresentation, chain_checks.PreparedCheck]] = []
+        jobs = [self._job(*items[i], infos[i]) for i in order]
+        outcomes = self._front_stream(jobs, now, processes or self._processes)
+        staged: list[tuple[int, _Front, CheckRequest]] = []
         for i, outcome in zip(order, outcomes, strict=True):
             package, request = items[i]
             try:
-                vp = self._record_sd(builders[i], outcome)
-                staged.append((i, vp, self._match(builders[i], vp, package, request, infos[i])))
+                front = self._record_front(builders[i], infos[i], outcome)
             except VerificationError as exc:
                 out[i] = exc
-        checks = chain_checks.run_checks(self._chain, [p.request for _, _, p in staged])
-        for (i, vp, prepared), check in zip(staged, checks, strict=True):
+                continue
+            lens_request = self._lens_request(
+                front.digest, front.kid, front.list_id, front.status_idx, package, request, infos[i]
+            )
+            staged.append((i, front, lens_request))
+        checks = chain_checks.run_checks(self._chain, [r for _, _, r in staged])
+        for (i, front, _), check in zip(staged, checks, strict=True):
             try:
-                out[i] = self._finish(builders[i], vp, items[i][1], prepared, check, now)
+                out[i] = self._finish(builders[i], front, items[i][1], check, now)
             except VerificationError as exc:
                 out[i] = exc
         results: list[VerifiedCredentialPresentation | VerificationError] = []

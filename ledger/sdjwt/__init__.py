@@ -2,6 +2,16 @@
 
 No chain dependency. Citizen- and agency-facing calls have no algorithm knobs: the key decides
 (ES256 by default, EdDSA/Ed25519 optional), SHA-256 digests, 144-bit salts from `secrets`.
+
+    issued = issue_sd_jwt_vc(claims, signing_key=agency_key, issuer=iss, vct=vct,
+                             holder_jwk=holder.public_jwk, status_idx=i, status_uri=uri)
+    issued.digest                      # sha256(issuer JWT): what goes on chain
+    presentation = create_presentation(issued.compact, disclose=["address.locality"],
+                                       holder_key=holder, audience=aud, nonce=nonce)
+    result = verify_presentation(presentation, issuer_key_resolver=resolve,  # (kid, iss) -> key
+                                 expected_audience=aud, expected_nonce=nonce)
+
+Every failed check raises its own `ledger.errors.VerificationError` subclass.
 """
 
 from ledger.sdjwt._rand import RandomSource, UnsafeDeterministicRandom

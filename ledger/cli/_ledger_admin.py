@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ledger.agency.claims import claim_mask
+from ledger.agency.keys import kid_bytes
 from ledger.agency.request import purpose_digest
 from ledger.chain.client import AgencyStatus, LedgerChain
 from ledger.chain.council import CouncilAction, CouncilActions
@@ -99,6 +100,16 @@ def propose_threshold(ctx: LedgerContext, votes: int) -> None:
 def propose_lifetime(ctx: LedgerContext, seconds: int) -> None:
     """Propose SECONDS as how long new proposals stay open."""
     _run(ctx, lambda a: a.set_proposal_lifetime(seconds))
+
+
+@council_propose.command("revoke-key")
+@click.argument("kid")
+@pass_ledger
+@reports_errors
+def propose_revoke_key(ctx: LedgerContext, kid: str) -> None:
+    """Propose the emergency revocation of any agency's signing key KID (base64url kid)."""
+    raw = kid_bytes(kid)
+    _run(ctx, lambda a: a.revoke_key(raw))
 
 
 @council.command("vote")

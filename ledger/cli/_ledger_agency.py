@@ -32,13 +32,14 @@ from ledger.cli._ledger_context import (
     pass_ledger,
     split_list,
 )
-from ledger.errors import AgencyKeyNotFound, InputError
+from ledger.errors import AgencyKeyNotFound, CredentialNotYetAnchored, InputError
+from ledger.home import ensure_dir
 from ledger.sdjwt.jwk import SigningKey
 
 __all__ = ["anchor", "issue", "keys", "reinstate", "request", "revoke", "suspend", "verify"]
 
 NONCES_FILE = "nonces.sqlite"
-DELIVERIES_FILE = "deliveries.json"
+DELIVERIES_DIR = "deliveries"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,20 +239,32 @@ def _status_issuer(ctx: LedgerContext) -> Issuer:
 
 
 def _deliveries(ctx: LedgerContext) -> Path:
-    return ctx.state_dir() / DELIVERIES_FILE
+    """Where `issue --batch` records each queued credential's --out path, one file per
+    credential (`<id>.path`), so concurrent issues never overwrite each other's records."""
+    return ensure_dir(ctx.state_dir() / DELIVERIES_DIR)
 
 
-def _load_deliveries(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    doc = read_json_file(str(path))
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: not a delivery map")
-    return {str(k): str(v) for k, v in doc.items()}
+def _record_delivery(ctx: LedgerContext, credential_id: str, out: Path) -> None:
+    path = _deliveries(ctx) / f"{credential_id}.path"
+    write_text_atomic(str(path), str(out.resolve()) + "\n")
 
 
-def _save_deliveries(path: Path, deliveries: dict[str, str]) -> None:
-    write_text_atomic(str(path), json.dumps(deliveries, indent=2, sort_keys=True) + "\n")
+def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
+    """Write every recorded credential whose anchor is mined (also those anchored by an earlier
+    run that stopped before writing); returns their ids and how many still wait."""
+    written: set[str] = set()
+    waiting = 0
+    for record in sorted(directory.glob("*.path")):
+        cid = record.name.removesuffix(".path")
+        try:
+            package = issuer.delivered(cid)
+        except CredentialNotYetAnchored:
+            waiting += 1
+            continue
+        _write_package(record.read_text(encoding="utf-8").strip(), package)
+        record.unlink()
+        written.add(cid)
+    return written, waiting
 
 
 def _write_package(path: str, package: CredentialPackage) -> None:
@@ -292,9 +305,7 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
         result = issuer.issue(claims, vct=vct, holder_jwk=holder, validity=validity,
                               anchor="batch" if batch else "now")
         if isinstance(result, PendingIssue):
-            deliveries = _load_deliveries(_deliveries(ctx))
-            deliveries[result.credential_id] = str(out.resolve())
-            _save_deliveries(_deliveries(ctx), deliveries)
+            _record_delivery(ctx, result.credential_id, out)
             emit({"credential_id": result.credential_id, "anchored": False, "out": str(out),
                   "status": {"list_id": result.status.list_id, "idx": result.status.index}},
                  f"Queued credential {result.credential_id} for the next batch anchor; "
@@ -319,31 +330,38 @@ def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
 
     Recovers first: batches whose anchor was sent before a crash are confirmed, not re-sent.
     """
-    path = _deliveries(ctx)
-    deliveries = _load_deliveries(path)
+    directory = _deliveries(ctx)
     with _open_issuer(ctx, None) as issuer:
         recovered = issuer.recover()
         pending = issuer.outbox.pending_count()
         with progress("Anchoring batches", max(pending, 1)) as update:
             packages = issuer.flush(max_batch=max_batch, progress=update)
-    written = unrouted = 0
+        delivered, waiting = _deliver_recorded(issuer, directory)
+    unrouted = 0
     for package in packages:
         cid = package_id(package)
-        target = deliveries.pop(cid, None)
-        if target is None and out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            target = str(out_dir / f"{cid}.json")
-        if target is None:
+        if cid in delivered:
+            continue
+        if out_dir is None:
             unrouted += 1
             continue
-        _write_package(target, package)
-        written += 1
-    _save_deliveries(path, deliveries)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _write_package(str(out_dir / f"{cid}.json"), package)
+        delivered.add(cid)
+    written = len(delivered)
     roots = sorted({p.anchor.root.hex() for p in packages if p.anchor.root is not None})
-    data = {"anchored": len(packages), "batches": len(roots), "written": written,
-            "not_written": unrouted, "recovered": {"anchored": len(recovered.anchored),
-                          "rebroadcast": len(recovered.rebroadcast),
-                          "resealed": len(recovered.resealed)}}
+    data = {
+        "anchored": len(packages),
+        "batches": len(roots),
+        "written": written,
+        "not_written": unrouted,
+        "still_waiting": waiting,
+        "recovered": {
+            "anchored": len(recovered.anchored),
+            "rebroadcast": len(recovered.rebroadcast),
+            "resealed": len(recovered.resealed),
+        },
+    }
     human = f"Anchored {len(packages)} credentials in {len(roots)} batches; wrote {written} files."
     if unrouted:
         human += f" {unrouted} had no --out recorded (use --out-dir)."
@@ -420,9 +438,11 @@ def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
 @click.option("--request", "request_file", required=True, type=click.Path(path_type=Path),
               help="The request file this verifier wrote (`ledger request`).")
 @click.argument("presentation_file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_ledger
 @reports_errors
-def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path) -> None:
+def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
+           as_json: bool) -> None:
     """Verify PRESENTATION_FILE against its request and print every check and its outcome.
 
     Exits 0 only when the presentation is valid (1 otherwise). The verifier is --as NAME,
@@ -437,6 +457,6 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path) -> N
         )
     with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
         report = _verifier(ctx, name, nonces).check(package, req)
-    emit(report.to_dict(), report.render_text().rstrip("\n"), as_json=ctx.as_json)
+    emit(report.to_dict(), report.render_text().rstrip("\n"), as_json=ctx.as_json or as_json)
     if not report.ok:
         click.get_current_context().exit(1)

@@ -14,8 +14,10 @@ import pytest
 from click.testing import Result
 from conftest import Invoke
 
+from ledger.agency.keys import kid_bytes
 from ledger.agency.packages import CredentialPackage, PresentationPackage
 from ledger.agency.request import PresentationRequest
+from ledger.chain.rpc import Rpc
 from ledger.sdjwt import create_presentation
 from ledger.sdjwt.jwk import SigningKey
 
@@ -99,12 +101,14 @@ def test_issue_request_verify_round_trip(
     ask(ledger, files)
     present(files, HOLDERS[str(tmp_path)])
     result = verify(ledger, files)  # the verifier is found from the request's signer
+
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "VALID: every check passed"
     assert len(lines) == 12 and all(line.startswith("  [PASS] ") for line in lines[1:])
 
-    replay = verify(ledger, files, "--json")
+    replay = ledger("verify", "--json", "--request", str(files["request"]),
+                    str(files["presentation"]))
     assert replay.exit_code == 1
     report = json.loads(replay.stdout)
     assert (report["ok"], report["failed_check"]) == (False, "nonce")
@@ -223,3 +227,51 @@ def test_presentation_file_of_the_wrong_format_is_an_error(
     assert (result.exit_code, result.stderr) == (
         1, "Error: not a ledger-presentation/v1 document\n"
     )
+
+
+def test_anchor_writes_files_a_crashed_run_left_unwritten(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.cli import _ledger_agency
+
+    files = setup_network(ledger, tmp_path)
+    out = tmp_path / "batched.json"
+    ok(ledger("--as", "cpr", "issue", "--batch", "--type", VCT, "--claims", str(files["claims"]),
+              "--holder-jwk", str(files["holder"]), "--out", str(out)))
+
+    def crash(*args: object) -> None:
+        raise RuntimeError("killed after the anchor was mined")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_ledger_agency, "_deliver_recorded", crash)
+        with pytest.raises(RuntimeError):
+            ledger("--as", "cpr", "anchor")
+    assert not out.exists()
+
+    again = json.loads(ok(ledger("--as", "cpr", "--json", "anchor")))
+    assert (again["anchored"], again["written"], again["still_waiting"]) == (0, 1, 0)
+    assert CredentialPackage.from_json(out.read_text()).anchor.is_batch
+
+
+def test_council_revokes_a_stolen_key_earlier_credentials_stay_valid(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    kid = json.loads(ok(ledger("--as", "cpr", "--json", "keys", "list")))[0]["kid"]
+    with Rpc(on_devnet) as rpc:  # revocation in a later second than the anchor
+        rpc.call("evm_increaseTime", [5])
+        rpc.call("evm_mine", [])
+    revoked = ok(ledger("--as", "alice", "council", "propose", "revoke-key", kid))
+    assert revoked == f"Proposal 6 (revoke key 0x{kid_bytes(kid).hex()}): executed.\n"
+
+    ask(ledger, files)  # anchored before the revocation: still valid
+    present(files, HOLDERS[str(tmp_path)])
+    result = verify(ledger, files)
+    assert result.exit_code == 0, result.output
+    assert "revoked" in ok(ledger("--as", "cpr", "keys", "list"))
+
+    no_key = ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+                    "--holder-jwk", str(files["holder"]), "--out", str(tmp_path / "new.json"))
+    assert no_key.exit_code == 1  # the CLI will not sign with a key revoked on chain

@@ -17,7 +17,6 @@ credential). Two steps:
 from __future__ import annotations
 
 import binascii
-import http.client
 import json
 import socket
 import threading
@@ -93,8 +92,6 @@ CHAIN_CHECK_NAMES: tuple[str, ...] = (
     "issuer_agency_status",
     "verifier_authorization",
 )
-
-_HEADERS = {"Content-Type": "application/json", "Connection": "keep-alive"}
 
 # -- issuer keys ----------------------------------------------------------------------------------
 
@@ -488,77 +485,112 @@ def check_many_on_chain(
 
 
 class LensPipe:
-    """A dedicated keep-alive HTTP connection whose lens answer is read later.
+    """A dedicated keep-alive HTTP/1.1 connection whose lens answer is read later.
 
-    `send` writes one `checkCredential` eth_call and returns at once; the caller verifies
-    signatures meanwhile (the node answers on another core) and `receive` reads the answer, so
-    a presentation costs max(signatures, round trip) instead of their sum. Any transport or
-    JSON-RPC problem makes `receive` return None: the caller then asks through the regular
-    `Rpc` (`run_check`), which raises the proper error. Not thread-safe; the constructor does
-    no I/O.
+    `send` writes one `checkCredential` eth_call (one `sendall` of a prebuilt request) and
+    returns at once; the caller verifies signatures meanwhile (the node answers on another core)
+    and `receive` reads the answer, so a presentation costs max(signatures, round trip) instead
+    of their sum. Plain `http://` endpoints only. Any transport, HTTP or JSON-RPC problem makes
+    `send` return False or `receive` return None: the caller then asks through the regular `Rpc`
+    (`run_check`), which raises the proper error. Not thread-safe; the constructor does no I/O.
     """
 
-    def __init__(self, chain: LedgerChain) -> None:
+    def __init__(self, chain: LedgerChain, *, timeout: float = 30.0) -> None:
         parts = urlsplit(chain.rpc.url)
         self._chain = chain
-        self._https = parts.scheme == "https"
+        self._usable = parts.scheme == "http" and bool(parts.hostname)
         self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or (443 if self._https else 80)
-        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._port = parts.port or 80
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
+            "Content-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: "
+        ).encode("ascii")
         self._lens = chain.deployment.address("LedgerLens")
-        self._conn: http.client.HTTPConnection | None = None
+        self._timeout = timeout
+        self._sock: socket.socket | None = None
+        self._buffer = b""
         self._pending = False
-
-    def _connect(self) -> http.client.HTTPConnection:
-        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        conn = cls(self._host, self._port, timeout=30.0)
-        conn.connect()
-        if conn.sock is not None:
-            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return conn
 
     def close(self) -> None:
         """Close the connection (it reopens on the next `send`)."""
-        if self._conn is not None:
-            self._conn.close()
-        self._conn = None
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = None
+        self._buffer = b""
         self._pending = False
 
     def send(self, request: CheckRequest) -> bool:
         """Start the lens call for `request`; False if it could not be sent."""
+        if not self._usable:
+            return False
         if self._pending:
             self.receive()  # an unread answer (the caller gave up on it) must be drained
         data = self._chain.check_calldata(request).hex()
         body = (
             '{"jsonrpc":"2.0","id":1,"method":"eth_call","params":'
             f'[{{"to":"{self._lens}","data":"0x{data}"}},"latest"]}}'
-        ).encode()
+        ).encode("ascii")
+        message = self._head + str(len(body)).encode("ascii") + b"\r\n\r\n" + body
         for _ in range(2):  # an idle keep-alive connection may have been closed by the node
             try:
-                if self._conn is None:
-                    self._conn = self._connect()
-                self._conn.request("POST", self._path, body, _HEADERS)
+                if self._sock is None:
+                    sock = socket.create_connection((self._host, self._port), self._timeout)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self._sock = sock
+                self._sock.sendall(message)
                 self._pending = True
                 return True
-            except (OSError, http.client.HTTPException):
+            except OSError:
                 self.close()
         return False
 
+    def _read_response(self, sock: socket.socket) -> tuple[bytes, bool]:
+        buffer = self._buffer
+        while b"\r\n\r\n" not in buffer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("connection closed by the node")
+            buffer += chunk
+        head, _, rest = buffer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        if not lines[0].startswith(b"HTTP/1.1 200"):
+            raise ValueError(f"HTTP status {lines[0][:40]!r}")
+        length = -1
+        keep = True
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                keep = False
+            elif name == b"transfer-encoding":
+                raise ValueError("chunked replies are not handled here")
+        if length < 0:
+            raise ValueError("reply without Content-Length")
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("connection closed by the node")
+            rest += chunk
+        self._buffer = rest[length:]
+        return rest[:length], keep
+
     def receive(self) -> CredentialCheck | None:
         """The answer to the last `send`, or None if it failed (ask again the regular way)."""
-        if not self._pending or self._conn is None:
+        if not self._pending or self._sock is None:
             return None
         self._pending = False
         try:
-            response = self._conn.getresponse()
-            payload = response.read()
-            if response.will_close:
+            payload, keep = self._read_response(self._sock)
+            if not keep:
                 self.close()
             reply = json.loads(payload)
             result = reply.get("result") if isinstance(reply, dict) else None
             if not isinstance(result, str) or len(result) != 2 + 64 * _WORDS:
                 return None
             return decode_check(bytes.fromhex(result[2:]))
-        except (OSError, http.client.HTTPException, ValueError):
+        except (OSError, ValueError):
             self.close()
             return None

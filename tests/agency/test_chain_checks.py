@@ -263,8 +263,8 @@ def test_lens_pipe_answers_and_recovers_from_a_dropped_connection(env: AgencyWor
         assert pipe.send(prepared.request)  # the unread answer is drained first
         assert pipe.receive() == first
         assert pipe.receive() is None  # nothing pending
-        assert pipe._conn is not None and pipe._conn.sock is not None
-        pipe._conn.sock.close()  # the connection is gone: send reconnects
+        assert pipe._sock is not None
+        pipe._sock.close()  # the connection is gone: send reconnects
         assert pipe.send(prepared.request)
         assert pipe.receive() == first
     finally:

@@ -61,7 +61,7 @@ def council() -> None:
 
 @council.group("propose")
 def council_propose() -> None:
-    """Propose a change to the council itself (your proposal counts as your vote)."""
+    """Propose membership, threshold, lifetime or key-revocation changes (counts as your vote)."""
 
 
 @council_propose.command("add-member")

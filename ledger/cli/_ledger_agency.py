@@ -10,6 +10,7 @@ Issuing signs with the agency's local key that is registered on chain and valid 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -246,7 +247,7 @@ def _deliveries(ctx: LedgerContext) -> Path:
 
 def _record_delivery(ctx: LedgerContext, credential_id: str, out: Path) -> None:
     path = _deliveries(ctx) / f"{credential_id}.path"
-    write_text_atomic(str(path), str(out.resolve()) + "\n")
+    _write(path, str(out.resolve()) + "\n")
 
 
 def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
@@ -267,8 +268,28 @@ def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
     return written, waiting
 
 
-def _write_package(path: str, package: CredentialPackage) -> None:
-    write_text_atomic(path, package.to_json() + "\n")
+def _writable(path: Path) -> Path:
+    """`path` if a file can be created there (checked before anything is signed or anchored,
+    so a credential is never anchored only to fail at writing it out)."""
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise InputError(f"{path}: no such directory {parent}")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"{path}: directory {parent} is not writable")
+    return path
+
+
+def _write(path: str | Path, text: str) -> None:
+    try:
+        write_text_atomic(str(path), text)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+
+
+def _write_package(path: str | Path, package: CredentialPackage) -> None:
+    _write(path, package.to_json() + "\n")
 
 
 def _object_file(path: Path, what: str) -> dict[str, Any]:
@@ -301,6 +322,7 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
     """
     claims = _object_file(claims_file, "the claims")
     holder = _object_file(holder_file, "the holder JWK")
+    _writable(out)
     with _open_issuer(ctx, kid) as issuer:
         result = issuer.issue(claims, vct=vct, holder_jwk=holder, validity=validity,
                               anchor="batch" if batch else "now")
@@ -424,11 +446,12 @@ def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
             ttl: int) -> None:
     """Write a signed presentation request (OpenID4VP DCQL shape) for a wallet."""
     name = ctx.acting()
+    _writable(out)
     with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
         req = _verifier(ctx, name, nonces).create_request(
             vct=vct, claims=split_list(claims), purpose=purpose, ttl=ttl
         )
-    write_text_atomic(str(out), req.to_json())
+    _write(out, req.to_json())
     emit({"out": str(out), "nonce": req.nonce, "expires_at": req.expires_at,
           "verifier": req.verifier, "type_id": req.type_id},
          f"Wrote request to {out} (expires {format_time(req.expires_at)}).", as_json=ctx.as_json)

@@ -275,3 +275,18 @@ def test_council_revokes_a_stolen_key_earlier_credentials_stay_valid(
     no_key = ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
                     "--holder-jwk", str(files["holder"]), "--out", str(tmp_path / "new.json"))
     assert no_key.exit_code == 1  # the CLI will not sign with a key revoked on chain
+
+
+def test_out_file_in_a_missing_directory_is_refused_before_anything_is_signed(
+    ledger: Invoke, home: Path, tmp_path: Path
+) -> None:
+    claims = tmp_path / "claims.json"
+    claims.write_text(json.dumps(CLAIMS))
+    holder = tmp_path / "holder.json"
+    holder.write_text(json.dumps(SigningKey.generate().public_jwk))
+    out = tmp_path / "missing" / "credential.json"
+    result = ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(claims),
+                    "--holder-jwk", str(holder), "--out", str(out))
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {out}: no such directory {out.parent}\n"
+    )

@@ -40,8 +40,11 @@ from ledger.errors import (
     NonceReplayed,
     RequestedClaimMissing,
     RequestExpired,
+    RequestMalformed,
     RequestNotOurs,
+    RequestSignatureInvalid,
     SigningKeyNotValidAtAnchor,
+    StatusReferenceInvalid,
     UnrequestedClaimsDisclosed,
     VerificationError,
     VerifierNotAuthorized,
@@ -257,6 +260,23 @@ def test_request_of_another_verifier_is_rejected(env: Setup) -> None:
     rejected(env.verifier(), present(credential, request), request, RequestNotOurs, "request")
 
 
+def test_request_altered_after_signing_is_rejected(env: Setup) -> None:
+    verifier = env.verifier()
+    credential, _ = issue(env)
+    request = ask(verifier, env)
+    altered = dataclasses.replace(request, claims=(("age_over_18",),))
+    package = present(credential, altered)
+    rejected(verifier, package, altered, RequestSignatureInvalid, "request")
+
+
+def test_request_for_an_unregistered_type_or_claim_cannot_be_made(env: Setup) -> None:
+    verifier = env.verifier()
+    with pytest.raises(RequestMalformed):
+        verifier.create_request(vct="https://example.dk/unknown/v1", claims=["x"], purpose=PURPOSE)
+    with pytest.raises(RequestMalformed):
+        verifier.create_request(vct=env.world.vct, claims=["shoe_size"], purpose=PURPOSE)
+
+
 def test_replayed_nonce_is_rejected(env: Setup) -> None:
     verifier = env.verifier()
     credential, _ = issue(env)
@@ -339,6 +359,25 @@ def test_credential_of_another_type_is_rejected(env: Setup) -> None:
 
 
 # -- the chain -------------------------------------------------------------------------------------
+
+
+def test_status_list_of_another_agency_is_rejected(env: Setup) -> None:
+    world = env.world
+    verifier = env.verifier()
+    credential = issue_sd_jwt_vc(
+        PERSON,
+        signing_key=world.signing_key,
+        issuer=issuer_did(world.chain_id, world.issuer.address),
+        vct=world.vct,
+        holder_jwk=HOLDER.public_jwk,
+        status_idx=3,
+        status_uri=status_uri(
+            world.deployment.address("StatusRegistry"), world.chain_id, world.verifier.address, 1
+        ),
+    )
+    env.issuer().anchor(credential.digest, world.type_id)
+    request = ask(verifier, env)
+    rejected(verifier, present(credential, request), request, StatusReferenceInvalid, "status")
 
 
 def test_unanchored_credential_is_rejected(env: Setup) -> None:

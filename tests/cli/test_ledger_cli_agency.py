@@ -290,3 +290,31 @@ def test_out_file_in_a_missing_directory_is_refused_before_anything_is_signed(
     assert (result.exit_code, result.stderr) == (
         1, f"Error: {out}: no such directory {out.parent}\n"
     )
+
+
+def test_wallet_cli_imports_and_presents_what_the_ledger_cli_issued(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from ledger.cli import wallet_cli
+    from ledger.wallet import KdfParams, Wallet
+
+    monkeypatch.setattr(wallet_cli, "KDF_PARAMS", KdfParams(memory_kib=1024, iterations=1, lanes=1))
+    env = {"WALLET_HOME": str(tmp_path / "wallet"), "WALLET_PASSPHRASE": "citizen secret"}
+
+    def wallet(*args: str) -> Result:
+        return CliRunner().invoke(wallet_cli.cli, list(args), env=env, catch_exceptions=False)
+
+    files = setup_network(ledger, tmp_path)
+    ok(wallet("init"))
+    with Wallet.open(tmp_path / "wallet", "citizen secret") as held:
+        files["holder"].write_text(json.dumps(held.holder_key().public_jwk))
+    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    ok(wallet("import", str(files["credential"])))
+    ask(ledger, files)
+    ok(wallet("present", "--yes", "--request", str(files["request"]),
+              "--out", str(files["presentation"])))
+    result = verify(ledger, files)
+    assert (result.exit_code, result.stdout.splitlines()[0]) == (0, "VALID: every check passed")

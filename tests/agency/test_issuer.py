@@ -241,3 +241,24 @@ def test_agency_not_accredited_cannot_anchor_and_nothing_is_recorded(
             rogue.flush()
         stats = rogue.outbox.stats()
         assert (stats.batches_sealed, stats.batches_submitted, stats.anchored) == (1, 0, 0)
+
+
+def test_large_batches_signed_in_a_process_pool_are_valid_and_distinct(
+    world: AgencyWorld, tmp_path: Path
+) -> None:
+    with world.make_issuer(tmp_path / "pool", signing_processes=2) as pooled:
+        requests = [
+            IssueRequest({**PERSON, "given_name": f"K{i}"}, HOLDER.public_jwk) for i in range(1200)
+        ]
+        packages = pooled.issue_many(requests, vct=VCT)
+        timings = pooled.last_timings
+    assert timings is not None and timings.count == 1200
+    assert len({p.sd_jwt for p in packages}) == 1200
+    assert len({(r.list_id, r.index) for r in map(pooled.status_ref, packages)}) == 1200
+    for i in (0, 599, 1199):
+        verified = verify_credential(
+            packages[i].sd_jwt,
+            issuer_key_resolver=world.signing_key.public_key,
+            expected_holder_jwk=HOLDER.public_jwk,
+        )
+        assert verified.claims["given_name"] == f"K{i}"

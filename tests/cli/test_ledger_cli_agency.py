@@ -8,6 +8,7 @@ signing key, and a verifier agency `muni` registered for `REQUESTED` under `PURP
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,33 @@ def test_wallet_cli_imports_and_presents_what_the_ledger_cli_issued(
               "--out", str(files["presentation"])))
     result = verify(ledger, files)
     assert (result.exit_code, result.stdout.splitlines()[0]) == (0, "VALID: every check passed")
+
+
+def test_suspended_agency_cannot_issue(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    ok(ledger("--as", "alice", "agency", "suspend", "cpr"))
+    result = ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+                    "--holder-jwk", str(files["holder"]), "--out", str(files["credential"]))
+    assert result.exit_code == 1
+    # its first issuance fails at opening a status list, later ones at the anchor
+    assert re.match(
+        r"Error: (StatusRegistryAgencyNotActive|AnchorRegistryNotAccredited)\(", result.stderr
+    )
+    assert not files["credential"].exists()
+
+
+def test_verifier_asking_for_unregistered_claims_fails_verification(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    ok(ledger("--as", "muni", "request", "--type", VCT, "--claims", "given_name,birthdate",
+              "--purpose", PURPOSE, "--out", str(files["request"])))
+    present(files, HOLDERS[str(tmp_path)])
+    result = ledger("--json", "verify", "--request", str(files["request"]),
+                    str(files["presentation"]))
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["failed_check"] == "verifier_authorization"

@@ -115,7 +115,9 @@ def account_create(ctx: LedgerContext, name: str, fund: bool) -> None:
 
     The passphrase comes from LEDGER_PASSPHRASE_<NAME> or LEDGER_PASSPHRASE, else a prompt.
     """
-    rpc = ctx.rpc() if fund else None  # fail before creating anything if no chain is known
+    rpc = ctx.rpc() if fund else None
+    if rpc is not None and not is_devnet(rpc):  # refuse before creating anything
+        raise ConfigError("--fund works on an anvil devnet only; fund the account yourself")
     entry = create_account(ctx.home, name, read_account_passphrase(name, confirm=True))
     lines = [f"Created account {entry.name}: {entry.address}", f"  keystore {entry.path}"]
     if rpc is not None:

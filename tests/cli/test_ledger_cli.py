@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import click
 import pytest
@@ -343,3 +347,51 @@ def test_deploy_seats_the_acting_account_when_no_council_is_named(
     ]
     assert data["threshold"] == 1
     assert data["deployer"] != data["council"][0]["address"]  # anvil's dev account paid
+
+
+class _NotAnvil(BaseHTTPRequestHandler):
+    """A JSON-RPC node that is not anvil (it only knows its name and chain id)."""
+
+    answers: ClassVar[dict[str, str]] = {
+        "web3_clientVersion": "Geth/v1.14.0",
+        "eth_chainId": "0x539",
+    }
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        reply = {"jsonrpc": "2.0", "id": request["id"], "result": self.answers[request["method"]]}
+        body = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def not_anvil() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), _NotAnvil)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_funding_and_implicit_deployer_are_refused_off_devnet(
+    ledger: Invoke, home: Path, not_anvil: str
+) -> None:
+    fund = ledger("--rpc", not_anvil, "account", "create", "carol", "--fund")
+    assert (fund.exit_code, fund.stderr) == (
+        1, "Error: --fund works on an anvil devnet only; fund the account yourself\n"
+    )
+    assert _accounts(ledger) == {}  # nothing was created
+    deploy = ledger("--rpc", not_anvil, "deploy")
+    assert (deploy.exit_code, deploy.stderr) == (
+        1, "Error: no acting account: pass --as NAME or set LEDGER_ACCOUNT\n"
+    )

@@ -94,7 +94,8 @@ _REGISTERED = frozenset({"iss", "iat", "exp", "nbf", "vct", "cnf", "status", "_s
 class VerifiedCredentialPresentation:
     """A presentation that passed every check, and what was verified.
 
-    `claims` are the disclosed claims (registered JWT/VC claims removed); `issuer` is the
+    `claims` are the requested claims as presented (nothing else the credential carries in the
+    clear, and no registered JWT/VC claims); `issuer` is the
     credential's `iss` and `issuer_address` / `issuer_name` its agency on chain; `anchored_at`
     the anchor's block timestamp; `status` the status read at `block_number`.
     """
@@ -247,8 +248,10 @@ def _front(
     except VerificationError as exc:
         return ("status", exc)
     assert vp.kb is not None and vp.status is not None
+    # Data minimisation: keep only the requested claims (an issuer may have left others plain).
+    wanted = {path[0] for path in requested}
     return _Front(
-        {k: v for k, v in vp.claims.items() if k not in _REGISTERED},
+        {k: v for k, v in vp.claims.items() if k in wanted and k not in _REGISTERED},
         vp.disclosed_paths,
         vp.issuer,
         agency,

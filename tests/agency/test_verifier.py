@@ -34,6 +34,7 @@ from ledger.errors import (
     CredentialTypeMismatch,
     InvalidSignature,
     IssuerAgencySuspended,
+    IssuerKeyOwnerMismatch,
     IssuerNotAccreditedAtAnchor,
     KeyBindingAudienceMismatch,
     KeyBindingNonceMismatch,
@@ -110,15 +111,15 @@ def issue(
     env: Setup,
     *,
     anchor: bool = True,
-    key: SigningKey | None = None,
     vct: str | None = None,
+    disclosable: list[str] | None = None,
 ) -> tuple[IssuedCredential, int]:
     """A person credential of the issuer, at a random status index, anchored on its own."""
     world = env.world
     idx = secrets.randbelow(CAPACITY)
     credential = issue_sd_jwt_vc(
         PERSON,
-        signing_key=key or world.signing_key,
+        signing_key=world.signing_key,
         issuer=issuer_did(world.chain_id, world.issuer.address),
         vct=vct or world.vct,
         holder_jwk=HOLDER.public_jwk,
@@ -129,6 +130,7 @@ def issue(
             world.issuer.address,
             LIST_ID,
         ),
+        disclosable="all" if disclosable is None else disclosable,
     )
     if anchor:
         env.issuer().anchor(credential.digest, world.type_id)
@@ -209,6 +211,14 @@ def test_valid_presentation_yields_exactly_the_requested_claims_and_the_issuer(e
     assert result.kid == env.world.signing_key.kid
     assert result.anchored_at > 0
     assert [c.name for c in result.report.checks] == list(VERIFIER_CHECK_NAMES)
+
+
+def test_claims_the_issuer_left_in_the_clear_are_not_kept_unless_requested(env: Setup) -> None:
+    verifier = env.verifier()
+    credential, _ = issue(env, disclosable=list(VERIFIER_CLAIMS))  # the rest is plaintext
+    request = ask(verifier, env)
+    result = accepted(verifier, present(credential, request), request)
+    assert result.claims == {name: PERSON[name] for name in VERIFIER_CLAIMS}
 
 
 def test_credential_anchored_in_a_batch_is_verified_by_its_inclusion_proof(env: Setup) -> None:
@@ -315,6 +325,24 @@ def test_presentation_for_another_audience_is_rejected(env: Setup) -> None:
         credential, request, audience="ethereum:0x0000000000000000000000000000000000000001@1"
     )
     rejected(verifier, package, request, KeyBindingAudienceMismatch, "key_binding")
+
+
+def test_credential_naming_another_agency_as_issuer_is_rejected(env: Setup) -> None:
+    world = env.world
+    verifier = env.verifier()
+    credential = issue_sd_jwt_vc(
+        PERSON,
+        signing_key=world.signing_key,
+        issuer=issuer_did(world.chain_id, world.verifier.address),  # not the key's owner
+        vct=world.vct,
+        holder_jwk=HOLDER.public_jwk,
+        status_idx=3,
+        status_uri=status_uri(
+            world.deployment.address("StatusRegistry"), world.chain_id, world.verifier.address, 1
+        ),
+    )
+    request = ask(verifier, env)
+    rejected(verifier, present(credential, request), request, IssuerKeyOwnerMismatch, "sd_jwt")
 
 
 def test_tampered_issuer_signature_is_rejected(env: Setup) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import math
 import time
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any, Literal
 
 from ledger.errors import InvalidClaims, UnknownClaimPath
@@ -43,6 +44,21 @@ def _trie(paths: Iterable[Path]) -> _Trie:
             node[seg] = (sd or i == len(path) - 1, below)
             node = below
     return root
+
+
+@lru_cache(maxsize=1024)
+def _compile_disclosable(paths: tuple[str, ...]) -> tuple[int, _Trie]:
+    """(number of distinct paths, their trie); cached, as an issuer repeats its path lists.
+
+    The trie is shared between calls and must not be modified.
+    """
+    sd_paths: set[Path] = set()
+    for text in paths:
+        path = parse_path(text)
+        if len(path) == 1 and path[0] in PROTECTED_CLAIMS:
+            raise InvalidClaims(f"claim {text!r} may not be selectively disclosable")
+        sd_paths.add(path)
+    return len(sd_paths), _trie(sd_paths)
 
 
 class _Builder:
@@ -161,16 +177,13 @@ def issue_sd_jwt_vc(
     if isinstance(disclosable, str):
         if disclosable != "all":
             raise UnknownClaimPath("disclosable is 'all' or a list of claim paths")
-        sd_paths: set[Path] | None = None
+        n_paths = 0
         trie: _Trie | None = None
     else:
-        sd_paths = set()
-        for text in disclosable:
-            path = parse_path(text)
-            if len(path) == 1 and path[0] in PROTECTED_CLAIMS:
-                raise InvalidClaims(f"claim {text!r} may not be selectively disclosable")
-            sd_paths.add(path)
-        trie = _trie(sd_paths)
+        paths = tuple(disclosable)
+        if not all(type(text) is str for text in paths):
+            raise UnknownClaimPath("claim paths are strings")
+        n_paths, trie = _compile_disclosable(paths)
     if decoys is not None and decoys < 0:
         raise InvalidClaims("decoys must be >= 0")
     if not isinstance(status_idx, int) or status_idx < 0:
@@ -180,7 +193,7 @@ def issue_sd_jwt_vc(
 
     builder = _Builder(trie, decoys, rng)
     body = builder.obj(claims, "", trie, 1)
-    if sd_paths is not None and builder.found != len(sd_paths):
+    if trie is not None and builder.found != n_paths:
         raise UnknownClaimPath("a disclosable path names no claim")
     payload: dict[str, Any] = {"iss": issuer, "iat": now_s if iat is None else int(iat)}
     if exp is not None:

@@ -166,6 +166,10 @@ def test_unknown_claim_path_is_refused_by_the_holder() -> None:
 def test_issuer_refuses_unknown_disclosable_paths_and_reserved_claims() -> None:
     with pytest.raises(UnknownClaimPath):
         issue(disclosable=["nope"])
+    with pytest.raises(UnknownClaimPath):
+        issue(disclosable=[["given_name"]])
+    with pytest.raises(InvalidClaims):
+        issue(disclosable=["vct"])
     with pytest.raises(InvalidClaims):
         issue({**PERSON, "vct": "other"})
     with pytest.raises(InvalidClaims):

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import re
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ledger.agency.issuer import Issuer, PendingIssue, package_id
+from ledger.agency.issuer import Issuer, IssueRequest, PendingIssue, package_id
 from ledger.agency.keys import kid_bytes
 from ledger.agency.nonces import NonceStore
-from ledger.agency.packages import CredentialPackage, PresentationPackage
+from ledger.agency.packages import CREDENTIAL_FORMAT, CredentialPackage, PresentationPackage
 from ledger.agency.request import PresentationRequest
 from ledger.agency.verifier import Verifier
 from ledger.chain.client import KeyInfo, LedgerChain
@@ -33,14 +37,30 @@ from ledger.cli._ledger_context import (
     pass_ledger,
     split_list,
 )
-from ledger.errors import AgencyKeyNotFound, CredentialNotYetAnchored, InputError
+from ledger.errors import (
+    AgencyKeyNotFound,
+    CredentialNotFound,
+    CredentialNotYetAnchored,
+    InputError,
+)
 from ledger.home import ensure_dir
 from ledger.sdjwt.jwk import SigningKey
 
-__all__ = ["anchor", "issue", "keys", "reinstate", "request", "revoke", "suspend", "verify"]
+__all__ = [
+    "anchor",
+    "issue",
+    "issue_many",
+    "keys",
+    "reinstate",
+    "request",
+    "revoke",
+    "suspend",
+    "verify",
+]
 
 NONCES_FILE = "nonces.sqlite"
 DELIVERIES_DIR = "deliveries"
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,7 +272,12 @@ def _record_delivery(ctx: LedgerContext, credential_id: str, out: Path) -> None:
 
 def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
     """Write every recorded credential whose anchor is mined (also those anchored by an earlier
-    run that stopped before writing); returns their ids and how many still wait."""
+    run that stopped before writing); returns their ids and how many still wait.
+
+    `<id>.path` records (from `issue --batch`) name one credential file; `<name>.many`
+    manifests (from `issue-many`) name a JSON Lines file written once all its credentials are
+    anchored. A recorded id the outbox never received (a run stopped while signing) is dropped.
+    """
     written: set[str] = set()
     waiting = 0
     for record in sorted(directory.glob("*.path")):
@@ -262,10 +287,48 @@ def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
         except CredentialNotYetAnchored:
             waiting += 1
             continue
+        except CredentialNotFound:
+            record.unlink()
+            continue
         _write_package(record.read_text(encoding="utf-8").strip(), package)
         record.unlink()
         written.add(cid)
+    for manifest in sorted(directory.glob("*.many")):
+        doc = read_json_file(str(manifest))
+        packages: list[CredentialPackage] = []
+        pending = 0
+        for cid in doc["ids"]:
+            try:
+                packages.append(issuer.delivered(cid))
+            except CredentialNotYetAnchored:
+                pending += 1
+            except CredentialNotFound:
+                continue
+        if pending:
+            waiting += pending
+            continue
+        _write_jsonl(doc["out"], packages)
+        manifest.unlink()
+        written.update(package_id(p) for p in packages)
     return written, waiting
+
+
+def _compact(package: CredentialPackage) -> str:
+    """`package.to_json()` on one line (the same document; the C encoder, ~10x faster than
+    the indented form, which matters for tens of thousands of credentials)."""
+    doc = {
+        "format": CREDENTIAL_FORMAT,
+        "sd_jwt": package.sd_jwt,
+        "anchor": package.anchor.to_dict(),
+        "type_id": package.type_id,
+        "chain_id": package.chain_id,
+        "metadata": package.metadata,
+    }
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True)
+
+
+def _write_jsonl(path: str | Path, packages: Sequence[CredentialPackage]) -> None:
+    _write(path, "".join(_compact(p) + "\n" for p in packages))
 
 
 def _writable(path: Path) -> Path:
@@ -338,6 +401,80 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
     emit({"credential_id": package_id(result), "anchored": True, "out": str(out), **meta},
          f"Issued credential {package_id(result)} ({vct}), anchored in block "
          f"{meta.get('block_number')}; wrote {out}.", as_json=ctx.as_json)
+
+
+def _read_requests(path: Path) -> list[IssueRequest]:
+    """Parse a JSON Lines file of `{"claims": {...}, "holder_jwk": {...}}` objects (optional
+    "id" and "validity"); `InputError` naming the line of the first bad one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from exc
+    requests = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not JSON ({exc})") from exc
+        if not isinstance(doc, dict) or not isinstance(doc.get("claims"), dict) or not (
+            isinstance(doc.get("holder_jwk"), dict)
+        ):
+            raise InputError(f"{path}:{number}: expected an object with claims and holder_jwk")
+        cid, validity = doc.get("id"), doc.get("validity")
+        if cid is not None and not (isinstance(cid, str) and _ID.fullmatch(cid)):
+            raise InputError(f"{path}:{number}: id must be 1-64 letters, digits, '-' or '_'")
+        if validity is not None and not (isinstance(validity, int) and validity > 0):
+            raise InputError(f"{path}:{number}: validity must be a positive integer")
+        requests.append(IssueRequest(doc["claims"], doc["holder_jwk"], validity, cid))
+    if not requests:
+        raise InputError(f"{path}: no credentials to issue")
+    return requests
+
+
+@click.command("issue-many")
+@click.option("--type", "vct", required=True, help="Credential type (vct) of every credential.")
+@click.option("--input", "input_file", required=True, type=click.Path(path_type=Path),
+              help='JSON Lines: one {"claims": {...}, "holder_jwk": {...}} per line, '
+                   'optionally with "id" and "validity" (seconds).')
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON Lines file of the credential files, in input order.")
+@click.option("--max-batch", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Most credentials under one Merkle root.")
+@click.option("--kid", default=None, help="Signing key (default: the one valid on chain now).")
+@pass_ledger
+@reports_errors
+def issue_many(ctx: LedgerContext, vct: str, input_file: Path, out: Path, max_batch: int,
+               kid: str | None) -> None:
+    """Issue many credentials of --type at once, anchored as Merkle batches.
+
+    --out is written once every batch is mined. If the run stops after anchoring,
+    `ledger anchor` writes it.
+    """
+    requests = _read_requests(input_file)
+    _writable(out)
+    fresh = secrets.token_hex
+    requests = [r if r.credential_id else replace(r, credential_id=fresh(16)) for r in requests]
+    ids = [str(r.credential_id) for r in requests]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"{input_file}: an id appears twice")
+    manifest = _deliveries(ctx) / f"{fresh(8)}.many"
+    _write(manifest, json.dumps({"out": str(out.resolve()), "ids": ids}) + "\n")
+    start = time.perf_counter()
+    with _open_issuer(ctx, kid) as issuer, progress("Signing", len(requests)) as update:
+        packages = issuer.issue_many(requests, vct=vct, max_batch=max_batch, progress=update)
+    seconds = time.perf_counter() - start
+    _write_jsonl(out, packages)
+    manifest.unlink()
+    roots = {p.anchor.root for p in packages}
+    rate = len(packages) / seconds if seconds > 0 else 0.0
+    emit({"issued": len(packages), "batches": len(roots), "out": str(out),
+          "seconds": round(seconds, 3), "per_second": round(rate, 1)},
+         f"Issued {len(packages)} credentials in {len(roots)} batches in {seconds:.2f} s "
+         f"({rate:.0f}/s); wrote {out}.", as_json=ctx.as_json)
 
 
 @click.command()

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "deploy": "ledger.cli._ledger_chain:deploy",
     "devnet": "ledger.cli._ledger_devnet:devnet",
     "issue": "ledger.cli._ledger_agency:issue",
+    "issue-many": "ledger.cli._ledger_agency:issue_many",
     "keys": "ledger.cli._ledger_agency:keys",
     "reinstate": "ledger.cli._ledger_agency:reinstate",
     "request": "ledger.cli._ledger_agency:request",

@@ -349,3 +349,62 @@ def test_verifier_asking_for_unregistered_claims_fails_verification(
                     str(files["presentation"]))
     assert result.exit_code == 1
     assert json.loads(result.stdout)["failed_check"] == "verifier_authorization"
+
+
+def test_issue_many_anchors_in_batches_and_writes_json_lines(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    holder = json.loads(files["holder"].read_text())
+    lines = [{"claims": CLAIMS, "holder_jwk": holder, "id": f"person-{i}"} for i in range(5)]
+    lines[2] = {"claims": CLAIMS, "holder_jwk": holder}  # id drawn at random
+    source = tmp_path / "people.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "issued.jsonl"
+    result = json.loads(ok(ledger("--as", "cpr", "--json", "issue-many", "--type", VCT,
+                                  "--input", str(source), "--out", str(out),
+                                  "--max-batch", "2")))
+    assert (result["issued"], result["batches"]) == (5, 3)
+    packages = [CredentialPackage.from_json(line) for line in out.read_text().splitlines()]
+    ids = [p.metadata["credential_id"] for p in packages]
+    assert ids[:2] == ["person-0", "person-1"] and ids[3:] == ["person-3", "person-4"]
+    assert all(p.anchor.is_batch for p in packages)
+    assert list((home / "agencies" / "cpr" / "deliveries").iterdir()) == []
+
+    files["credential"].write_text(packages[3].to_json())
+    ask(ledger, files)
+    present(files, HOLDERS[str(tmp_path)])
+    assert verify(ledger, files).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{oops", "{path}:2: not JSON ("),
+        ('{"claims": {}}', "{path}:2: expected an object with claims and holder_jwk\n"),
+        ('{"claims": {}, "holder_jwk": {}, "id": "../x"}',
+         "{path}:2: id must be 1-64 letters, digits, '-' or '_'\n"),
+    ],
+    ids=["not-json", "no-holder", "bad-id"],
+)
+def test_issue_many_names_the_bad_input_line(
+    ledger: Invoke, home: Path, tmp_path: Path, line: str, message: str
+) -> None:
+    source = tmp_path / "people.jsonl"
+    source.write_text('{"claims": {}, "holder_jwk": {}}\n' + line + "\n")
+    result = ledger("--as", "cpr", "issue-many", "--type", VCT, "--input", str(source),
+                    "--out", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: " + message.format(path=source))
+
+
+def test_json_lines_hold_the_same_document_as_the_credential_file() -> None:
+    from ledger.agency.packages import AnchorEvidence
+    from ledger.cli._ledger_agency import _compact
+
+    package = CredentialPackage(
+        "header.payload.sig~disclosure~", AnchorEvidence(b"\x01" * 32, (b"\x02" * 32,), 3),
+        7, 31337, {"credential_id": "c1", "status": {"list_id": 1, "idx": 9}},
+    )
+    assert json.loads(_compact(package)) == json.loads(package.to_json())
+    assert "\n" not in _compact(package)

@@ -48,6 +48,7 @@ from ledger.errors import (
     InputError,
     IssuanceError,
     StatusListFull,
+    StatusRegistryListExists,
     UnknownCredentialType,
 )
 from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
@@ -528,20 +529,30 @@ class Issuer:
         return refs
 
     def _current_list(self) -> int:
+        """The list to draw from. A list this state has drawn from is used until full; a list
+        that exists on chain but that this state never drew from belongs to another state
+        directory of the agency (or to a crash right after creating it) and is skipped, so two
+        issuers of one agency never share a status entry."""
         if self._list_id is None:
             list_id = 1
             while self._allocator.allocated(list_id + 1) > 0:
                 list_id += 1
             self._list_id = list_id
-        list_id = self._list_id
-        if list_id not in self._list_capacity:
+        while self._list_id not in self._list_capacity:
+            list_id = self._list_id
             info = self._chain.status_list(self.agency, list_id)
-            if info is None:
-                self._chain.create_status_list(list_id, self._capacity)
-                self._list_capacity[list_id] = self._capacity
-            else:
+            if info is not None and self._allocator.allocated(list_id) > 0:
                 self._list_capacity[list_id] = info.capacity
-        return list_id
+            elif info is not None:
+                self._list_id = list_id + 1
+            else:
+                try:
+                    self._chain.create_status_list(list_id, self._capacity)
+                except StatusRegistryListExists:  # another issuer of the agency was faster
+                    self._list_id = list_id + 1
+                    continue
+                self._list_capacity[list_id] = self._capacity
+        return self._list_id
 
     def _package(self, d: DeliveredCredential) -> CredentialPackage:
         a = d.anchor

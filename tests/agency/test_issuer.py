@@ -144,8 +144,24 @@ def test_status_indexes_follow_the_injected_rng(world: AgencyWorld, tmp_path: Pa
         with world.make_issuer(tmp_path / run, rng=UnsafeDeterministicRandom(7)) as iss:
             pending = iss.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
             assert isinstance(pending, PendingIssue)
-            drawn.append(pending.status)
+            drawn.append(pending.status.index)
     assert drawn[0] == drawn[1]
+
+
+def test_two_state_directories_of_one_agency_never_share_a_status_list(
+    world: AgencyWorld, tmp_path: Path
+) -> None:
+    refs = []
+    for run in ("first", "second"):
+        with world.make_issuer(tmp_path / run) as iss:
+            pending = iss.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
+            assert isinstance(pending, PendingIssue)
+            refs.append(pending.status)
+    assert [r.list_id for r in refs] == [1, 2]
+    # The first directory keeps drawing from its own list after a restart.
+    with world.make_issuer(tmp_path / "first") as again:
+        pending = again.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
+        assert isinstance(pending, PendingIssue) and pending.status.list_id == 1
 
 
 def test_status_list_is_created_on_first_use_and_a_new_one_opened_when_full(

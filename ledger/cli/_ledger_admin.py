@@ -17,7 +17,7 @@ from ledger.agency.keys import kid_bytes
 from ledger.agency.request import purpose_digest
 from ledger.chain.client import AgencyStatus, LedgerChain
 from ledger.chain.council import CouncilAction, CouncilActions
-from ledger.chain.deploy import SUITE
+from ledger.chain.deploy import SUITE, contract_abi
 from ledger.cli._common import emit, reports_errors
 from ledger.cli._ledger_context import (
     TIMESTAMP,
@@ -122,6 +122,33 @@ def council_vote(ctx: LedgerContext, proposal_id: int) -> None:
     _emit_report(ctx, proposal_report(chain, chain.vote(proposal_id)))
 
 
+def _describe_call(contract: str, data: bytes) -> str:
+    """`fn(arg, ...)` for calldata of a suite contract (the selector alone if unknown)."""
+    from eth_abi.abi import decode
+    from eth_abi.exceptions import DecodingError
+
+    abi = contract_abi(contract) if contract in SUITE else None
+    for entry in abi.abi if abi is not None else []:
+        if entry.get("type", "function") != "function":
+            continue
+        inputs = entry.get("inputs", [])
+        if abi is None or abi.selector(entry["name"], len(inputs)) != data[:4]:
+            continue
+        types = [str(i["type"]) for i in inputs]
+        if any(t.startswith("tuple") for t in types):
+            return f"{entry['name']}(...)"
+        try:
+            values = decode(types, data[4:])
+        except DecodingError:  # undecodable arguments: show the name only
+            return f"{entry['name']}(?)"
+        shown = ", ".join(
+            "0x" + v.hex() if isinstance(v, bytes) else repr(v) if isinstance(v, str) else str(v)
+            for v in values
+        )
+        return f"{entry['name']}({shown})"
+    return "0x" + data[:4].hex()
+
+
 @council.command("show")
 @click.argument("proposal_id", metavar="ID", type=click.IntRange(0))
 @pass_ledger
@@ -144,13 +171,14 @@ def council_show(ctx: LedgerContext, proposal_id: int) -> None:
         "threshold": threshold,
         "executed": p.executed,
         "data": "0x" + p.data.hex(),
+        "call": _describe_call(target, p.data),
     }
     state = "executed" if p.executed else f"open, needs {max(threshold - p.votes, 0)} more"
     human = "\n".join(
         [
             f"Proposal {p.proposal_id}: {state}",
             f"  target    {target}",
-            f"  call      0x{p.data[:4].hex()} ({len(p.data)} bytes)",
+            f"  call      {_describe_call(target, p.data)}",
             f"  proposer  {p.proposer}",
             f"  votes     {p.votes} of {threshold}",
             f"  created   {format_time(p.created_at)}",

@@ -196,7 +196,7 @@ def test_council_flow_registers_type_admits_and_accredits_an_agency(
     assert shown.stdout.splitlines()[:3] == [
         "Proposal 2: open, needs 1 more",
         "  target    TrustRegistry",
-        "  call      0x" + shown.stdout.splitlines()[2].split("0x")[1],
+        f"  call      admitAgency({cpr}, 'CPR Office', 0x{'00' * 32})",
     ]
     assert ledger("--as", "bob", "council", "vote", "2").stdout == "Proposal 2: executed.\n"
 

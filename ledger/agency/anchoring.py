@@ -44,11 +44,16 @@ class SignedAnchor:
 class LedgerAnchorChain:
     """`ledger.agency.outbox.AnchorChain` over a `LedgerChain` signing as the issuing agency.
 
+    `gas_price` signs legacy transactions at that price (for networks with a fixed gas price,
+    as `LedgerChain(..., gas_price=)`); by default EIP-1559 fees as `TxSender` sets them.
     The constructor does no I/O.
     """
 
-    def __init__(self, chain: LedgerChain, *, poll_interval: float = 0.005) -> None:
+    def __init__(
+        self, chain: LedgerChain, *, gas_price: int | None = None, poll_interval: float = 0.005
+    ) -> None:
         self._chain = chain
+        self._gas_price = gas_price
         self._poll = poll_interval
         self._batch_topic = "0x" + contract_abi("AnchorRegistry").topic("BatchAnchored").hex()
 
@@ -156,6 +161,8 @@ class LedgerAnchorChain:
         )
         if isinstance(block, Exception) or isinstance(count, Exception):
             raise block if isinstance(block, Exception) else count
+        if self._gas_price is not None:
+            return int(count, 16), {"gasPrice": self._gas_price}
         tip_wei = 0 if isinstance(tip, Exception) else int(tip, 16)
         base = int(block.get("baseFeePerGas") or "0x0", 16)
         # As TxSender: twice the base fee survives six full blocks of base-fee growth.

@@ -5,6 +5,7 @@ restarted issuer recovers. Nothing is lost and every batch root is anchored exac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from scenario import PERSON, VCT, AgencyWorld, agency_world  # noqa: F401
 
 from ledger.agency.anchoring import LedgerAnchorChain, SignedAnchor
 from ledger.agency.issuer import Issuer
+from ledger.agency.outbox import BroadcastOutcome
 from ledger.chain.deploy import contract_abi
 from ledger.chain.rpc import to_hex
 
@@ -193,6 +195,31 @@ def test_recovery_is_idempotent_after_a_clean_run(world: AgencyWorld, tmp_path: 
     assert report.anchored == report.rebroadcast == report.resealed == report.sealed == ()
     assert len(set(delivered)) == COUNT
     assert_anchored_exactly_once(world)
+
+
+def test_broadcast_raw_tells_already_known_from_spent_nonce(world: AgencyWorld) -> None:
+    anchors = LedgerAnchorChain(world.issuer_chain())
+    root = hashlib.sha256(b"a batch root").digest()
+    (signed,) = anchors.sign_batch_anchors([(root, world.type_id, 5)])
+    assert anchors.anchor_of(root) is None
+    assert anchors.broadcast_raw(signed.raw_tx) is BroadcastOutcome.SENT
+    anchors.wait_mined([signed.tx_hash])
+    inclusion = anchors.anchor_of(root)
+    assert inclusion is not None and inclusion.block_number is not None
+    # Mined: its nonce is spent, so the same bytes can never be mined again.
+    assert anchors.broadcast_raw(signed.raw_tx) is BroadcastOutcome.STALE
+
+
+def test_legacy_gas_price_networks_get_legacy_anchor_transactions(
+    world: AgencyWorld, tmp_path: Path
+) -> None:
+    chain = world.issuer_chain()
+    anchors = LedgerAnchorChain(chain, gas_price=3 * 10**9)
+    with Issuer.open(chain, world.signing_key, tmp_path / "s", anchor_chain=anchors) as issuer:
+        issuer.issue(PERSON, vct=VCT, holder_jwk=world.signing_key.public_jwk, anchor="batch")
+        (pkg,) = issuer.flush()
+    tx = world.rpc.call("eth_getTransactionByHash", [pkg.metadata["tx_hash"]])
+    assert (int(tx["type"], 16), int(tx["gasPrice"], 16)) == (0, 3 * 10**9)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,362 @@
+"""`ledger demo`: the end-to-end Danish scenario on a devnet the demo starts and stops itself.
+
+1. The council admits the CPR office (issuer of person credentials) and a municipality
+   (verifier registered for `age_over_18` and the municipality of residence, for one purpose).
+2. The CPR office issues a person credential to a citizen's wallet, which verifies it first.
+3. The municipality asks for exactly two claims; the wallet shows the request, the citizen
+   consents, the municipality verifies and sees exactly those two claims.
+4. An agency that is not registered as a verifier asks for the CPR number: the wallet refuses.
+5. The CPR office revokes the credential: presenting it again fails, with the reason.
+6. The CPR office's signing key is reported stolen and revoked: a credential anchored before
+   still verifies; one signed with the stolen key and anchored afterwards is rejected.
+
+Everything runs through the SDK (the same calls the `ledger` and `wallet` CLIs make) against a
+real anvil; the devnet, the wallet and the issuer's outbox live in a temporary directory that
+is removed at the end, and no process is left running.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from ledger.agency.issuer import Issuer
+from ledger.agency.packages import CredentialPackage, PresentationPackage
+from ledger.agency.request import purpose_digest
+from ledger.agency.verifier import Verifier
+from ledger.chain.client import LedgerChain
+from ledger.chain.council import CouncilAction, council_execute
+from ledger.chain.deploy import Deployment, deploy_suite
+from ledger.chain.devnet import Devnet
+from ledger.chain.rpc import Rpc
+from ledger.errors import LedgerError, VerificationError, WalletError
+from ledger.sdjwt import SigningKey, create_presentation
+from ledger.wallet.wallet import Wallet
+
+VCT = "https://credentials.cpr.dk/person/v1"
+CLAIM_NAMES = (
+    "given_name",
+    "family_name",
+    "birthdate",
+    "cpr_number",
+    "address.street_address",
+    "address.postal_code",
+    "address.locality",
+    "address.municipality",
+    "nationalities",
+    "age_over_18",
+    "age_over_65",
+)
+PERSON: dict[str, Any] = {
+    "given_name": "Karen",
+    "family_name": "Jensen",
+    "birthdate": "1990-01-01",
+    "cpr_number": "010190-1234",
+    "address": {
+        "street_address": "Nørregade 7",
+        "postal_code": "1165",
+        "locality": "København K",
+        "municipality": "København",
+    },
+    "nationalities": ["DK"],
+    "age_over_18": True,
+    "age_over_65": False,
+}
+MUNICIPALITY_CLAIMS = ("age_over_18", "address.municipality")
+MUNICIPALITY_PURPOSE = "Check age and municipality of residence for a youth-club membership"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the scenario observed, for tests and `--json`."""
+
+    chain_id: int
+    disclosed_to_municipality: dict[str, Any]
+    refusal_of_unregistered: str
+    failure_after_revocation: str
+    earlier_credential_after_key_theft: str
+    stolen_key_credential: str
+    seconds: float
+
+
+class _Narrator:
+    """Readable step-by-step output."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self._echo = echo
+        self._step = 0
+
+    def step(self, title: str) -> None:
+        self._step += 1
+        self._echo("")
+        self._echo(click.style(f"[{self._step}/6] {title}", bold=True))
+
+    def ok(self, text: str) -> None:
+        self._echo(f"  {click.style('✓', fg='green')} {text}")
+
+    def no(self, text: str) -> None:
+        self._echo(f"  {click.style('✗', fg='red')} {text}")
+
+    def say(self, text: str) -> None:
+        self._echo(f"    {text}")
+
+
+def _funded(rpc: Rpc) -> LocalAccount:
+    account: LocalAccount = Account.from_key(secrets.token_bytes(32))
+    rpc.call("anvil_setBalance", [account.address, hex(1000 * 10**18)])
+    return account
+
+
+def _short(address: str) -> str:
+    return f"{address[:6]}…{address[-4:]}"
+
+
+@contextmanager
+def _devnet(workdir: Path, rpc_url: str | None) -> Iterator[str]:
+    if rpc_url is not None:
+        yield rpc_url
+        return
+    with Devnet(workdir=workdir) as devnet:
+        yield devnet.rpc_url
+
+
+def run_demo(
+    echo: Callable[[str], None] = click.echo, *, rpc_url: str | None = None
+) -> DemoResult:
+    """Run the whole scenario and narrate it through `echo`.
+
+    Starts an ephemeral devnet unless `rpc_url` names an anvil to use (it must accept
+    `anvil_setBalance`). Raises a `LedgerError` if any step does not behave as the story says.
+    """
+    started = time.perf_counter()
+    say = _Narrator(echo)
+    with tempfile.TemporaryDirectory(prefix="ledger-demo-") as tmp:
+        work = Path(tmp)
+        with _devnet(work / "devnet", rpc_url) as url:
+            return _scenario(Rpc(url), work, say, started, url)
+
+
+def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) -> DemoResult:
+    say.step("The council admits the CPR office and a municipality")
+    council = [_funded(rpc) for _ in range(3)]
+    deployment = deploy_suite(
+        rpc, _funded(rpc), council_members=[a.address for a in council], threshold=2
+    )
+    say.ok(f"devnet at {url} (chain id {deployment.chain_id}); contract suite deployed")
+    members = [LedgerChain(rpc, deployment, a) for a in council]
+    actions = members[0].actions
+
+    def vote(action: CouncilAction, what: str) -> None:
+        outcome = council_execute(members, action)
+        say.ok(f"council proposal #{outcome.proposal_id}: {what} "
+               f"(executed with {outcome.votes} of {len(members)} votes)")
+
+    cpr, municipality, broker = (_funded(rpc) for _ in range(3))
+    vote(actions.register_type(VCT, CLAIM_NAMES), "register the person credential type")
+    type_id = members[0].type_id_of(VCT)
+    vote(actions.admit_agency(cpr.address, "CPR Office"),
+         f"admit the CPR Office {_short(cpr.address)}")
+    vote(actions.accredit(cpr.address, type_id),
+         "accredit the CPR Office to issue person credentials")
+    vote(actions.admit_agency(municipality.address, "Københavns Kommune"),
+         f"admit Københavns Kommune {_short(municipality.address)}")
+    mask = sum(1 << CLAIM_NAMES.index(c) for c in MUNICIPALITY_CLAIMS)
+    vote(actions.register_verifier(municipality.address, type_id,
+                                   purpose_digest(MUNICIPALITY_PURPOSE), mask),
+         f"register Københavns Kommune as verifier of {', '.join(MUNICIPALITY_CLAIMS)}")
+    vote(actions.admit_agency(broker.address, "Nordic Data Broker ApS"),
+         "admit Nordic Data Broker ApS (an agency, but registered as verifier for nothing)")
+
+    say.step("The CPR office issues a person credential to Karen's wallet")
+    cpr_chain = LedgerChain(rpc, deployment, cpr)
+    key = SigningKey.generate()
+    cpr_chain.register_key(key.thumbprint, *key.public_xy)
+    say.ok(f"CPR Office registered its P-256 signing key kid={key.kid[:12]}…")
+    reader = LedgerChain(rpc, deployment)
+    wallet = Wallet.init(work / "wallet", secrets.token_urlsafe(16))
+    with wallet, Issuer.open(cpr_chain, key, work / "cpr-outbox") as issuer:
+        package = _issue(issuer, wallet)
+        anchored = reader.anchor_of(_digest(package))
+        say.ok(f"credential signed and its digest anchored on chain "
+               f"(block time {anchored.anchored_at if anchored else '?'}; no personal data)")
+        stored = wallet.import_credential(package, chain=reader)
+        say.ok(f"Karen's wallet verified the credential (signature, anchor, accreditation, "
+               f"status, holder key) and stored it encrypted as {stored.cred_id[:12]}…")
+
+        say.step("Københavns Kommune asks for age_over_18 and municipality of residence")
+        town = Verifier(LedgerChain(rpc, deployment, municipality), account=municipality)
+        disclosed = _present_and_verify(say, wallet, reader, town)
+
+        say.step("An agency not registered as a verifier asks for the CPR number")
+        broker_verifier = Verifier(LedgerChain(rpc, deployment, broker), account=broker)
+        request = broker_verifier.create_request(
+            vct=VCT, claims=["cpr_number"], purpose="Marketing profile enrichment"
+        )
+        try:
+            wallet.prepare_presentation(request, chain=reader)
+        except WalletError as exc:
+            refusal = str(exc)
+            say.no(f"Karen's wallet says no — {refusal}")
+        else:
+            raise _StoryBroken("the wallet answered an unregistered verifier")
+
+        say.step("The CPR office revokes the credential")
+        issuer.revoke(package)
+        say.ok("status bit set on chain (status list entry → revoked)")
+        revoked = _present_expecting_failure(say, wallet, reader, town, package)
+
+        say.step("The CPR office's signing key is reported stolen")
+        earlier = _issue(issuer, wallet)
+        wallet.import_credential(earlier, chain=reader)
+        say.ok("a second credential was issued and anchored before the theft")
+        rpc.call("evm_increaseTime", [1])
+        cpr_chain.revoke_key(key.thumbprint)
+        say.ok(f"key kid={key.kid[:12]}… revoked on chain (emergency revocation)")
+        still = _present_and_verify(say, wallet, reader, town, quiet=True)
+        say.ok(f"the credential anchored before the revocation still verifies: {still}")
+        rpc.call("evm_increaseTime", [1])
+        forged = _issue(issuer, wallet)
+        stolen = _verify_forged(wallet, reader, town, forged)
+        say.no(f"a credential signed with the stolen key and anchored afterwards: {stolen}")
+        town.close()
+        broker_verifier.close()
+
+    elapsed = time.perf_counter() - started
+    say.say("")
+    say.ok(f"demo finished in {elapsed:.1f} s; devnet stopped, temporary files removed")
+    return DemoResult(
+        chain_id=deployment.chain_id,
+        disclosed_to_municipality=disclosed,
+        refusal_of_unregistered=refusal,
+        failure_after_revocation=revoked,
+        earlier_credential_after_key_theft=still,
+        stolen_key_credential=stolen,
+        seconds=elapsed,
+    )
+
+
+class _StoryBroken(LedgerError):
+    """A demo step did not behave as the scenario says it must."""
+
+
+def _digest(package: CredentialPackage) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(package.sd_jwt.split("~", 1)[0].encode("ascii")).digest()
+
+
+def _issue(issuer: Issuer, wallet: Wallet) -> CredentialPackage:
+    package = issuer.issue(PERSON, vct=VCT, holder_jwk=wallet.holder_jwk, validity=365 * 86400)
+    assert isinstance(package, CredentialPackage)  # anchor="now" returns the package
+    return package
+
+
+def _present_and_verify(
+    say: _Narrator, wallet: Wallet, chain: LedgerChain, town: Verifier, *, quiet: bool = False
+) -> Any:
+    request = town.create_request(
+        vct=VCT, claims=list(MUNICIPALITY_CLAIMS), purpose=MUNICIPALITY_PURPOSE
+    )
+    prompt = wallet.prepare_presentation(request, chain=chain)
+    if not quiet:
+        say.ok(f"wallet checked on chain: {prompt.verifier_name} ({_short(prompt.verifier)}) "
+               f"is registered for these claims and this purpose")
+        say.say(f"Who asks:  {prompt.verifier_name}")
+        say.say(f"Purpose:   {prompt.purpose}")
+        say.say("Would show: " + ", ".join(f"{p} = {v!r}" for p, v in prompt.disclosed))
+        say.ok("Karen consents")
+    package = wallet.present(prompt, consent=True)
+    result = town.verify(PresentationPackage.from_json(package.to_json()), request)
+    if quiet:
+        return "valid"
+    say.ok(f"Københavns Kommune verified the presentation ({len(result.report.checks)} checks "
+           f"passed, one chain read) and sees exactly: {result.claims}")
+    return result.claims
+
+
+def _present_expecting_failure(
+    say: _Narrator, wallet: Wallet, chain: LedgerChain, town: Verifier,
+    package: CredentialPackage,
+) -> str:
+    request = town.create_request(
+        vct=VCT, claims=list(MUNICIPALITY_CLAIMS), purpose=MUNICIPALITY_PURPOSE
+    )
+    try:
+        prompt = wallet.prepare_presentation(request, chain=chain)
+        presented = wallet.present(prompt, consent=True)
+    except WalletError as exc:
+        say.no(f"Karen's wallet no longer offers it: {exc}")
+        # A holder could still send it anyway (an old copy, another wallet): the verifier
+        # must catch it on its own.
+        presented = PresentationPackage(
+            create_presentation(
+                package.sd_jwt,
+                disclose=MUNICIPALITY_CLAIMS,
+                holder_key=wallet.holder_key(),
+                audience=request.audience,
+                nonce=request.nonce,
+            ),
+            package.anchor,
+            package.type_id,
+        )
+    try:
+        town.verify(presented, request)
+    except VerificationError as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        say.no(f"presented anyway, the municipality rejects it: {reason}")
+        return reason
+    raise _StoryBroken("a revoked credential still verified")
+
+
+def _verify_forged(
+    wallet: Wallet, chain: LedgerChain, town: Verifier, forged: CredentialPackage
+) -> str:
+    try:
+        wallet.import_credential(forged, chain=chain)
+    except WalletError as exc:
+        wallet_reason = str(exc)
+    else:
+        raise _StoryBroken("the wallet imported a credential signed with a revoked key")
+    request = town.create_request(
+        vct=VCT, claims=list(MUNICIPALITY_CLAIMS), purpose=MUNICIPALITY_PURPOSE
+    )
+    presentation = create_presentation(
+        forged.sd_jwt,
+        disclose=MUNICIPALITY_CLAIMS,
+        holder_key=wallet.holder_key(),
+        audience=request.audience,
+        nonce=request.nonce,
+    )
+    try:
+        town.verify(PresentationPackage(presentation, forged.anchor, forged.type_id), request)
+    except VerificationError as exc:
+        return f"wallet refuses it ({wallet_reason}); verifier rejects it ({type(exc).__name__})"
+    raise _StoryBroken("a credential signed with a revoked key verified")
+
+
+@click.command("demo")
+@click.option("--rpc", "rpc_url", metavar="URL",
+              help="Use this anvil instead of starting an ephemeral devnet.")
+def demo(rpc_url: str | None) -> None:
+    """Run the end-to-end Danish scenario on a devnet it starts and stops itself."""
+    from ledger.cli._common import CliError
+
+    click.echo(click.style("Identity ledger demo: Karen, the CPR office and "
+                           "Københavns Kommune", bold=True))
+    try:
+        run_demo(rpc_url=rpc_url)
+    except LedgerError as exc:
+        raise CliError(f"{type(exc).__name__}: {exc}") from exc
+
+
+__all__ = ["DemoResult", "Deployment", "demo", "run_demo"]

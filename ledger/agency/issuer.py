@@ -440,7 +440,8 @@ class Issuer:
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[PendingCredential]:
-        allowed = set(ctype.claim_names)
+        # A type may name nested claims ("address.locality"); their top-level object is allowed.
+        allowed = {name.split(".", 1)[0].split("[", 1)[0] for name in ctype.claim_names}
         for request in requests:
             for name in request.claims:
                 if name not in allowed:

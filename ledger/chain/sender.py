@@ -41,6 +41,9 @@ from ledger.errors import (
 __all__ = ["Receipt", "TxRequest", "TxSender"]
 
 _BATCH = 200
+# Anvil's automine can stall (mining empty blocks, its HTTP handler hanging) when thousands of
+# transactions of one sender wait in its pool; a bounded window of unmined ones avoids that.
+_MAX_IN_FLIGHT = 400
 _NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "already known", "known transaction")
 
 
@@ -206,6 +209,7 @@ class TxSender:
         gas_price: int | None = None,
         poll_interval: float = 0.005,
         rebroadcast_after: float = 2.0,
+        max_in_flight: int = _MAX_IN_FLIGHT,
     ) -> None:
         self._rpc = rpc
         self._account = account
@@ -213,6 +217,7 @@ class TxSender:
         self._gas_price = gas_price
         self._poll = poll_interval
         self._rebroadcast_after = rebroadcast_after
+        self._max_in_flight = max(1, max_in_flight)
         self._nonce: int | None = None
         self._tip: int | None = None
         self._signer: _TxSigner | None = None
@@ -398,9 +403,8 @@ class TxSender:
         for i, (tx, gas) in enumerate(zip(txs, gases, strict=True)):
             raw, tx_hash = self._sign(tx.to, tx.data, gas, tx.value, start + i, fees)
             pending.append(_Pending(index=i, nonce=start + i, tx_hash=tx_hash, raw=raw))
-        self._broadcast(pending, first_time=True)
         self._nonce = start + len(txs)
-        receipts = self._collect(pending, progress, timeout)
+        receipts = self._pipeline(pending, progress, timeout)
         if raise_on_failure:
             for receipt in receipts:
                 if receipt.status != 1:
@@ -444,41 +448,41 @@ class TxSender:
                     self.resync_nonce()
                     raise result
 
-    def _collect(
+    def _pipeline(
         self,
         pending: list[_Pending],
         progress: Callable[[int, int], None] | None,
         timeout: float,
     ) -> list[Receipt]:
+        """Broadcast in chunks while at most `max_in_flight` are unmined; collect receipts."""
         total = len(pending)
-        waiting = list(pending)
+        sent = 0
+        waiting: list[_Pending] = []  # broadcast, not yet mined; in nonce order
         deadline = time.monotonic() + timeout
         last_progress = time.monotonic()
         done = 0
-        while waiting:
-            found = 0
-            for chunk_start in range(0, len(waiting), _BATCH):
-                chunk = waiting[chunk_start : chunk_start + _BATCH]
-                results = self._rpc.batch(
-                    [("eth_getTransactionReceipt", [p.tx_hash]) for p in chunk]
-                )
-                for item, raw in zip(chunk, results, strict=True):
-                    if raw is not None:
-                        item.receipt = _parse_receipt(raw)
-                        found += 1
-                if found < (chunk_start + len(chunk)):
-                    break  # nonces are mined in order: later chunks cannot be ready yet
+        while sent < total or waiting:
+            room = self._max_in_flight - len(waiting)
+            if sent < total and room > 0:
+                chunk = pending[sent : sent + min(_BATCH, room)]
+                self._broadcast(chunk, first_time=True)
+                waiting.extend(chunk)
+                sent += len(chunk)
+                last_progress = time.monotonic()
+            found = self._poll_receipts(waiting)
             if found:
-                waiting = [p for p in waiting if p.receipt is None]
+                waiting = waiting[found:]
                 done += found
                 last_progress = time.monotonic()
                 if progress is not None:
                     progress(done, total)
                 continue
+            if sent < total and len(waiting) < self._max_in_flight:
+                continue
             now = time.monotonic()
             if now > deadline:
                 raise NonceGap(
-                    f"{len(waiting)} of {total} transactions from {self.address} not mined "
+                    f"{total - done} of {total} transactions from {self.address} not mined "
                     f"within {timeout:g} s (lowest nonce {waiting[0].nonce})"
                 )
             if now - last_progress > self._rebroadcast_after:
@@ -487,6 +491,19 @@ class TxSender:
                 last_progress = now
             time.sleep(self._poll)
         return [p.receipt for p in pending if p.receipt is not None]
+
+    def _poll_receipts(self, waiting: list[_Pending]) -> int:
+        """Fetch receipts in nonce order; return how many leading transactions are mined."""
+        found = 0
+        for chunk_start in range(0, len(waiting), _BATCH):
+            chunk = waiting[chunk_start : chunk_start + _BATCH]
+            results = self._rpc.batch([("eth_getTransactionReceipt", [p.tx_hash]) for p in chunk])
+            for item, raw in zip(chunk, results, strict=True):
+                if raw is None:
+                    return found  # nonces are mined in order: later ones cannot be ready yet
+                item.receipt = _parse_receipt(raw)
+                found += 1
+        return found
 
     def _check_replaced(self, lowest: _Pending) -> None:
         """Fail fast if the lowest waiting nonce was mined by a different transaction."""

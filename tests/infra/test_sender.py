@@ -318,3 +318,39 @@ def test_nonce_taken_by_another_transaction_fails_fast(
     assert not worker.is_alive()
     assert isinstance(outcome.get("error"), NonceGap)
     assert "nonce 0" in str(outcome["error"])
+
+
+def test_send_many_keeps_at_most_max_in_flight_unmined(
+    rpc: Rpc, devnet: Any, fresh_account: Factory
+) -> None:
+    account = fresh_account()
+    target = fresh_account(0).address
+    sender = TxSender(Rpc(devnet.rpc_url), account, max_in_flight=10)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["receipts"] = sender.send_many(_transfers(35, target), timeout=20)
+        except BaseException as exc:  # reported to the main thread
+            outcome["error"] = exc
+
+    rpc.call("evm_setAutomine", [False])
+    worker = threading.Thread(target=run)
+    largest_pool = 0
+    try:
+        worker.start()
+        deadline = time.monotonic() + 20
+        while worker.is_alive() and time.monotonic() < deadline:
+            pool = rpc.call("txpool_content", [])["pending"].get(account.address.lower(), {})
+            largest_pool = max(largest_pool, len(pool))
+            if pool:
+                time.sleep(0.02)  # let the rest of a broadcast chunk arrive
+                rpc.call("evm_mine", [])
+            time.sleep(0.005)
+    finally:
+        rpc.call("evm_setAutomine", [True])
+    worker.join(20)
+    assert "error" not in outcome, outcome.get("error")
+    assert len(outcome["receipts"]) == 35
+    assert 0 < largest_pool <= 10
+    assert rpc.get_balance(target) == sum(range(1, 36))

@@ -387,6 +387,9 @@ class TxSender:
     ) -> list[Receipt]:
         """Sign `txs` with consecutive nonces, submit them in JSON-RPC batches, wait for all.
 
+        At most `max_in_flight` (constructor) transactions are unmined at any time; further
+        batches go out as earlier ones are mined.
+
         Transactions without `gas` are estimated up front against the current state, so
         transactions that depend on earlier ones in the same call need explicit gas.
         Unmined transactions are rebroadcast after `rebroadcast_after` seconds without

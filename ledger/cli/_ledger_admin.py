@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from eth_utils.address import to_checksum_address
 
 from ledger.agency.claims import claim_mask
 from ledger.agency.keys import kid_bytes
@@ -122,6 +123,14 @@ def council_vote(ctx: LedgerContext, proposal_id: int) -> None:
     _emit_report(ctx, proposal_report(chain, chain.vote(proposal_id)))
 
 
+def _show_value(abi_type: str, value: object) -> str:
+    if abi_type == "address" and isinstance(value, str):
+        return to_checksum_address(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def _describe_call(contract: str, data: bytes) -> str:
     """`fn(arg, ...)` for calldata of a suite contract (the selector alone if unknown)."""
     from eth_abi.abi import decode
@@ -141,10 +150,7 @@ def _describe_call(contract: str, data: bytes) -> str:
             values = decode(types, data[4:])
         except DecodingError:  # undecodable arguments: show the name only
             return f"{entry['name']}(?)"
-        shown = ", ".join(
-            "0x" + v.hex() if isinstance(v, bytes) else repr(v) if isinstance(v, str) else str(v)
-            for v in values
-        )
+        shown = ", ".join(_show_value(t, v) for t, v in zip(types, values, strict=True))
         return f"{entry['name']}({shown})"
     return "0x" + data[:4].hex()
 

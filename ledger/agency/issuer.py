@@ -319,6 +319,8 @@ class Issuer:
         if not requests:
             return []
         ctype = self.credential_type(vct)
+        if self._pooled(len(requests)):
+            return self._issue_pipelined(requests, ctype, max_batch, progress)
         t0 = time.perf_counter()
         signed = self._sign(requests, ctype, progress=progress)
         t1 = time.perf_counter()
@@ -327,6 +329,47 @@ class Issuer:
         by_id = {package_id(p): p for p in self.flush(max_batch=max_batch)}
         self.last_timings = IssueTimings(len(signed), t1 - t0, t2 - t1, time.perf_counter() - t2)
         return [by_id[p.id] for p in signed]
+
+    def _issue_pipelined(
+        self,
+        requests: Sequence[IssueRequest],
+        ctype: CredentialTypeInfo,
+        max_batch: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> list[CredentialPackage]:
+        """`issue_many` with the pool: workers sign chunk k+1 while this process queues and
+        anchors chunk k (one batch root per chunk)."""
+        t0 = time.perf_counter()
+        chunk = max(_PARALLEL_MIN // 2, min(max_batch, -(-len(requests) // 4)))
+        jobs, refs = self._jobs(requests, ctype)
+        pool = self._signing_pool()
+        iss = self.issuer_id
+        futures = [
+            pool.submit(_worker_sign, iss, ctype.vct, jobs[i : i + chunk])
+            for i in range(0, len(jobs), chunk)
+        ]
+        waited = queued = anchored = 0.0
+        by_id: dict[str, CredentialPackage] = {}
+        ids: list[str] = []
+        setup = time.perf_counter() - t0
+        for k, future in enumerate(futures):
+            t1 = time.perf_counter()
+            signed = future.result()
+            t2 = time.perf_counter()
+            lo = k * chunk
+            pending = self._pendings(
+                requests[lo : lo + chunk], refs[lo : lo + chunk], signed, ctype
+            )
+            self._outbox.enqueue_many(pending, now=self._now())
+            ids.extend(p.id for p in pending)
+            t3 = time.perf_counter()
+            by_id.update((package_id(p), p) for p in self.flush(max_batch=max_batch))
+            waited, queued = waited + t2 - t1, queued + t3 - t2
+            anchored += time.perf_counter() - t3
+            if progress is not None:
+                progress(len(ids), len(requests))
+        self.last_timings = IssueTimings(len(ids), setup + waited, queued, anchored)
+        return [by_id[i] for i in ids]
 
     def flush(
         self,
@@ -440,6 +483,13 @@ class Issuer:
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[PendingCredential]:
+        jobs, refs = self._jobs(requests, ctype)
+        signed = self._run_jobs(jobs, ctype.vct, progress)
+        return self._pendings(requests, refs, signed, ctype)
+
+    def _jobs(
+        self, requests: Sequence[IssueRequest], ctype: CredentialTypeInfo
+    ) -> tuple[list[_Job], list[StatusRef]]:
         # A type may name nested claims ("address.locality"); their top-level object is allowed.
         allowed = {name.split(".", 1)[0].split("[", 1)[0] for name in ctype.claim_names}
         for request in requests:
@@ -464,7 +514,15 @@ class Issuer:
             )
             for request, ref in zip(requests, refs, strict=True)
         ]
-        signed = self._run_jobs(jobs, ctype.vct, progress)
+        return jobs, refs
+
+    def _pendings(
+        self,
+        requests: Sequence[IssueRequest],
+        refs: Sequence[StatusRef],
+        signed: Sequence[tuple[str, bytes]],
+        ctype: CredentialTypeInfo,
+    ) -> list[PendingCredential]:
         out: list[PendingCredential] = []
         for request, ref, (compact, digest) in zip(requests, refs, signed, strict=True):
             cid = request.credential_id or self._rng.token_bytes(16).hex()
@@ -476,27 +534,33 @@ class Issuer:
             )
         return out
 
-    def _run_jobs(
-        self, jobs: list[_Job], vct: str, progress: Callable[[int, int], None] | None
-    ) -> list[tuple[str, bytes]]:
-        iss = self.issuer_id
-        parallel = self._processes > 1 and self._rng is SYSTEM_RANDOM
-        if not parallel or len(jobs) < _PARALLEL_MIN:
-            out: list[tuple[str, bytes]] = []
-            for i, job in enumerate(jobs, 1):
-                out.append(_sign_one(self._key, iss, vct, job, self._rng))
-                if progress is not None and (i % 1000 == 0 or i == len(jobs)):
-                    progress(i, len(jobs))
-            return out
+    def _pooled(self, count: int) -> bool:
+        return self._processes > 1 and self._rng is SYSTEM_RANDOM and count >= _PARALLEL_MIN
+
+    def _signing_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self._processes,
                 initializer=_worker_init,
                 initargs=(self._key.to_private_jwk(),),
             )
+        return self._pool
+
+    def _run_jobs(
+        self, jobs: list[_Job], vct: str, progress: Callable[[int, int], None] | None
+    ) -> list[tuple[str, bytes]]:
+        iss = self.issuer_id
+        if not self._pooled(len(jobs)):
+            out: list[tuple[str, bytes]] = []
+            for i, job in enumerate(jobs, 1):
+                out.append(_sign_one(self._key, iss, vct, job, self._rng))
+                if progress is not None and (i % 1000 == 0 or i == len(jobs)):
+                    progress(i, len(jobs))
+            return out
+        pool = self._signing_pool()
         size = max(250, len(jobs) // (4 * self._processes))
         futures = [
-            self._pool.submit(_worker_sign, iss, vct, jobs[i : i + size])
+            pool.submit(_worker_sign, iss, vct, jobs[i : i + size])
             for i in range(0, len(jobs), size)
         ]
         results: list[tuple[str, bytes]] = []

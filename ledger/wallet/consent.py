@@ -21,11 +21,17 @@ from eth_utils.address import to_checksum_address
 from ledger.agency.claims import claim_mask, parse_claim_path
 from ledger.agency.request import PresentationRequest, VerifiedRequest, verify_request_signature
 from ledger.chain.client import AgencyStatus, CredentialStatus, LedgerChain
-from ledger.errors import AgencyError, ContractRevert, UnknownClaimPath
+from ledger.errors import (
+    AgencyError,
+    ContractRevert,
+    NoMatchingCredential,
+    PresentationRefused,
+    UnknownClaimPath,
+    VerifierNotRegistered,
+)
 from ledger.sdjwt import unverified_claims
 from ledger.sdjwt._paths import parse_path
 from ledger.wallet.records import StoredCredential
-from ledger.wallet.refusals import NoMatchingCredential, PresentationRefused, VerifierNotRegistered
 
 __all__ = ["ConsentPrompt", "prepare"]
 

@@ -45,6 +45,7 @@ from ledger.errors import (
     StatusReferenceInvalid,
     UnknownIssuerKey,
     VerificationError,
+    WalletImportRefused,
 )
 from ledger.sdjwt import (
     PublicKey,
@@ -52,7 +53,6 @@ from ledger.sdjwt import (
     unverified_header_and_payload,
     verify_credential,
 )
-from ledger.wallet.refusals import WalletImportRefused
 
 __all__ = ["ImportFacts", "verify_for_import"]
 

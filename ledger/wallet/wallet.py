@@ -15,11 +15,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import InputError, RequestExpired
+from ledger.errors import ConsentDeclined, InputError, PresentationRefused, RequestExpired
 from ledger.wallet._crypto import DEFAULT_KDF, KdfParams, Rng
 from ledger.wallet.backup import BackupInfo, export_backup, restore_backup
 from ledger.wallet.records import HistoryEntry, StoredCredential
-from ledger.wallet.refusals import ConsentDeclined, PresentationRefused
 from ledger.wallet.store import WalletStore
 
 if TYPE_CHECKING:

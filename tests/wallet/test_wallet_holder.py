@@ -24,9 +24,9 @@ from ledger.errors import (
     InvalidSignature,
     SigningKeyNotValidAtAnchor,
     UnknownIssuerKey,
+    WalletImportRefused,
 )
 from ledger.sdjwt import SigningKey
-from ledger.wallet.refusals import WalletImportRefused
 from ledger.wallet.wallet import Wallet
 
 

@@ -21,9 +21,14 @@ from test_wallet_holder_world import (  # noqa: F401
 )
 
 from ledger.agency.packages import PresentationPackage
-from ledger.errors import RequestExpired, RequestSignatureInvalid
+from ledger.errors import (
+    ConsentDeclined,
+    NoMatchingCredential,
+    RequestExpired,
+    RequestSignatureInvalid,
+    VerifierNotRegistered,
+)
 from ledger.sdjwt import public_key_from_xy, verify_presentation
-from ledger.wallet.refusals import ConsentDeclined, NoMatchingCredential, VerifierNotRegistered
 from ledger.wallet.wallet import Wallet
 
 

@@ -19,8 +19,7 @@ from test_wallet_holder_world import (  # noqa: F401
 from ledger.agency.issuer import Issuer
 from ledger.agency.packages import CredentialPackage
 from ledger.agency.verifier import Verifier
-from ledger.errors import CredentialRevoked
-from ledger.wallet.refusals import NoMatchingCredential, VerifierNotRegistered
+from ledger.errors import CredentialRevoked, NoMatchingCredential, VerifierNotRegistered
 from ledger.wallet.wallet import Wallet
 
 

@@ -143,10 +143,15 @@ def _registered_key(chain: LedgerChain, kid: str) -> tuple[PublicKey, str]:
     cached = _KEYS.get((registry, kid))
     if cached is not None:
         return cached
-    info: KeyInfo = chain.key(kid_bytes(kid))
+    raw = kid_bytes(kid)
+    info: KeyInfo = chain.key(raw)
     if info.agency is None:
         raise UnknownIssuerKey(f"kid {kid} is not registered in the KeyRegistry")
-    entry = (public_key_from_xy(info.x, info.y), info.agency)
+    key = public_key_from_xy(info.x, info.y)
+    if key.thumbprint != raw:
+        # The registry stores what the agency sent; a kid must be its key's RFC 7638 thumbprint.
+        raise UnknownIssuerKey(f"the key registered as {kid} does not have that thumbprint")
+    entry = (key, info.agency)
     with _KEYS_LOCK:
         _KEYS[(registry, kid)] = entry
     return entry

@@ -131,6 +131,15 @@ def test_unknown_or_malformed_kid_is_refused(env: AgencyWorld, kid: str) -> None
         resolve_issuer_key(env.reader(), kid, _iss(env))
 
 
+def test_key_registered_under_a_kid_that_is_not_its_thumbprint_is_refused(
+    env: AgencyWorld,
+) -> None:
+    key, other = SigningKey.generate(), SigningKey.generate()
+    env.issuer_chain().register_key(other.thumbprint, *key.public_xy)
+    with pytest.raises(UnknownIssuerKey):
+        resolve_issuer_key(env.reader(), other.kid, _iss(env))
+
+
 def test_unregistered_kid_is_not_cached_as_missing(env: AgencyWorld) -> None:
     key = SigningKey.generate()
     with pytest.raises(UnknownIssuerKey):

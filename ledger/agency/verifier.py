@@ -321,7 +321,6 @@ class Verifier:
         self._processes = processes
         self._overlap = overlap
         self._pool: ProcessPoolExecutor | None = None
-        self._resolver = chain_checks.issuer_key_resolver(chain)
         self._issued: dict[str, PresentationRequest] = {}
         self._consumed: dict[str, int] = {}
         self._types: dict[int, CredentialTypeInfo] = {}
@@ -329,6 +328,7 @@ class Verifier:
         self._infos: dict[tuple[int, tuple[ClaimPath, ...]], _RequestInfo] = {}
         self._pipe = chain_checks.LensPipe(chain)
         self._names: dict[str, str] = {}
+        self._housekeeping = 0
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -421,9 +421,14 @@ class Verifier:
             now=now,
         )
         self._issued[nonce] = request
-        if len(self._issued) % 4096 == 0:
-            self._forget_expired(now)
+        self._tick(now)
         return request
+
+    def _tick(self, now: int) -> None:
+        """Every 4096 requests or verifications, forget what expired (bounded memory)."""
+        self._housekeeping += 1
+        if self._housekeeping % 4096 == 0:
+            self._forget_expired(now)
 
     def _forget_expired(self, now: int) -> None:
         for nonce in [n for n, r in self._issued.items() if r.expires_at <= now]:
@@ -522,6 +527,7 @@ class Verifier:
             self._store().consume(request.nonce, now=now)
         self._consumed[request.nonce] = request.expires_at
         self._issued.pop(request.nonce, None)
+        self._tick(now)
         address = chain_checks.checksum(bytes.fromhex(front.agency[2:])) or front.agency
         return VerifiedCredentialPresentation(
             claims=front.claims,

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import ClassVar
 
 import click
 import pytest
-from conftest import Invoke
+from click.testing import Result
 
 from ledger.chain.deploy import SUITE, Deployment
 from ledger.chain.devnet import devnet_down, free_port
 from ledger.chain.rpc import Rpc
 from ledger.cli.ledger_cli import cli
+
+#: `ledger ARGS...` run in-process (the `ledger` fixture of conftest.py).
+Invoke = Callable[..., Result]
 
 VCT = "https://credentials.example.dk/person/v1"
 

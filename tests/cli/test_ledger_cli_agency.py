@@ -10,17 +10,20 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import Invoke
 
 from ledger.agency.keys import kid_bytes
 from ledger.agency.packages import CredentialPackage, PresentationPackage
 from ledger.agency.request import PresentationRequest
 from ledger.sdjwt import create_presentation
 from ledger.sdjwt.jwk import SigningKey
+
+#: `ledger ARGS...` run in-process (the `ledger` fixture of conftest.py).
+Invoke = Callable[..., Result]
 
 VCT = "https://credentials.example.dk/person/v1"
 CLAIMS = {"given_name": "Karen", "birthdate": "1990-01-01", "age_over_18": True,

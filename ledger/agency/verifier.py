@@ -86,6 +86,9 @@ __all__ = ["VERIFIER_CHECK_NAMES", "VerifiedCredentialPresentation", "Verifier"]
 #: Every check `Verifier` reports, in order.
 VERIFIER_CHECK_NAMES: tuple[str, ...] = ("request", *CHECK_NAMES, "nonce")
 
+# Presentations larger than this are not parsed before the SD-JWT layer's own size check.
+_PREFETCH_MAX = 64 * 1024
+
 # Registered claims of JWT / SD-JWT VC: never part of the disclosed claims.
 _REGISTERED = frozenset({"iss", "iat", "exp", "nbf", "vct", "cnf", "status", "_sd_alg"})
 
@@ -567,7 +570,7 @@ class Verifier:
         """Send the lens call built from the UNVERIFIED presentation, so that the round trip
         overlaps the signature checks. Its answer is used only if the verified presentation
         asks exactly the same question; anything odd here just skips the overlap."""
-        if not self._overlap:
+        if not self._overlap or len(package.presentation) > _PREFETCH_MAX:
             return None
         try:
             jwt = package.presentation.split("~", 1)[0]

@@ -253,9 +253,10 @@ def _open_issuer(ctx: LedgerContext, kid: str | None) -> Issuer:
     return Issuer.open(chain, key, ctx.state_dir())
 
 
-def _status_issuer(ctx: LedgerContext) -> Issuer:
-    """An issuer for status changes only: they never sign a credential, so the signing key is
-    not unlocked (a throwaway key stands in for it)."""
+def _issuer_without_key(ctx: LedgerContext) -> Issuer:
+    """An issuer for work that signs no credential (anchoring queued ones, status changes):
+    the signing key is not unlocked, and need not be valid any more; a throwaway key stands
+    in for it and is never used."""
     return Issuer.open(ctx.chain(), SigningKey.generate(), ctx.state_dir())
 
 
@@ -490,7 +491,7 @@ def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
     Recovers first: batches whose anchor was sent before a crash are confirmed, not re-sent.
     """
     directory = _deliveries(ctx)
-    with _open_issuer(ctx, None) as issuer:
+    with _issuer_without_key(ctx) as issuer:
         recovered = issuer.recover()
         pending = issuer.outbox.pending_count()
         with progress("Anchoring batches", max(pending, 1)) as update:
@@ -541,7 +542,7 @@ def _status_command(
     @reports_errors
     def command(ctx: LedgerContext, files: tuple[Path, ...]) -> None:
         packages = _credential_files(files)
-        with _status_issuer(ctx) as issuer:
+        with _issuer_without_key(ctx) as issuer:
             receipts = apply(issuer, packages)
         emit({"credentials": len(packages), "status": verb,
               "tx": [r.tx_hash for r in receipts]},

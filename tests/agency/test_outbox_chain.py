@@ -23,6 +23,7 @@ from ledger.agency.issuer import Issuer
 from ledger.agency.outbox import BroadcastOutcome
 from ledger.chain.deploy import contract_abi
 from ledger.chain.rpc import to_hex
+from ledger.errors import CredentialNotYetAnchored
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -156,6 +157,8 @@ def test_kill_between_write_ahead_and_broadcast_resends_the_same_transaction(
         submitted = issuer.outbox.unanchored_batches()
         assert [b.state for b in submitted] == ["submitted"] * 3
         stored_hashes = {b.tx_hash for b in submitted}
+        with pytest.raises(CredentialNotYetAnchored):  # nothing handed out before mined
+            issuer.outbox.deliverables(1)
     report, delivered = restart_and_collect(world, state_dir)
     assert report.rebroadcast == (1, 2, 3)
     assert len(set(delivered)) == COUNT
@@ -168,6 +171,11 @@ def test_kill_after_broadcast_finds_the_anchors_on_chain(
     world: AgencyWorld, tmp_path: Path
 ) -> None:
     state_dir = run_child(world, tmp_path, "after-broadcast")
+    with Issuer.open(world.issuer_chain(), world.signing_key, state_dir) as issuer:
+        hashes = [b.tx_hash for b in issuer.outbox.unanchored_batches()]
+        assert len(hashes) == 3
+        # The node took them before the kill; wait until it has mined them.
+        issuer.anchor_chain.wait_mined([h for h in hashes if h is not None], timeout=30)
     assert len(batch_events(world)) == 3
     report, delivered = restart_and_collect(world, state_dir)
     assert report.anchored == (1, 2, 3) and report.rebroadcast == ()

@@ -8,7 +8,6 @@ commands get it with `@pass_ledger`. Nothing is read or connected until a comman
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,8 +166,3 @@ def split_list(text: str) -> list[str]:
     if not text.strip() or any(not item for item in items):
         raise InputError(f"expected a comma-separated list, got {text!r}")
     return items
-
-
-def elapsed_since(start: float) -> float:
-    """Seconds since `start` (a `time.perf_counter()` reading)."""
-    return time.perf_counter() - start

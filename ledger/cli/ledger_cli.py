@@ -33,7 +33,7 @@ COMMANDS: dict[str, str] = {
     "devnet": "ledger.cli._ledger_devnet:devnet",
     "issue": "ledger.cli._ledger_agency:issue",
     "issue-many": "ledger.cli._ledger_agency:issue_many",
-    "keys": "ledger.cli._ledger_agency:keys",
+    "keys": "ledger.cli._ledger_keys:keys",
     "reinstate": "ledger.cli._ledger_agency:reinstate",
     "request": "ledger.cli._ledger_agency:request",
     "revoke": "ledger.cli._ledger_agency:revoke",

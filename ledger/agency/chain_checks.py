@@ -95,9 +95,9 @@ CHAIN_CHECK_NAMES: tuple[str, ...] = (
 
 # -- issuer keys ----------------------------------------------------------------------------------
 
-# (KeyRegistry address, kid) -> registered key. Only registered keys are cached: an unknown kid
-# may be registered later. A registered key's coordinates and owner never change.
-_KEYS: dict[tuple[str, str], tuple[PublicKey, str]] = {}
+# (chain id, KeyRegistry address, kid) -> registered key. Only registered keys are cached: an
+# unknown kid may be registered later. A registered key's coordinates and owner never change.
+_KEYS: dict[tuple[int, str, str], tuple[PublicKey, str]] = {}
 _KEYS_LOCK = threading.Lock()
 
 
@@ -139,8 +139,8 @@ def issuer_address(issuer: str, chain_id: int) -> str:
 
 
 def _registered_key(chain: LedgerChain, kid: str) -> tuple[PublicKey, str]:
-    registry = chain.deployment.address("KeyRegistry")
-    cached = _KEYS.get((registry, kid))
+    slot = (chain.deployment.chain_id, chain.deployment.address("KeyRegistry"), kid)
+    cached = _KEYS.get(slot)
     if cached is not None:
         return cached
     raw = kid_bytes(kid)
@@ -153,7 +153,7 @@ def _registered_key(chain: LedgerChain, kid: str) -> tuple[PublicKey, str]:
         raise UnknownIssuerKey(f"the key registered as {kid} does not have that thumbprint")
     entry = (key, info.agency)
     with _KEYS_LOCK:
-        _KEYS[(registry, kid)] = entry
+        _KEYS[slot] = entry
     return entry
 
 

@@ -660,8 +660,10 @@ class Verifier:
         """Verify many presentations; each slot holds the result or the exception (with its
         ``report``), in the order of `items`.
 
-        All chain reads go in ONE JSON-RPC batch. `processes` (default: the constructor's)
-        spreads the SD-JWT layer over a process pool.
+        All lens reads go in ONE JSON-RPC batch (`checkCredentials` calls of up to
+        `chain_checks.BATCH_CHUNK` presentations each); only first-time lookups (an issuer key,
+        a type, an agency name — all cached afterwards) add round trips. `processes` (default:
+        the constructor's) spreads the SD-JWT layer and request matching over a process pool.
         """
         now = self._now()
         count = len(items)

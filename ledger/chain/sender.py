@@ -246,31 +246,47 @@ class TxSender:
         """Forget the local nonce; it is fetched again before the next send."""
         self._nonce = None
 
-    def _prepare(self) -> tuple[int, dict[str, int]]:
-        """Nonce and fee fields for the next transaction(s), in one batched round trip.
+    def _prepare(
+        self, estimate: tuple[str | None, bytes, int] | None = None
+    ) -> tuple[int, dict[str, int], int | None]:
+        """Nonce, fee fields and (if `estimate` = (to, data, value)) a gas limit for the next
+        transaction(s), all in one batched round trip.
 
         The node's pending nonce is re-read on every send (it rides along with the fee data
         at no extra round trip), so a sender stays right after an `evm_revert`, a dropped
         transaction or another sender using the same account.
         """
-        nonce_call = ("eth_getTransactionCount", [self.address, "pending"])
-        if self._gas_price is not None:
-            (count,) = self._rpc.batch([nonce_call])
-            self._nonce = int(count, 16)
-            return self._nonce, {"gasPrice": self._gas_price}
-        if self._tip is None:
+        if self._gas_price is None and self._tip is None:
             try:
                 self._tip = int(self._rpc.call("eth_maxPriorityFeePerGas", []), 16)
             except RpcError:
                 self._tip = 0
-        block, count = self._rpc.batch([("eth_getBlockByNumber", ["latest", False]), nonce_call])
-        self._nonce = int(count, 16)
-        base = int(block.get("baseFeePerGas") or "0x0", 16)
+        calls: list[tuple[str, list[Any]]] = [
+            ("eth_getTransactionCount", [self.address, "pending"])
+        ]
+        if self._gas_price is None:
+            calls.append(("eth_getBlockByNumber", ["latest", False]))
+        if estimate is not None:
+            calls.append(("eth_estimateGas", [self._call_object(*estimate)]))
+        results = self._rpc.batch(calls, raise_errors=False)
+        gas: int | None = None
+        if estimate is not None:
+            estimated = results.pop()
+            if isinstance(estimated, ContractReverted):
+                raise self._decoder(estimated.data) from estimated
+            if isinstance(estimated, Exception):
+                raise estimated
+            gas = int(estimated, 16) * 6 // 5
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        self._nonce = int(results[0], 16)
+        if self._gas_price is not None:
+            return self._nonce, {"gasPrice": self._gas_price}, gas
+        base = int(results[1].get("baseFeePerGas") or "0x0", 16)
+        tip = self._tip or 0
         # Twice the base fee survives six full blocks of base-fee growth (12.5% each).
-        return self._nonce, {
-            "maxFeePerGas": 2 * base + self._tip,
-            "maxPriorityFeePerGas": self._tip,
-        }
+        return self._nonce, {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}, gas
 
     # -- signing ------------------------------------------------------------------------------
 
@@ -310,10 +326,9 @@ class TxSender:
 
     def send(self, to: str | None, data: bytes, *, gas: int | None = None, value: int = 0) -> str:
         """Sign and submit one transaction; returns its hash without waiting."""
-        if gas is None:
-            gas = self.estimate_gas(to, data, value=value)
         for attempt in (1, 2):
-            nonce, fees = self._prepare()
+            nonce, fees, estimated = self._prepare(None if gas else (to, data, value))
+            gas = gas or estimated or 0
             raw, tx_hash = self._sign(to, data, gas, value, nonce, fees)
             try:
                 self._rpc.call("eth_sendRawTransaction", [raw])
@@ -401,7 +416,7 @@ class TxSender:
         if not txs:
             return []
         gases = self._gases(txs)
-        start, fees = self._prepare()
+        start, fees, _ = self._prepare()
         pending = []
         for i, (tx, gas) in enumerate(zip(txs, gases, strict=True)):
             raw, tx_hash = self._sign(tx.to, tx.data, gas, tx.value, start + i, fees)

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from eth_utils.address import to_checksum_address
@@ -298,6 +299,8 @@ def check_on_chain(
 _WORDS = 15  # ILedgerLens.CredentialCheck is 15 static words
 #: Requests per `checkCredentials` eth_call (each check costs ~50k gas of the 30M call cap).
 BATCH_CHUNK = 200
+#: Request body size above which `run_checks` starts another JSON-RPC batch.
+MAX_BATCH_BYTES = 1_000_000
 
 
 @lru_cache(maxsize=65536)
@@ -360,17 +363,25 @@ def check_many_calldata(chain: LedgerChain, requests: Sequence[CheckRequest]) ->
 
 def run_checks(chain: LedgerChain, requests: Sequence[CheckRequest]) -> list[CredentialCheck]:
     """The lens answers for many requests: `checkCredentials` eth_calls of up to `BATCH_CHUNK`
-    requests each, all in ONE JSON-RPC batch (one eth_call when they fit in one chunk)."""
+    requests each, all in ONE JSON-RPC batch — or, past `MAX_BATCH_BYTES` of request body
+    (nodes refuse large bodies: anvil at 2 MiB, ~3,000 presentations), in as few batches as
+    fit."""
     if not requests:
         return []
     lens = chain.deployment.address("LedgerLens")
     chunks = [requests[i : i + BATCH_CHUNK] for i in range(0, len(requests), BATCH_CHUNK)]
-    calls = [
-        ("eth_call", [{"to": lens, "data": "0x" + check_many_calldata(chain, c).hex()}, "latest"])
-        for c in chunks
-    ]
+    batches: list[list[tuple[str, list[Any]]]] = [[]]
+    size = 0
+    for chunk in chunks:
+        data = "0x" + check_many_calldata(chain, chunk).hex()
+        if batches[-1] and size + len(data) > MAX_BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(("eth_call", [{"to": lens, "data": data}, "latest"]))
+        size += len(data) + 100
+    results = [result for batch in batches for result in chain.rpc.batch(batch)]
     out: list[CredentialCheck] = []
-    for chunk, result in zip(chunks, chain.rpc.batch(calls), strict=True):
+    for chunk, result in zip(chunks, results, strict=True):
         raw = bytes.fromhex(str(result)[2:])
         count = int.from_bytes(raw[32:64], "big")
         if count != len(chunk):

@@ -235,6 +235,38 @@ def test_many_checks_span_several_lens_calls_in_one_batch(env: AgencyWorld) -> N
     assert answers[0].status_known and answers[0].issuer == env.issuer.address
 
 
+def test_checks_too_large_for_one_request_body_are_split_into_batches(
+    env: AgencyWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digest = _anchored_digest(env)
+    chain = env.reader()
+    requests = [
+        prepare_check(
+            chain,
+            digest=digest if i % 2 else secrets.token_bytes(32),
+            anchor=AnchorEvidence(),
+            type_id=env.type_id,
+            kid=env.signing_key.kid,
+            issuer=_iss(env),
+            status=_status(env, i),
+        ).request
+        for i in range(30)
+    ]
+    batches: list[int] = []
+    real_batch = chain.rpc.batch
+
+    def counting_batch(calls: list[tuple[str, list[object]]], **kwargs: bool) -> list[object]:
+        batches.append(len(calls))
+        return real_batch(calls, **kwargs)
+
+    monkeypatch.setattr(chain.rpc, "batch", counting_batch)
+    monkeypatch.setattr(chain_checks, "BATCH_CHUNK", 4)
+    monkeypatch.setattr(chain_checks, "MAX_BATCH_BYTES", 3000)
+    answers = run_checks(chain, requests)
+    assert [a.anchored for a in answers] == [i % 2 == 1 for i in range(30)]
+    assert sum(batches) == 8 and len(batches) > 1
+
+
 def test_fast_decoder_agrees_with_the_chain_client(env: AgencyWorld) -> None:
     chain = env.reader()
     prepared = prepare_check(

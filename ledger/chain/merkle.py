@@ -14,20 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# safe-pysha3 (a pinned dependency): ~5x faster than eth-hash's default pycryptodome backend.
+from sha3 import keccak_256 as _keccak_256  # type: ignore[import-untyped]
+
 from ledger.errors import InputError
 
-try:  # safe-pysha3: ~5x faster than eth-hash's pycryptodome backend
-    from sha3 import keccak_256 as _keccak_256  # type: ignore[import-untyped]
 
-    def _keccak(data: bytes) -> bytes:
-        digest: bytes = _keccak_256(data).digest()
-        return digest
-
-except ImportError:  # pragma: no cover - safe-pysha3 is a pinned dependency
-    from eth_hash.auto import keccak as _eth_keccak
-
-    def _keccak(data: bytes) -> bytes:
-        return bytes(_eth_keccak(data))
+def _keccak(data: bytes) -> bytes:
+    digest: bytes = _keccak_256(data).digest()
+    return digest
 
 
 __all__ = ["MerkleTree", "hash_pair", "keccak256", "leaf_hash", "verify"]
@@ -73,11 +68,11 @@ class MerkleTree:
         if any(len(leaf) != 32 for leaf in level):
             raise InputError("Merkle leaves must be 32 bytes")
         levels = [level]
-        keccak = _keccak
+        h = _keccak_256
         while len(level) > 1:
             # Inlined hash_pair: this loop is the whole cost of building a tree.
             nxt = [
-                keccak(a + b if a < b else b + a)
+                h(a + b if a < b else b + a).digest()
                 for a, b in zip(level[0::2], level[1::2], strict=False)
             ]
             if len(level) % 2:
@@ -89,7 +84,10 @@ class MerkleTree:
     @classmethod
     def from_digests(cls, digests: Sequence[bytes]) -> MerkleTree:
         """Build the tree over 32-byte credential digests (each hashed with `leaf_hash`)."""
-        return cls.from_leaves([leaf_hash(d) for d in digests])
+        if any(len(d) != 32 for d in digests):
+            raise InputError("credential digests must be 32 bytes")
+        h = _keccak_256
+        return cls.from_leaves([h(h(d).digest()).digest() for d in digests])
 
     @property
     def root(self) -> bytes:

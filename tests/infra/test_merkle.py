@@ -94,3 +94,10 @@ def test_any_tree_proves_all_its_leaves(digests: list[bytes]) -> None:
     assert tree.root == _naive_root([leaf_hash(d) for d in digests])
     for i in range(len(digests)):
         assert verify(tree.root, tree.proof(i), leaf_hash(digests[i]))
+
+
+def test_tree_rejects_digests_and_leaves_of_the_wrong_size() -> None:
+    with pytest.raises(InputError):
+        MerkleTree.from_digests([bytes(32), bytes(31)])
+    with pytest.raises(InputError):
+        MerkleTree.from_leaves([bytes(33)])

@@ -62,11 +62,14 @@ from ledger.errors import (
 from ledger.sdjwt import PublicKey, StatusReference, public_key_from_xy
 
 __all__ = [
+    "BATCH_CHUNK",
     "CHAIN_CHECK_NAMES",
+    "MAX_BATCH_BYTES",
     "ChainExpectation",
     "LensPipe",
     "PreparedCheck",
     "assess_chain_check",
+    "check_many_calldata",
     "check_many_on_chain",
     "check_on_chain",
     "checksum",

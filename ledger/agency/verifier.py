@@ -81,7 +81,7 @@ from ledger.errors import (
 )
 from ledger.sdjwt import StatusReference, verify_presentation
 
-__all__ = ["VERIFIER_CHECK_NAMES", "VerifiedCredentialPresentation", "Verifier"]
+__all__ = ["VERIFIER_CHECK_NAMES", "VerifiedCredentialPresentation", "Verifier", "match_claims"]
 
 #: Every check `Verifier` reports, in order.
 VERIFIER_CHECK_NAMES: tuple[str, ...] = ("request", *CHECK_NAMES, "nonce")

@@ -540,6 +540,27 @@ def test_verifier_asking_for_another_purpose_is_rejected(env: Setup) -> None:
 # -- reports and batches -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("overlap", [True, False])
+def test_steady_state_verification_is_one_lens_call(
+    env: Setup, overlap: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = env.verifier(overlap=overlap)
+    credential, _ = issue(env)
+    warm = ask(verifier, env)
+    accepted(verifier, present(credential, warm), warm)  # first time: key, type, agency name
+    request = ask(verifier, env)
+    package = present(credential, request)
+    rpc_calls: list[bytes] = []
+    pipe_calls: list[object] = []
+    rpc = verifier._chain.rpc
+    real_raw, real_send = rpc.raw_request, verifier._pipe.send
+    monkeypatch.setattr(rpc, "raw_request", lambda body: rpc_calls.append(body) or real_raw(body))
+    monkeypatch.setattr(verifier._pipe, "send", lambda r: pipe_calls.append(r) or real_send(r))
+    accepted(verifier, package, request)
+    assert len(rpc_calls) + len(pipe_calls) == 1
+    assert len(pipe_calls) == (1 if overlap else 0)
+
+
 def test_check_returns_the_report_instead_of_raising(env: Setup) -> None:
     verifier = env.verifier()
     credential, _ = issue(env, anchor=False)

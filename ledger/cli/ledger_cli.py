@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "agency": "ledger.cli._ledger_admin:agency",
     "anchor": "ledger.cli._ledger_agency:anchor",
     "council": "ledger.cli._ledger_admin:council",
+    "demo": "ledger.demo:demo",
     "deploy": "ledger.cli._ledger_chain:deploy",
     "devnet": "ledger.cli._ledger_devnet:devnet",
     "issue": "ledger.cli._ledger_agency:issue",

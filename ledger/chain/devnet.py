@@ -33,9 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
-
-from eth_account.signers.local import LocalAccount
+from typing import IO, TYPE_CHECKING, Any
 
 from ledger.errors import AnvilNotFound, DevnetError
 from ledger.home import (
@@ -44,6 +42,11 @@ from ledger.home import (
     devnet_log_file,
     devnet_state_file,
 )
+
+if TYPE_CHECKING:
+    # eth-account takes about a second to import; only the dev-account helpers need it, and
+    # they import it when called, so `ledger devnet up|status|down` never pays for it.
+    from eth_account.signers.local import LocalAccount
 
 __all__ = [
     "ANVIL_MNEMONIC",

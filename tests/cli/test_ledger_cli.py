@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -91,6 +93,29 @@ def test_devnet_up_status_down_keeps_state_across_restart(ledger: Invoke, home: 
     finally:
         devnet_down(home)
     assert ledger("devnet", "status").stdout == "No devnet running.\n"
+
+
+def test_devnet_commands_do_not_import_the_ethereum_stack(home: Path) -> None:
+    # eth-account alone takes about a second to import; `ledger devnet up` must not pay for it.
+    port = free_port()
+    code = (
+        "import sys\n"
+        "from ledger.cli.ledger_cli import cli\n"
+        f"for args in (['devnet', 'up', '--port', '{port}'], ['devnet', 'status'],"
+        " ['devnet', 'down']):\n"
+        "    cli.main(args, standalone_mode=False)\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'web3', 'eth_account', 'eth_keys', 'eth_abi', 'eth_utils', 'rich'})\n"
+        "print(heavy)\n"
+    )
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+        )
+    finally:
+        devnet_down(home)
+    assert out.stdout.splitlines()[-1] == "[]"
+    assert "Devnet running." in out.stdout
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from ledger.errors import (
     CredentialNotFound,
     CredentialNotYetAnchored,
     InputError,
+    VerificationError,
 )
 from ledger.home import ensure_dir
 from ledger.sdjwt.jwk import SigningKey
@@ -438,7 +439,31 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
             f"the request's verifier {req.verifier} has no account in this ledger home"
         )
     with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
-        report = _verifier(ctx, name, nonces).check(package, req)
-    emit(report.to_dict(), report.render_text().rstrip("\n"), as_json=ctx.as_json or as_json)
-    if not report.ok:
-        click.get_current_context().exit(1)
+        try:
+            result = _verifier(ctx, name, nonces).verify(package, req)
+        except VerificationError as exc:
+            report = getattr(exc, "report", None)
+            if report is None:
+                raise
+            emit(report.to_dict(), report.render_text().rstrip("\n"),
+                 as_json=ctx.as_json or as_json)
+            click.get_current_context().exit(1)
+    # What the verifier learns: exactly the requested claims, and who vouches for them.
+    data = {**result.report.to_dict(), "claims": result.claims,
+            "issuer": {"address": result.issuer_address, "name": result.issuer_name},
+            "vct": result.vct}
+    lines = [result.report.render_text().rstrip("\n"),
+             f"Disclosed claims (issued by {result.issuer_name}):"]
+    lines += [f"  {path} = {json.dumps(value, ensure_ascii=False)}"
+              for path, value in _flatten(result.claims)]
+    emit(data, "\n".join(lines), as_json=ctx.as_json or as_json)
+
+
+def _flatten(claims: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """("address.municipality", "København") pairs for nested claim objects."""
+    if not isinstance(claims, dict) or not claims:
+        return [(prefix, claims)]
+    out: list[tuple[str, Any]] = []
+    for key, value in claims.items():
+        out += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    return out

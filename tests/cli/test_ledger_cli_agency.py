@@ -109,7 +109,12 @@ def test_issue_request_verify_round_trip(
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "VALID: every check passed"
-    assert len(lines) == 12 and all(line.startswith("  [PASS] ") for line in lines[1:])
+    assert len(lines) == 15 and all(line.startswith("  [PASS] ") for line in lines[1:12])
+    assert lines[12:] == [
+        "Disclosed claims (issued by CPR Office):",
+        "  age_over_18 = true",
+        '  municipality = "København"',
+    ]
 
     replay = ledger("verify", "--json", "--request", str(files["request"]),
                     str(files["presentation"]))

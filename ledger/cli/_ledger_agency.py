@@ -455,7 +455,7 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
     lines = [result.report.render_text().rstrip("\n"),
              f"Disclosed claims (issued by {result.issuer_name}):"]
     lines += [f"  {path} = {json.dumps(value, ensure_ascii=False)}"
-              for path, value in _flatten(result.claims)]
+              for path, value in sorted(_flatten(result.claims))]
     emit(data, "\n".join(lines), as_json=ctx.as_json or as_json)
 
 

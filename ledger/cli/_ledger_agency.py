@@ -35,7 +35,7 @@ from ledger.cli._ledger_context import (
     pass_ledger,
     split_list,
 )
-from ledger.cli._ledger_keys import current_kid
+from ledger.cli._ledger_keys import checked_kid, current_kid
 from ledger.errors import (
     AgencyKeyNotFound,
     CredentialNotFound,
@@ -70,7 +70,7 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 def _open_issuer(ctx: LedgerContext, kid: str | None) -> Issuer:
     chain = ctx.chain()
     name = ctx.acting()
-    kid = kid or current_kid(ctx, chain)
+    kid = checked_kid(ctx, chain, kid) if kid else current_kid(ctx, chain)
     key = keyring(ctx.home).unlock_signing_key(name, kid, ctx.passphrase(name))
     return Issuer.open(chain, key, ctx.state_dir())
 

@@ -18,7 +18,7 @@ from ledger.cli._ledger_accounts import keyring
 from ledger.cli._ledger_context import TIMESTAMP, LedgerContext, format_time, pass_ledger
 from ledger.errors import AgencyKeyNotFound, InputError
 
-__all__ = ["current_kid", "keys"]
+__all__ = ["checked_kid", "current_kid", "keys"]
 
 
 
@@ -69,6 +69,19 @@ def current_kid(ctx: LedgerContext, chain: LedgerChain) -> str:
             "(see `ledger keys create` and `ledger keys register`)"
         )
     return best[1]
+
+
+def checked_kid(ctx: LedgerContext, chain: LedgerChain, kid: str) -> str:
+    """`kid` if it is the acting agency's key registered and valid on chain now;
+    `AgencyKeyNotFound` saying its state otherwise (a revoked key must not sign)."""
+    info = chain.key(kid_bytes(kid))
+    now = _chain_now(chain)
+    if not _is_valid(info, chain.address, now):
+        raise AgencyKeyNotFound(
+            f"signing key {kid} of {ctx.acting()} is not valid on chain now "
+            f"({_key_state(info, chain.address, now)})"
+        )
+    return kid
 
 
 @click.group()

@@ -132,6 +132,41 @@ def init(w: WalletContext) -> None:
     )
 
 
+@cli.command("holder-key")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the public JWK to this file instead of printing it.",
+)
+@pass_wallet
+@reports_errors
+def holder_key(w: WalletContext, out: Path | None) -> None:
+    """Export the holder's PUBLIC key (JWK) for an issuer to bind credentials to (`cnf`).
+
+    Give it to the issuer (`ledger issue --holder-jwk FILE`); the private key never leaves the
+    wallet.
+    """
+    import json
+
+    from ledger.errors import InputError
+
+    with w.wallet() as wallet:
+        key = wallet.holder_key()
+        kid, jwk = key.kid, key.public_jwk
+    text = json.dumps(jwk, sort_keys=True)
+    if out is not None:
+        try:
+            write_text_atomic(str(out), text + "\n")
+        except OSError as exc:
+            raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    human = text if out is None else f"Wrote the public holder key {kid} to {out}"
+    emit(
+        {"kid": kid, "jwk": jwk, "out": None if out is None else str(out)},
+        human,
+        as_json=w.as_json,
+    )
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_wallet

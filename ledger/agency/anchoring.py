@@ -20,7 +20,7 @@ from ledger.agency.outbox import AnchorInclusion, BroadcastOutcome
 from ledger.chain.client import LedgerChain
 from ledger.chain.deploy import contract_abi
 from ledger.chain.rpc import to_hex
-from ledger.chain.sender import Receipt
+from ledger.chain.sender import Receipt, TxRequest
 from ledger.errors import ChainError, RpcError, TransactionTimeout
 
 __all__ = ["LedgerAnchorChain", "SignedAnchor"]
@@ -96,15 +96,17 @@ class LedgerAnchorChain:
         start, fees = self._nonce_and_fees()
         requests = [self._chain.anchor_batch_tx(r, t, c) for r, t, c in batches]
         to = self._chain.deployment.address("AnchorRegistry")
-        # TxSender has no public "sign without sending"; its signer is reused so that the
-        # write-ahead transaction is exactly what it would send.
         # Every anchorBatch costs the same (one fresh slot); estimating the first one also
         # surfaces a revert (not accredited, already anchored) before anything is recorded.
         gas = max(sender.estimate_gas(to, requests[0].data), _ANCHOR_GAS)
         out: list[SignedAnchor] = []
         for i, ((root, _, _), request) in enumerate(zip(batches, requests, strict=True)):
-            raw, tx_hash = sender._sign(to, request.data, gas, 0, start + i, fees)
-            out.append(SignedAnchor(root, bytes.fromhex(raw[2:]), tx_hash, start + i))
+            # Signed by the chain's TxSender: the write-ahead transaction is exactly what it
+            # would send.
+            signed = sender.sign(
+                TxRequest(to=to, data=request.data, gas=gas), nonce=start + i, fees=fees
+            )
+            out.append(SignedAnchor(root, signed.raw, signed.tx_hash, signed.nonce))
         return out
 
     def broadcast_signed(self, anchors: Sequence[SignedAnchor]) -> None:

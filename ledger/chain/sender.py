@@ -3,7 +3,16 @@
 `TxSender` signs with a `LocalAccount` (from a keystore) and never asks the node to sign.
 Each `send` reads the account's pending nonce in the same JSON-RPC batch as the fee data (no
 extra round trip), so it stays right across `evm_revert`, dropped transactions and other
-senders; `send_many` signs a whole burst with consecutive nonces counted locally.
+senders; `send_many` signs a whole burst with consecutive nonces counted locally. `sign` signs
+without sending, for callers that must store a transaction before it is broadcast.
+
+Nonce gaps: a transaction whose nonce is above the account's next one waits in the node's
+pool until the nonces below it are used, possibly forever (a dropped transaction, a node
+that lost its pool, or a pending count read while anvil had not yet pruned mined transactions
+from its pool after an `evm_revert`). When a transaction this sender waits for makes no
+progress for `rebroadcast_after` seconds, it rebroadcasts what it sent itself and fills the
+nonces that nobody holds with zero-value transfers to itself, so the waiting transaction is
+mined as signed (never re-signed: no risk of running twice).
 
 Threading: one `TxSender` per account and per thread; two senders pipelining for the same
 account at the same moment will collide on nonces.
@@ -16,7 +25,8 @@ transactions at that price, for networks that want a fixed gas price.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,13 +48,16 @@ from ledger.errors import (
     TransactionTimeout,
 )
 
-__all__ = ["Receipt", "TxRequest", "TxSender"]
+__all__ = ["Receipt", "SignedTx", "TxRequest", "TxSender"]
 
 _BATCH = 200
 # Anvil's automine can stall (mining empty blocks, its HTTP handler hanging) when thousands of
 # transactions of one sender wait in its pool; a bounded window of unmined ones avoids that.
 _MAX_IN_FLIGHT = 400
 _NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "already known", "known transaction")
+# Transactions `send` remembers (hash -> nonce, raw) for rebroadcasting while they are unmined.
+_REMEMBERED = 1024
+_TRANSFER_GAS = 21_000
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,15 @@ class TxRequest:
     data: bytes = b""
     gas: int | None = None
     value: int = 0
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    """A signed transaction, not yet sent: `raw` goes to `eth_sendRawTransaction` as is."""
+
+    raw: bytes
+    tx_hash: str
+    nonce: int
 
 
 @dataclass(frozen=True)
@@ -221,6 +243,7 @@ class TxSender:
         self._nonce: int | None = None
         self._tip: int | None = None
         self._signer: _TxSigner | None = None
+        self._sent: OrderedDict[str, tuple[int, str]] = OrderedDict()
 
     @property
     def address(self) -> str:
@@ -290,12 +313,32 @@ class TxSender:
 
     # -- signing ------------------------------------------------------------------------------
 
-    def _sign(
+    def sign(self, request: TxRequest, *, nonce: int, fees: Mapping[str, int]) -> SignedTx:
+        """Sign `request` with `nonce` and `fees` without sending it.
+
+        `fees` is `{"gasPrice": wei}` (legacy, EIP-155) or `{"maxFeePerGas": wei,
+        "maxPriorityFeePerGas": wei}` (EIP-1559); `request.gas` is required (`InputError`
+        otherwise; see `estimate_gas`). The transaction is exactly what `send` would submit
+        with that nonce and those fees. No I/O beyond the chain id (cached by `Rpc`).
+
+        The sender's own nonce is not advanced: after broadcasting the result yourself, call
+        `resync_nonce()` (the next `send` re-reads the node's pending nonce anyway).
+        """
+        if request.gas is None:
+            raise InputError("TxSender.sign needs an explicit gas limit (request.gas)")
+        if "gasPrice" not in fees and not {"maxFeePerGas", "maxPriorityFeePerGas"} <= set(fees):
+            raise InputError("fees must hold gasPrice, or maxFeePerGas and maxPriorityFeePerGas")
+        raw, tx_hash = self._sign_bytes(
+            request.to, request.data, request.gas, request.value, nonce, dict(fees)
+        )
+        return SignedTx(raw=raw, tx_hash=to_hex(tx_hash), nonce=nonce)
+
+    def _sign_bytes(
         self, to: str | None, data: bytes, gas: int, value: int, nonce: int, fees: dict[str, int]
-    ) -> tuple[str, str]:
+    ) -> tuple[bytes, bytes]:
         if self._signer is None:
             self._signer = _TxSigner(bytes(self._account.key))
-        raw, tx_hash = self._signer.sign(
+        return self._signer.sign(
             chain_id=self._rpc.chain_id,
             nonce=nonce,
             to=to,
@@ -304,6 +347,11 @@ class TxSender:
             gas=gas,
             fees=fees,
         )
+
+    def _sign(
+        self, to: str | None, data: bytes, gas: int, value: int, nonce: int, fees: dict[str, int]
+    ) -> tuple[str, str]:
+        raw, tx_hash = self._sign_bytes(to, data, gas, value, nonce, fees)
         return to_hex(raw), to_hex(tx_hash)
 
     def _call_object(self, to: str | None, data: bytes, value: int) -> dict[str, Any]:
@@ -341,22 +389,80 @@ class TxSender:
                 self.resync_nonce()  # unknown whether the node took it
                 raise
             self._nonce = nonce + 1
+            self._remember(tx_hash, nonce, raw)
             return tx_hash
         raise AssertionError("unreachable")
 
+    def _remember(self, tx_hash: str, nonce: int, raw: str) -> None:
+        self._sent[tx_hash] = (nonce, raw)
+        while len(self._sent) > _REMEMBERED:
+            self._sent.popitem(last=False)
+
     def wait(self, tx_hash: str, *, timeout: float = 60) -> Receipt:
-        """Wait until `tx_hash` is mined; a failed transaction raises its decoded revert."""
+        """Wait until `tx_hash` is mined; a failed transaction raises its decoded revert.
+
+        For a transaction sent by this sender, no progress for `rebroadcast_after` seconds
+        triggers gap recovery (see the module docstring); `NonceGap` if its nonce was taken
+        by another transaction. `TransactionTimeout` after `timeout` seconds.
+        """
         deadline = time.monotonic() + timeout
+        next_check = time.monotonic() + self._rebroadcast_after
         while True:
             raw = self._rpc.call("eth_getTransactionReceipt", [tx_hash])
             if raw is not None:
+                self._sent.pop(tx_hash, None)
                 receipt = _parse_receipt(raw)
                 if receipt.status != 1:
                     raise self._failure(receipt)
                 return receipt
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise TransactionTimeout(tx_hash, timeout)
+            if now > next_check and tx_hash in self._sent:
+                nonce, signed = self._sent[tx_hash]
+                self._check_replaced(_Pending(index=0, nonce=nonce, tx_hash=tx_hash, raw=signed))
+                self._rebroadcast_remembered(nonce)
+                self._fill_gap_below(nonce)
+                next_check = time.monotonic() + self._rebroadcast_after
             time.sleep(self._poll)
+
+    def _rebroadcast_remembered(self, up_to: int) -> None:
+        """Send again every remembered transaction with a nonce up to `up_to` (errors are
+        expected: most are mined or still pooled)."""
+        raws = [raw for nonce, raw in self._sent.values() if nonce <= up_to]
+        for chunk_start in range(0, len(raws), _BATCH):
+            chunk = raws[chunk_start : chunk_start + _BATCH]
+            self._rpc.batch([("eth_sendRawTransaction", [r]) for r in chunk], raise_errors=False)
+
+    def _fill_gap_below(self, nonce: int) -> None:
+        """Fill the nonces below `nonce` that neither the chain nor the node's pool holds.
+
+        The node's pending count is the account's next nonce counting only executable pool
+        transactions; at or below `nonce` it means the transaction at `nonce` cannot be mined
+        until nonces `pending..nonce-1` are used. Nobody is sending those (this sender has
+        just rebroadcast what it knows), so each gets a zero-value transfer to this account.
+        """
+        latest, pending = (
+            int(count, 16)
+            for count in self._rpc.batch(
+                [
+                    ("eth_getTransactionCount", [self.address, "latest"]),
+                    ("eth_getTransactionCount", [self.address, "pending"]),
+                ]
+            )
+        )
+        start = max(latest, pending)
+        if start >= nonce:
+            return
+        _, fees, _ = self._prepare()
+        self.resync_nonce()
+        fillers = [
+            self._sign(self.address, b"", _TRANSFER_GAS, 0, n, fees)[0] for n in range(start, nonce)
+        ]
+        for chunk_start in range(0, len(fillers), _BATCH):
+            chunk = fillers[chunk_start : chunk_start + _BATCH]
+            # A filler that loses the race to the real transaction fails: that is fine.
+            self._rpc.batch([("eth_sendRawTransaction", [r]) for r in chunk], raise_errors=False)
 
     def transact(
         self, to: str | None, data: bytes, *, gas: int | None = None, value: int = 0
@@ -408,7 +514,8 @@ class TxSender:
         Transactions without `gas` are estimated up front against the current state, so
         transactions that depend on earlier ones in the same call need explicit gas.
         Unmined transactions are rebroadcast after `rebroadcast_after` seconds without
-        progress (a dropped transaction leaves a nonce gap that stalls all later ones);
+        progress (a dropped transaction leaves a nonce gap that stalls all later ones), and
+        nonces below the first one that nobody holds are filled (module docstring);
         "nonce too low" / "already known" answers count as submitted. Receipts come back in
         the order of `txs`; with `raise_on_failure`, the first failed transaction raises its
         decoded revert after all are mined. Raises `NonceGap` if `timeout` passes first.
@@ -506,6 +613,7 @@ class TxSender:
             if now - last_progress > self._rebroadcast_after:
                 self._check_replaced(waiting[0])
                 self._broadcast(waiting, first_time=False)
+                self._fill_gap_below(waiting[0].nonce)
                 last_progress = now
             time.sleep(self._poll)
         return [p.receipt for p in pending if p.receipt is not None]

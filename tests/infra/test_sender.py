@@ -12,9 +12,10 @@ from eth_hash.auto import keccak
 
 from ledger.chain.abi import ContractAbi
 from ledger.chain.rpc import Rpc
-from ledger.chain.sender import Receipt, TxRequest, TxSender
+from ledger.chain.sender import Receipt, SignedTx, TxRequest, TxSender
 from ledger.errors import (
     ContractRevert,
+    InputError,
     NonceGap,
     RevertedWithPanic,
     RevertedWithReason,
@@ -264,6 +265,43 @@ def test_fast_signing_is_byte_identical_to_eth_account(
         assert tx_hash == bytes(expected.hash)
 
 
+def test_sign_without_sending_is_what_send_would_submit(
+    rpc: Rpc, fresh_account: Factory
+) -> None:
+    from eth_account import Account
+
+    account = fresh_account()
+    sender = TxSender(rpc, account)
+    target = fresh_account(0).address
+    fees = {"maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 10**9}
+    signed = sender.sign(TxRequest(target, b"\x01", gas=30_000, value=9), nonce=0, fees=fees)
+    expected = Account.sign_transaction(
+        {"chainId": rpc.chain_id, "nonce": 0, "gas": 30_000, "value": 9, "data": b"\x01",
+         "to": target, "type": 2, **fees},
+        account.key,
+    )
+    assert signed == SignedTx(
+        raw=bytes(expected.raw_transaction), tx_hash="0x" + bytes(expected.hash).hex(), nonce=0
+    )
+    assert rpc.get_balance(target) == 0  # nothing was sent
+    rpc.call("eth_sendRawTransaction", ["0x" + signed.raw.hex()])
+    assert sender.wait(signed.tx_hash).ok
+    with pytest.raises(InputError):
+        sender.sign(TxRequest(target), nonce=1, fees=fees)  # no gas limit
+    with pytest.raises(InputError):
+        sender.sign(TxRequest(target, gas=21_000), nonce=1, fees={"maxFeePerGas": 1})
+
+
+def _wait_until_pool_is_empty(rpc: Rpc) -> None:
+    # Anvil makes a receipt visible before it prunes the mined transaction from its pool, and
+    # `evm_revert` leaves the pool alone: a revert in between leaves the pending nonce counting
+    # transactions the reverted chain never saw (see the gap test below).
+    deadline = time.monotonic() + 10
+    while rpc.call("txpool_status", []) != {"pending": "0x0", "queued": "0x0"}:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
 def test_sender_stays_right_after_a_chain_revert(rpc: Rpc, fresh_account: Factory) -> None:
     sender = TxSender(rpc, fresh_account())
     target = fresh_account(0).address
@@ -271,6 +309,7 @@ def test_sender_stays_right_after_a_chain_revert(rpc: Rpc, fresh_account: Factor
     sender.transact(target, b"", gas=21_000, value=5)
     sender.send_many(_transfers(3, target))
     assert sender.next_nonce() == 4
+    _wait_until_pool_is_empty(rpc)
     assert rpc.call("evm_revert", [snapshot]) is True
     receipt = sender.transact(target, b"", gas=21_000, value=7)
     assert receipt.ok
@@ -354,3 +393,56 @@ def test_send_many_keeps_at_most_max_in_flight_unmined(
     assert len(outcome["receipts"]) == 35
     assert 0 < largest_pool <= 10
     assert rpc.get_balance(target) == sum(range(1, 36))
+
+
+def test_transaction_behind_a_nonce_gap_nobody_fills_is_still_mined(
+    rpc: Rpc, fresh_account: Factory
+) -> None:
+    # Another sender's nonce-0 transaction is pooled, so this sender signs nonce 1; then the
+    # pool loses nonce 0. Without gap recovery nonce 1 would wait forever.
+    account = fresh_account()
+    target = fresh_account(0).address
+    sender = TxSender(rpc, account, rebroadcast_after=0.1)
+    rpc.call("evm_setAutomine", [False])
+    try:
+        lost = TxSender(rpc, account).send(target, b"", gas=21_000, value=1)
+        tx_hash = sender.send(target, b"", gas=21_000, value=2)
+        assert rpc.call("anvil_dropTransaction", [lost]) == lost
+    finally:
+        rpc.call("evm_setAutomine", [True])
+    rpc.call("evm_mine", [])  # automine only reacts to new transactions
+    receipt = sender.wait(tx_hash, timeout=20)
+    assert receipt.ok and receipt.tx_hash == tx_hash  # mined as signed, not re-signed
+    assert rpc.get_balance(target) == 2  # the lost transfer stayed lost
+    assert int(rpc.call("eth_getTransactionCount", [account.address, "latest"]), 16) == 2
+
+
+def test_send_many_behind_a_nonce_gap_nobody_fills_is_still_mined(
+    rpc: Rpc, devnet: Any, fresh_account: Factory
+) -> None:
+    account = fresh_account()
+    target = fresh_account(0).address
+    sender = TxSender(Rpc(devnet.rpc_url), account, rebroadcast_after=0.1)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["receipts"] = sender.send_many(_transfers(3, target), timeout=20)
+        except BaseException as exc:  # reported to the main thread
+            outcome["error"] = exc
+
+    rpc.call("evm_setAutomine", [False])
+    worker = threading.Thread(target=run)
+    try:
+        lost = TxSender(rpc, account).send(target, b"", gas=21_000, value=100)
+        worker.start()  # signs nonces 1..3: the pending count includes nonce 0
+        _wait_for_pool(rpc, account.address, 4)
+        assert rpc.call("anvil_dropTransaction", [lost]) == lost
+    finally:
+        rpc.call("evm_setAutomine", [True])
+    rpc.call("evm_mine", [])
+    worker.join(20)
+    assert not worker.is_alive()
+    assert "error" not in outcome, outcome.get("error")
+    assert [r.ok for r in outcome["receipts"]] == [True] * 3
+    assert rpc.get_balance(target) == 1 + 2 + 3

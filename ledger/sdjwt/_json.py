@@ -54,6 +54,10 @@ def loads(data: bytes, error: type[VerificationError] = MalformedSerialization) 
         raise error("invalid JSON") from exc
 
 
+encode_str: Callable[[str], str] = c_encode_basestring
+"""A str as a JSON string literal (quoted, escaped, non-ASCII kept)."""
+
+
 def dumps_str(value: Any) -> str:
     """Serialize compactly (non-ASCII kept as is, as RFC 9901's examples do)."""
     if type(value) is str:

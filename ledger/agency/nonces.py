@@ -13,8 +13,8 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
+from ledger.agency._sqlite import SQLiteStore, connect
 from ledger.errors import NonceReplayed, NonceUnknown
 
 NONCE_BYTES = 32
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS nonces (
 """
 
 
-class NonceStore:
+class NonceStore(SQLiteStore):
     """Issued nonces with expiry; `consume` succeeds exactly once per nonce.
 
     ``path=None`` keeps the nonces in memory (lost on exit). The constructor does no I/O; call
@@ -35,43 +35,10 @@ class NonceStore:
     """
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._db: sqlite3.Connection | None = None
+        super().__init__(path)
 
-    def open(self) -> NonceStore:
-        """Open (and create if needed) the database."""
-        if self._db is None:
-            target = ":memory:" if self._path is None else str(self._path)
-            db = sqlite3.connect(target, isolation_level=None, timeout=30.0)
-            if self._path is not None:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=FULL")
-            db.execute(_SCHEMA)
-            self._db = db
-        return self
-
-    def close(self) -> None:
-        """Close the database."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    def __enter__(self) -> NonceStore:
-        return self.open()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("NonceStore is not open")
-        return self._db
+    def _connect(self) -> sqlite3.Connection:
+        return connect(self._path, schema=_SCHEMA)
 
     def issue(
         self,

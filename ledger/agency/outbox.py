@@ -35,13 +35,12 @@ from __future__ import annotations
 import enum
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
+from ledger.agency._sqlite import SQLiteStore, connect, transaction
 from ledger.chain.merkle import MerkleTree, leaf_hash
 from ledger.errors import (
     BatchNotFound,
@@ -240,89 +239,48 @@ class OutboxStats:
 # --- the outbox ------------------------------------------------------------------------------
 
 
-class Outbox:
+class Outbox(SQLiteStore):
     """The issuance outbox in one SQLite file. The constructor does no I/O; call `open()` or
     use it as a context manager. One `Outbox` object per thread."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
-        self._db: sqlite3.Connection | None = None
+        super().__init__(path)
 
     # lifecycle
 
-    def open(self) -> Outbox:
+    def _not_open(self) -> Exception:
+        return OutboxError("outbox is not open")
+
+    def _connect(self) -> sqlite3.Connection:
         """Open (creating if needed) the database and check its schema version."""
-        if self._db is not None:
-            return self
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(str(self._path), isolation_level=None, timeout=30.0)
+        db: sqlite3.Connection | None = None
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise OutboxError(f"cannot open outbox {self._path}: {exc}") from exc
-        try:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            row = db.execute(
-                "SELECT value FROM outbox_meta WHERE key = 'schema_version'"
-            ).fetchone()
-            if row is None:
-                db.execute(
-                    "INSERT INTO outbox_meta(key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-            elif row[0] != str(SCHEMA_VERSION):
-                raise OutboxSchemaMismatch(
-                    f"outbox {self._path} has schema version {row[0]}, "
-                    f"this code expects {SCHEMA_VERSION}"
-                )
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            db.close()
+            db = connect(self._path, "foreign_keys=ON")
+            with transaction(db):
+                self._ensure_schema(db)
+        except BaseException as exc:
+            if db is not None:
+                db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise OutboxError(f"cannot open outbox {self._path}: {exc}") from exc
             raise
-        self._db = db
-        return self
+        return db
 
-    def close(self) -> None:
-        """Close the database."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    def __enter__(self) -> Outbox:
-        return self.open()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise OutboxError("outbox is not open")
-        return self._db
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        db = self._conn
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _ensure_schema(self, db: sqlite3.Connection) -> None:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        row = db.execute("SELECT value FROM outbox_meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            db.execute(
+                "INSERT INTO outbox_meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        elif row[0] != str(SCHEMA_VERSION):
+            raise OutboxSchemaMismatch(
+                f"outbox {self._path} has schema version {row[0]}, "
+                f"this code expects {SCHEMA_VERSION}"
+            )
 
     # issuance
 

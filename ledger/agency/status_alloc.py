@@ -14,8 +14,8 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
+from ledger.agency._sqlite import SQLiteStore, connect
 from ledger.errors import StatusListFull
 
 #: Rejection-sampling attempts before falling back to an exact draw over the free indexes.
@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS status_allocations (
 """
 
 
-class StatusIndexAllocator:
+class StatusIndexAllocator(SQLiteStore):
     """Allocates status indexes at random, persisted in SQLite (may share the outbox's file).
 
     The constructor does no I/O; call `open()` or use it as a context manager.
@@ -39,43 +39,11 @@ class StatusIndexAllocator:
     def __init__(self, path: Path, *, max_fill: float = 0.75) -> None:
         if not 0.0 < max_fill < 1.0:
             raise ValueError("max_fill must be in (0, 1)")
-        self._path = path
+        super().__init__(path)
         self._max_fill = max_fill
-        self._db: sqlite3.Connection | None = None
 
-    def open(self) -> StatusIndexAllocator:
-        """Open (and create if needed) the database."""
-        if self._db is None:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(self._path), isolation_level=None, timeout=30.0)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute(_SCHEMA)
-            self._db = db
-        return self
-
-    def close(self) -> None:
-        """Close the database."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    def __enter__(self) -> StatusIndexAllocator:
-        return self.open()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("StatusIndexAllocator is not open")
-        return self._db
+    def _connect(self) -> sqlite3.Connection:
+        return connect(self._path, schema=_SCHEMA)
 
     def allocated(self, list_id: int) -> int:
         """How many indexes of ``list_id`` are in use."""
@@ -115,9 +83,7 @@ class StatusIndexAllocator:
             raise ValueError("capacity and count must be positive")
         draw = rng or secrets.randbelow
         t = int(time.time()) if now is None else now
-        db = self._conn
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as db:
             used = self.allocated(list_id)
             if used + count > int(self._max_fill * capacity):
                 raise StatusListFull(
@@ -133,10 +99,6 @@ class StatusIndexAllocator:
                 )
                 got.append(idx)
                 used += 1
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return tuple(got)
 
     def _draw(self, list_id: int, capacity: int, used: int, draw: Callable[[int], int]) -> int:

@@ -17,6 +17,8 @@ is removed at the end, and no process is left running.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import secrets
 import tempfile
 import time
@@ -347,16 +349,21 @@ def _verify_forged(
 @click.command("demo")
 @click.option("--rpc", "rpc_url", metavar="URL",
               help="Use this anvil instead of starting an ephemeral devnet.")
-def demo(rpc_url: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print only what the scenario observed, as JSON.")
+def demo(rpc_url: str | None, as_json: bool) -> None:
     """Run the end-to-end Danish scenario on a devnet it starts and stops itself."""
     from ledger.cli._common import CliError
 
-    click.echo(click.style("Identity ledger demo: Karen, the CPR office and "
-                           "Københavns Kommune", bold=True))
+    if not as_json:
+        click.echo(click.style("Identity ledger demo: Karen, the CPR office and "
+                               "Københavns Kommune", bold=True))
     try:
-        run_demo(rpc_url=rpc_url)
+        result = run_demo((lambda _: None) if as_json else click.echo, rpc_url=rpc_url)
     except LedgerError as exc:
         raise CliError(f"{type(exc).__name__}: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
 
 
 __all__ = ["DemoResult", "Deployment", "demo", "run_demo"]

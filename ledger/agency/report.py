@@ -16,8 +16,8 @@ from ledger.errors import VerificationError
 
 T = TypeVar("T")
 
-#: The checks a verifier runs, in the order it runs them, with their human titles.
-CHECKS: tuple[tuple[str, str], ...] = (
+#: The checks of the presentation itself, in the order they run, with their human titles.
+_PRESENTATION_CHECKS: tuple[tuple[str, str], ...] = (
     ("sd_jwt", "SD-JWT signature and structure"),
     ("key_binding", "Key binding (nonce, audience, iat, sd_hash)"),
     ("request_match", "Disclosed claims match the request"),
@@ -28,7 +28,16 @@ CHECKS: tuple[tuple[str, str], ...] = (
     ("issuer_agency_status", "Issuing agency active now"),
     ("verifier_authorization", "Verifier registered for these claims and purpose"),
 )
-CHECK_NAMES: tuple[str, ...] = tuple(name for name, _ in CHECKS)
+#: Every check a verifier records, in the order `ledger.agency.verifier.Verifier` records them,
+#: with their human titles: the request first, the presentation's checks, the nonce last.
+CHECKS: tuple[tuple[str, str], ...] = (
+    ("request", "Request is this verifier's, signed and not expired"),
+    *_PRESENTATION_CHECKS,
+    ("nonce", "Request nonce issued here and not used before"),
+)
+#: The presentation's checks in order (`ReportBuilder`'s default; the verifier records
+#: ``request`` before them and ``nonce`` after them).
+CHECK_NAMES: tuple[str, ...] = tuple(name for name, _ in _PRESENTATION_CHECKS)
 _TITLES = dict(CHECKS)
 
 

@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from ledger.agency.report import CHECK_NAMES, CheckResult, ReportBuilder, VerificationReport
+from ledger.agency.chain_checks import CHAIN_CHECK_NAMES
+from ledger.agency.report import (
+    CHECK_NAMES,
+    CHECKS,
+    CheckResult,
+    ReportBuilder,
+    VerificationReport,
+)
+from ledger.agency.verifier import VERIFIER_CHECK_NAMES
 from ledger.errors import ChainError, VerificationError
 
 
@@ -119,3 +127,13 @@ def test_render_text_shows_verdict_and_one_line_per_check() -> None:
 
 def test_empty_report_is_not_ok() -> None:
     assert not VerificationReport(()).ok
+
+
+def test_every_check_the_verifier_records_has_a_title() -> None:
+    # The verifier's builders accept only VERIFIER_CHECK_NAMES (an unknown name is refused, see
+    # test_checks_out_of_order_are_refused), and chain_checks reports CHAIN_CHECK_NAMES.
+    titles = dict(CHECKS)
+    untitled = [n for n in (*VERIFIER_CHECK_NAMES, *CHAIN_CHECK_NAMES) if n not in titles]
+    assert untitled == []
+    assert all(CheckResult(n, True).title != n for n in VERIFIER_CHECK_NAMES)
+    assert [name for name, _ in CHECKS] == list(VERIFIER_CHECK_NAMES)  # CHECKS is in run order

@@ -9,6 +9,11 @@ Sections are owned by the layer that raises them; keep each class next to its si
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ledger.agency.report import VerificationReport
+
 
 class LedgerError(Exception):
     """Base class of every error the ledger raises on purpose."""
@@ -28,7 +33,13 @@ class InputError(LedgerError):
 
 
 class VerificationError(LedgerError):
-    """A credential, presentation or token failed verification."""
+    """A credential, presentation or token failed verification.
+
+    ``report``: raised by `ledger.agency.Verifier.verify` (or held in a ``verify_batch`` slot),
+    the report of every check up to the failed one; None when raised elsewhere.
+    """
+
+    report: VerificationReport | None = None
 
 
 class CredentialFormatError(LedgerError):

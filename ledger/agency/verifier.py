@@ -609,7 +609,7 @@ class Verifier:
         try:
             return self._run(package, request, builder)
         except VerificationError as exc:
-            exc.report = builder.report()  # type: ignore[attr-defined]
+            exc.report = builder.report()
             raise
 
     def check(
@@ -701,6 +701,6 @@ class Verifier:
         for i, result in enumerate(out):
             assert result is not None
             if isinstance(result, VerificationError):
-                result.report = builders[i].report()  # type: ignore[attr-defined]
+                result.report = builders[i].report()
             results.append(result)
         return results

@@ -442,7 +442,7 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
         try:
             result = _verifier(ctx, name, nonces).verify(package, req)
         except VerificationError as exc:
-            report = getattr(exc, "report", None)
+            report = exc.report
             if report is None:
                 raise
             emit(report.to_dict(), report.render_text().rstrip("\n"),

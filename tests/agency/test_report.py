@@ -137,3 +137,7 @@ def test_every_check_the_verifier_records_has_a_title() -> None:
     assert untitled == []
     assert all(CheckResult(n, True).title != n for n in VERIFIER_CHECK_NAMES)
     assert [name for name, _ in CHECKS] == list(VERIFIER_CHECK_NAMES)  # CHECKS is in run order
+
+
+def test_a_verification_error_raised_outside_the_verifier_has_no_report() -> None:
+    assert _Boom("x").report is None

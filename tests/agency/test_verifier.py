@@ -177,7 +177,8 @@ def rejected(
     with pytest.raises(error) as raised:
         verifier.verify(package, request)
     assert type(raised.value) is error
-    report = raised.value.report  # type: ignore[attr-defined]
+    report = raised.value.report
+    assert report is not None
     assert not report.ok
     assert report.failed_check is not None and report.failed_check.name == check
     assert report.failed_check.error == error.__name__

@@ -73,6 +73,15 @@ def ok(result: Result) -> str:
     return result.stdout
 
 
+def ok_cheap_keystore(result: Result) -> str:
+    """stdout of a command that must succeed and writes keystores under the test-only cheap KDF:
+    its stderr is the one warning line saying so."""
+    from ledger.cli._ledger_accounts import FAST_KDF_WARNING
+
+    assert (result.exit_code, result.stderr) == (0, FAST_KDF_WARNING + "\n"), result.output
+    return result.stdout
+
+
 def refused(result: Result) -> str:
     """stderr of a command that must fail with an expected error (exit 1, no output)."""
     assert (result.exit_code, result.stdout) == (1, ""), result.output
@@ -186,12 +195,12 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
     asked = ",".join(MUNICIPALITY_CLAIMS)
 
     # 1. a council of three (two votes execute) admits the CPR office and the municipality
-    deployed = ok(ledger("deploy", "--council", "alice", "--council", "bob", "--council",
-                         "carol", "--threshold", "2"))
+    deployed = ok_cheap_keystore(ledger("deploy", "--council", "alice", "--council", "bob",
+                                        "--council", "carol", "--threshold", "2"))
     assert re.search(r"^Council: alice \(0x\w{40}\), bob \(0x\w{40}\), carol \(0x\w{40}\); "
                      r"threshold 2 of 3\.$", deployed, re.M), deployed
     for name in ("cpr", "muni", "broker"):
-        ok(ledger("account", "create", name, "--fund"))
+        ok_cheap_keystore(ledger("account", "create", name, "--fund"))
     _decide(ledger, "type", "register", VCT, "--claims", ",".join(CLAIM_NAMES))
     _decide(ledger, "agency", "admit", "cpr", "--name", "CPR Office")
     _decide(ledger, "agency", "accredit", "cpr", "--type", VCT)
@@ -203,7 +212,7 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
     cpr = _address(ledger, "cpr")
 
     # 2. the CPR office issues a person credential to the key of Karen's wallet
-    ok(ledger("--as", "cpr", "keys", "create"))
+    ok_cheap_keystore(ledger("--as", "cpr", "keys", "create"))
     ok(ledger("--as", "cpr", "keys", "register"))
     (kid,) = [k["kid"] for k in json.loads(ok(ledger("--as", "cpr", "--json", "keys", "list")))]
     created = ok(wallet("init"))

@@ -18,6 +18,7 @@ from click.testing import Result
 from ledger.chain.deploy import SUITE, Deployment
 from ledger.chain.devnet import devnet_down, free_port
 from ledger.chain.rpc import Rpc
+from ledger.cli._ledger_accounts import FAST_KDF_ENV, FAST_KDF_WARNING
 from ledger.cli.ledger_cli import cli
 
 #: `ledger ARGS...` run in-process (the `ledger` fixture of conftest.py).
@@ -324,6 +325,29 @@ def test_account_name_taken_or_invalid_is_an_error(ledger: Invoke, home: Path) -
     bad = ledger("account", "create", "../x")
     assert bad.exit_code == 1
     assert bad.stderr.startswith("Error: agency key name '../x': ")
+
+
+def test_cheap_test_kdf_is_announced_once_by_each_command_that_writes_a_keystore(
+    ledger: Invoke, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warned = (0, FAST_KDF_WARNING + "\n")
+    account = ledger("account", "create", "cpr")
+    assert (account.exit_code, account.stderr) == warned
+    assert account.stdout.startswith("Created account cpr: ")
+    key = ledger("--as", "cpr", "keys", "create")
+    assert (key.exit_code, key.stderr) == warned
+    assert key.stdout.startswith("Created signing key ")
+    listed = ledger("account", "list")  # reading keystores writes none
+    assert (listed.exit_code, listed.stderr) == (0, "")
+    monkeypatch.delenv(FAST_KDF_ENV)
+    strong = ledger("account", "create", "muni")  # eth-account's own scrypt work factor
+    assert (strong.exit_code, strong.stderr) == (0, "")
+
+    def scrypt_n(name: str) -> int:
+        keystore = json.loads((home / "keystores" / f"{name}.json").read_text())
+        return int(keystore["crypto"]["kdfparams"]["n"])
+
+    assert scrypt_n("cpr") == 2**4 and scrypt_n("muni") >= 2**17
 
 
 def test_no_chain_configured_is_an_error(ledger: Invoke, home: Path) -> None:

@@ -11,6 +11,7 @@ import functools
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,24 @@ class CliError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)
+
+
+_KID_ARGUMENT = re.compile(r"-[A-Za-z0-9_-]{42}")
+
+
+class KidArgumentCommand(click.Command):
+    """A command whose positional argument is a key id (`kid`).
+
+    A kid is the base64url of a SHA-256 thumbprint, so one in 64 starts with `-` and would be
+    read as an option; such a token is moved behind `--`, which makes it positional.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            kids = [a for a in args if _KID_ARGUMENT.fullmatch(a)]
+            if kids:
+                args = [a for a in args if a not in kids] + ["--", *kids]
+        return super().parse_args(ctx, args)
 
 
 def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:

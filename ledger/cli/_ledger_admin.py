@@ -19,7 +19,7 @@ from ledger.agency.request import purpose_digest
 from ledger.chain.client import AgencyStatus, LedgerChain
 from ledger.chain.council import CouncilAction, CouncilActions
 from ledger.chain.deploy import SUITE, contract_abi
-from ledger.cli._common import emit, reports_errors
+from ledger.cli._common import KidArgumentCommand, emit, reports_errors
 from ledger.cli._ledger_context import (
     TIMESTAMP,
     LedgerContext,
@@ -103,7 +103,7 @@ def propose_lifetime(ctx: LedgerContext, seconds: int) -> None:
     _run(ctx, lambda a: a.set_proposal_lifetime(seconds))
 
 
-@council_propose.command("revoke-key")
+@council_propose.command("revoke-key", cls=KidArgumentCommand)
 @click.argument("kid")
 @pass_ledger
 @reports_errors

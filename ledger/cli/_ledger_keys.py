@@ -13,7 +13,7 @@ import click
 
 from ledger.agency.keys import kid_bytes
 from ledger.chain.client import KeyInfo, LedgerChain
-from ledger.cli._common import emit, reports_errors
+from ledger.cli._common import KidArgumentCommand, emit, reports_errors
 from ledger.cli._ledger_accounts import keyring
 from ledger.cli._ledger_context import TIMESTAMP, LedgerContext, format_time, pass_ledger
 from ledger.errors import AgencyKeyNotFound, InputError
@@ -118,7 +118,7 @@ def _default_kid(ctx: LedgerContext, chain: LedgerChain) -> str:
     return fresh[0]
 
 
-@keys.command("register")
+@keys.command("register", cls=KidArgumentCommand)
 @click.argument("kid", required=False)
 @click.option("--from", "valid_from", type=TIMESTAMP, default=0,
               help="Start of validity (Unix seconds or ISO date; default now).")
@@ -137,7 +137,7 @@ def keys_register(ctx: LedgerContext, kid: str | None, valid_from: int, valid_un
          f"Registered signing key {kid} (block {receipt.block_number}).", as_json=ctx.as_json)
 
 
-@keys.command("rotate")
+@keys.command("rotate", cls=KidArgumentCommand)
 @click.argument("old_kid", metavar="[OLD_KID]", required=False)
 @click.option("--until", "valid_until", type=TIMESTAMP, default=0,
               help="End of validity of the new key (default open-ended).")
@@ -159,7 +159,7 @@ def keys_rotate(ctx: LedgerContext, old_kid: str | None, valid_until: int) -> No
          f"Rotated {old} -> {new} (block {receipt.block_number}).", as_json=ctx.as_json)
 
 
-@keys.command("revoke")
+@keys.command("revoke", cls=KidArgumentCommand)
 @click.argument("kid")
 @pass_ledger
 @reports_errors
@@ -171,7 +171,7 @@ def keys_revoke(ctx: LedgerContext, kid: str) -> None:
          f"Revoked signing key {kid} (block {receipt.block_number}).", as_json=ctx.as_json)
 
 
-@keys.command("show")
+@keys.command("show", cls=KidArgumentCommand)
 @click.argument("kid", required=False)
 @pass_ledger
 @reports_errors

@@ -447,3 +447,24 @@ def test_funding_and_implicit_deployer_are_refused_off_devnet(
     assert (deploy.exit_code, deploy.stderr) == (
         1, "Error: no acting account: pass --as NAME or set LEDGER_ACCOUNT\n"
     )
+
+
+@pytest.mark.parametrize("kid", ["-h" + "A" * 41, "-" + "x0_-" * 10 + "ab", "--" + "h" * 41])
+def test_a_kid_starting_with_a_dash_is_an_argument_not_an_option(
+    ledger: Invoke, home: Path, kid: str
+) -> None:
+    # Base64url thumbprints start with "-" one time in 64.
+    ledger("account", "create", "cpr")
+    shown = ledger("--as", "cpr", "keys", "show", kid)
+    assert shown.exit_code == 1
+    assert "No such option" not in shown.stderr and "Usage:" not in shown.stderr
+    assert kid in shown.stderr
+
+
+def test_a_kid_argument_leaves_the_other_options_of_its_command_alone(
+    ledger: Invoke, home: Path
+) -> None:
+    ledger("account", "create", "cpr")
+    kid = "-h" + "A" * 41
+    refused = ledger("--as", "cpr", "keys", "register", kid, "--until", "not-a-time")
+    assert refused.exit_code == 2 and "--until" in refused.stderr

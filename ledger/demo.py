@@ -145,7 +145,14 @@ def run_demo(
     with tempfile.TemporaryDirectory(prefix="ledger-demo-") as tmp:
         work = Path(tmp)
         with _devnet(work / "devnet", rpc_url) as url:
-            return _scenario(Rpc(url), work, say, started, url)
+            result = _scenario(Rpc(url), work, say, started, url)
+    stopped = "the anvil at --rpc left running" if rpc_url else "devnet stopped"
+    echo("")
+    say.ok(
+        f"demo finished in {time.perf_counter() - started:.1f} s; {stopped}, "
+        "temporary files removed"
+    )
+    return result
 
 
 def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) -> DemoResult:
@@ -234,8 +241,6 @@ def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) ->
         broker_verifier.close()
 
     elapsed = time.perf_counter() - started
-    say.say("")
-    say.ok(f"demo finished in {elapsed:.1f} s; devnet stopped, temporary files removed")
     return DemoResult(
         chain_id=deployment.chain_id,
         disclosed_to_municipality=disclosed,

@@ -8,9 +8,9 @@ importer of the building blocks pay for web3.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ledger._lazy import lazy_exports
 from ledger.agency.claims import claim_mask, format_claim_path, parse_claim_path
 from ledger.agency.nonces import NonceStore
 from ledger.agency.outbox import (
@@ -84,14 +84,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ledger.agency' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

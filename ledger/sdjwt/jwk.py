@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -146,7 +146,42 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> bytes:
     return key.thumbprint
 
 
-class SigningKey:
+_Public = TypeVar("_Public", bound="PublicKey | Ed25519PublicKey")
+
+
+class _KeyPair(Generic[_Public]):
+    """What a signing key tells about itself, all read from its public half `_public`.
+
+    The ES256 and EdDSA signing keys share these; `__slots__` stays empty so that each subclass
+    keeps its own slots and no instance grows a `__dict__`.
+    """
+
+    __slots__ = ()
+
+    _public: _Public
+
+    @property
+    def public_key(self) -> _Public:
+        """The matching public key."""
+        return self._public
+
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The public JWK (kty, crv, x, and for P-256 y)."""
+        return self._public.jwk
+
+    @property
+    def thumbprint(self) -> bytes:
+        """The raw 32-byte RFC 7638 thumbprint (for P-256, the on-chain `bytes32 kid`)."""
+        return self._public.thumbprint
+
+    @property
+    def kid(self) -> str:
+        """The base64url thumbprint, used as the JWT header `kid`."""
+        return self._public.kid
+
+
+class SigningKey(_KeyPair[PublicKey]):
     """A P-256 private key signing ES256. Keep it secret; store with `to_private_jwk`."""
 
     __slots__ = ("_key", "_public")
@@ -189,29 +224,9 @@ class SigningKey:
         return {**self._public.jwk, "d": b64e(d)}
 
     @property
-    def public_key(self) -> PublicKey:
-        """The matching public key."""
-        return self._public
-
-    @property
-    def public_jwk(self) -> dict[str, str]:
-        """The public JWK (kty, crv, x, y)."""
-        return self._public.jwk
-
-    @property
     def public_xy(self) -> tuple[bytes, bytes]:
         """The 32-byte x and y coordinates, as the on-chain key registry stores them."""
         return self._public.public_xy
-
-    @property
-    def thumbprint(self) -> bytes:
-        """The raw 32-byte RFC 7638 thumbprint (the on-chain `bytes32 kid`)."""
-        return self._public.thumbprint
-
-    @property
-    def kid(self) -> str:
-        """The base64url thumbprint, used as the JWT header `kid`."""
-        return self._public.kid
 
     def sign(self, signing_input: bytes) -> bytes:
         """Sign with ES256 and return the raw 64-byte r||s signature."""
@@ -283,7 +298,7 @@ class Ed25519PublicKey:
         return f"Ed25519PublicKey(kid={self._kid!r})"
 
 
-class Ed25519SigningKey:
+class Ed25519SigningKey(_KeyPair[Ed25519PublicKey]):
     """An Ed25519 private key signing EdDSA. Keep it secret; store with `to_private_jwk`."""
 
     __slots__ = ("_key", "_public")
@@ -319,26 +334,6 @@ class Ed25519SigningKey:
     def to_private_jwk(self) -> dict[str, str]:
         """The private JWK (includes `d`). Handle as a secret."""
         return {**self._public.jwk, "d": b64e(self._key.private_bytes_raw())}
-
-    @property
-    def public_key(self) -> Ed25519PublicKey:
-        """The matching public key."""
-        return self._public
-
-    @property
-    def public_jwk(self) -> dict[str, str]:
-        """The public JWK."""
-        return self._public.jwk
-
-    @property
-    def thumbprint(self) -> bytes:
-        """The raw 32-byte RFC 7638 thumbprint."""
-        return self._public.thumbprint
-
-    @property
-    def kid(self) -> str:
-        """The base64url thumbprint."""
-        return self._public.kid
 
     def sign(self, signing_input: bytes) -> bytes:
         """Sign with EdDSA (64-byte signature)."""

@@ -21,11 +21,11 @@ from ledger.chain.council import CouncilAction, CouncilActions
 from ledger.chain.deploy import SUITE, contract_abi
 from ledger.cli._common import KidArgumentCommand, emit, reports_errors
 from ledger.cli._ledger_context import (
-    TIMESTAMP,
     LedgerContext,
     format_time,
     pass_ledger,
     split_list,
+    validity_options,
 )
 from ledger.cli._ledger_ops import ProposalReport, proposal_report, propose
 from ledger.errors import InputError
@@ -235,10 +235,7 @@ agency.add_command(_status_command("remove", "remove for good"))
 @agency.command("accredit")
 @click.argument("agency_ref", metavar="AGENCY")
 @click.option("--type", "vct", required=True, help="Credential type (vct) to accredit for.")
-@click.option("--from", "valid_from", type=TIMESTAMP, default=0,
-              help="Start of validity (Unix seconds or ISO date; default now).")
-@click.option("--until", "valid_until", type=TIMESTAMP, default=0,
-              help="End of validity (Unix seconds or ISO date; default open-ended).")
+@validity_options
 @click.option("--authority", is_flag=True,
               help="Also allow it to sub-accredit others for this type, one level down.")
 @pass_ledger
@@ -349,10 +346,7 @@ def verifier() -> None:
 @click.option("--type", "vct", required=True, help="Credential type (vct) it may request.")
 @click.option("--claims", required=True, help="Comma-separated claim names it may request.")
 @click.option("--purpose", required=True, help="The purpose, as it will appear in requests.")
-@click.option("--from", "valid_from", type=TIMESTAMP, default=0,
-              help="Start of validity (Unix seconds or ISO date; default now).")
-@click.option("--until", "valid_until", type=TIMESTAMP, default=0,
-              help="End of validity (Unix seconds or ISO date; default open-ended).")
+@validity_options
 @pass_ledger
 @reports_errors
 def verifier_register(ctx: LedgerContext, agency_ref: str, vct: str, claims: str, purpose: str,

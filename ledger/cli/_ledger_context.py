@@ -153,6 +153,15 @@ class Timestamp(click.ParamType[int]):
 TIMESTAMP = Timestamp()
 
 
+def validity_options(command: F) -> F:
+    """Decorator: the `--from` and `--until` options (`valid_from`, `valid_until`; 0 if unset)."""
+    command = click.option("--until", "valid_until", type=TIMESTAMP, default=0,
+                           help="End of validity (Unix seconds or ISO date; default open-ended).")(
+                               command)
+    return click.option("--from", "valid_from", type=TIMESTAMP, default=0,
+                        help="Start of validity (Unix seconds or ISO date; default now).")(command)
+
+
 def format_time(seconds: int) -> str:
     """Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`, `-` for 0 (unset)."""
     if seconds == 0:

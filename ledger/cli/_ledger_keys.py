@@ -15,7 +15,13 @@ from ledger.agency.keys import kid_bytes
 from ledger.chain.client import KeyInfo, LedgerChain
 from ledger.cli._common import KidArgumentCommand, emit, reports_errors
 from ledger.cli._ledger_accounts import keyring
-from ledger.cli._ledger_context import TIMESTAMP, LedgerContext, format_time, pass_ledger
+from ledger.cli._ledger_context import (
+    TIMESTAMP,
+    LedgerContext,
+    format_time,
+    pass_ledger,
+    validity_options,
+)
 from ledger.errors import AgencyKeyNotFound, InputError
 
 __all__ = ["checked_kid", "current_kid", "keys"]
@@ -120,10 +126,7 @@ def _default_kid(ctx: LedgerContext, chain: LedgerChain) -> str:
 
 @keys.command("register", cls=KidArgumentCommand)
 @click.argument("kid", required=False)
-@click.option("--from", "valid_from", type=TIMESTAMP, default=0,
-              help="Start of validity (Unix seconds or ISO date; default now).")
-@click.option("--until", "valid_until", type=TIMESTAMP, default=0,
-              help="End of validity (Unix seconds or ISO date; default open-ended).")
+@validity_options
 @pass_ledger
 @reports_errors
 def keys_register(ctx: LedgerContext, kid: str | None, valid_from: int, valid_until: int) -> None:

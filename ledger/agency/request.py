@@ -124,9 +124,9 @@ def _b64url_decode(text: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class PresentationRequest:
-    """A presentation request as written to / read from a file. Unverified until
-    `verify_request_signature` says otherwise."""
+class _RequestTerms:
+    """What a request asks, of whom and for how long: the fields a `PresentationRequest` carries
+    and a `VerifiedRequest` confirms, in the order both constructors take them."""
 
     verifier: str
     type_id: int
@@ -140,6 +140,13 @@ class PresentationRequest:
     expires_at: int
     chain_id: int
     registry: str
+
+
+@dataclass(frozen=True)
+class PresentationRequest(_RequestTerms):
+    """A presentation request as written to / read from a file. Unverified until
+    `verify_request_signature` says otherwise."""
+
     signature: bytes
     credential_query_id: str = "credential"
 
@@ -245,21 +252,9 @@ class PresentationRequest:
 
 
 @dataclass(frozen=True)
-class VerifiedRequest:
+class VerifiedRequest(_RequestTerms):
     """A request whose structure, expiry, chain and signature were checked."""
 
-    verifier: str
-    type_id: int
-    vct: str
-    claims: tuple[ClaimPath, ...]
-    purpose: str
-    purpose_digest: bytes
-    nonce: str
-    audience: str
-    created_at: int
-    expires_at: int
-    chain_id: int
-    registry: str
     request: PresentationRequest
 
     @property

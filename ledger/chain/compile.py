@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger.chain.deploy import SUITE
 from ledger.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -23,17 +24,7 @@ SHIM = PROJECT_ROOT / "scripts" / "solc-shim.js"
 OZ_PACKAGE_JSON = PROJECT_ROOT / "node_modules" / "@openzeppelin" / "contracts" / "package.json"
 
 #: Contracts that get an artifact (the suite plus the gas reference).
-DEPLOYABLE: tuple[str, ...] = (
-    "Council",
-    "TrustRegistry",
-    "CredentialTypeRegistry",
-    "KeyRegistry",
-    "VerifierRegistry",
-    "AnchorRegistry",
-    "StatusRegistry",
-    "LedgerLens",
-    "EASStyleReference",
-)
+DEPLOYABLE: tuple[str, ...] = (*SUITE, "EASStyleReference")
 
 #: Compiler settings shared by every artifact (recorded in each one).
 SETTINGS: dict[str, Any] = {

@@ -26,8 +26,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from eth_utils.address import to_checksum_address
-
 from ledger.agency.packages import AnchorEvidence, parse_issuer_did, parse_status_uri
 from ledger.agency.report import CheckResult, ReportBuilder
 from ledger.chain.client import (
@@ -38,7 +36,9 @@ from ledger.chain.client import (
     CredentialStatus,
     KeyInfo,
     LedgerChain,
+    checksum,
 )
+from ledger.chain.client import decode_credential_check as decode_check
 from ledger.errors import (
     AnchorIssuerMismatch,
     AnchorTypeMismatch,
@@ -297,42 +297,13 @@ def check_on_chain(
     return run_check(chain, prepared.request)
 
 
-# -- the wire: prebuilt calldata, a decoder without per-call checksumming --------------------------
+# -- the wire: prebuilt calldata; answers decoded by the client's decoder (as `decode_check`) ------
 
 _WORDS = 15  # ILedgerLens.CredentialCheck is 15 static words
 #: Requests per `checkCredentials` eth_call (each check costs ~50k gas of the 30M call cap).
 BATCH_CHUNK = 200
 #: Request body size above which `run_checks` starts another JSON-RPC batch.
 MAX_BATCH_BYTES = 1_000_000
-
-
-@lru_cache(maxsize=65536)
-def checksum(raw: bytes) -> str | None:
-    """EIP-55 form of a 20-byte address (None for zero), cached: checksumming costs a keccak."""
-    return None if not any(raw) else to_checksum_address("0x" + raw.hex())
-
-
-def decode_check(data: bytes, offset: int = 0) -> CredentialCheck:
-    """Decode one ABI-encoded `CredentialCheck` at `offset` (same result as the chain client's
-    decoder, with cached address checksums)."""
-    n = [int.from_bytes(data[offset + 32 * i : offset + 32 * i + 32], "big") for i in range(_WORDS)]
-    return CredentialCheck(
-        anchored=bool(n[0]),
-        issuer=checksum(data[offset + 44 : offset + 64]),
-        type_id=n[2],
-        anchored_at=n[3],
-        batch_count=n[4],
-        issuer_accredited_at_anchor=bool(n[5]),
-        key_valid_at_anchor=bool(n[6]),
-        key_agency=checksum(data[offset + 7 * 32 + 12 : offset + 8 * 32]),
-        key_revoked_at=n[8],
-        status_known=bool(n[9]),
-        status=n[10],
-        issuer_agency_status=AgencyStatus(n[11]),
-        verifier_authorized=bool(n[12]),
-        block_number=n[13],
-        block_timestamp=n[14],
-    )
 
 
 def run_check(chain: LedgerChain, request: CheckRequest) -> CredentialCheck:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -41,6 +42,7 @@ __all__ = [
     "ProposalOutcome",
     "StatusListInfo",
     "VerifierRegistration",
+    "checksum",
     "decode_credential_check",
 ]
 
@@ -248,24 +250,30 @@ def _address_or_none(value: str) -> str | None:
     return None if int(value, 16) == 0 else to_checksum_address(value)
 
 
-def _word_address(word: bytes) -> str | None:
-    raw = word[12:32]
+@lru_cache(maxsize=65536)
+def checksum(raw: bytes) -> str | None:
+    """EIP-55 form of a 20-byte address (None for zero), cached: checksumming costs a keccak."""
     return None if not any(raw) else to_checksum_address("0x" + raw.hex())
 
 
 def decode_credential_check(data: bytes, offset: int = 0) -> CredentialCheck:
-    """Decode one ABI-encoded CredentialCheck (15 static words) starting at `offset`."""
-    w = [data[offset + 32 * i : offset + 32 * (i + 1)] for i in range(_LENS_WORDS)]
-    n = [int.from_bytes(x, "big") for x in w]
+    """Decode one ABI-encoded CredentialCheck (15 static words) starting at `offset`.
+
+    Address checksums are cached (`checksum`): the verifier decodes one per credential.
+    """
+    n = [
+        int.from_bytes(data[offset + 32 * i : offset + 32 * i + 32], "big")
+        for i in range(_LENS_WORDS)
+    ]
     return CredentialCheck(
         anchored=bool(n[0]),
-        issuer=_word_address(w[1]),
+        issuer=checksum(data[offset + 44 : offset + 64]),
         type_id=n[2],
         anchored_at=n[3],
         batch_count=n[4],
         issuer_accredited_at_anchor=bool(n[5]),
         key_valid_at_anchor=bool(n[6]),
-        key_agency=_word_address(w[7]),
+        key_agency=checksum(data[offset + 7 * 32 + 12 : offset + 8 * 32]),
         key_revoked_at=n[8],
         status_known=bool(n[9]),
         status=n[10],

@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+from eth_abi.abi import decode as abi_decode
+from eth_utils.address import to_checksum_address
 from scenario import PERSON, AgencyWorld, agency_world  # noqa: F401
 
 from ledger.agency import chain_checks
@@ -267,7 +269,7 @@ def test_checks_too_large_for_one_request_body_are_split_into_batches(
     assert sum(batches) == 8 and len(batches) > 1
 
 
-def test_fast_decoder_agrees_with_the_chain_client(env: AgencyWorld) -> None:
+def test_check_decoder_agrees_with_the_generic_abi_decoder(env: AgencyWorld) -> None:
     chain = env.reader()
     prepared = prepare_check(
         chain,
@@ -282,6 +284,15 @@ def test_fast_decoder_agrees_with_the_chain_client(env: AgencyWorld) -> None:
         chain.deployment.address("LedgerLens"), chain.check_calldata(prepared.request)
     )
     assert decode_check(raw) == decode_credential_check(raw)
+    # ILedgerLens.CredentialCheck, decoded word by word by eth_abi.
+    types = ["bool", "address", "uint32", "uint64", "uint32", "bool", "bool", "address",
+             "uint64", "bool", "uint8", "uint8", "bool", "uint64", "uint64"]
+    values = list(abi_decode(types, raw))
+    for i in (1, 7):
+        values[i] = None if int(values[i], 16) == 0 else to_checksum_address(values[i])
+    values[11] = AgencyStatus(values[11])
+    assert decode_check(raw) == CredentialCheck(*values)
+    assert decode_check(raw).anchored and decode_check(raw).issuer == env.issuer.address
 
 
 def test_lens_pipe_answers_and_recovers_from_a_dropped_connection(env: AgencyWorld) -> None:

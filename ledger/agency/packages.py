@@ -121,6 +121,10 @@ def _load(text: str, fmt: str) -> dict[str, Any]:
     return doc
 
 
+def _dump(fmt: str, **members: Any) -> str:
+    return json.dumps({"format": fmt, **members}, indent=2, sort_keys=True)
+
+
 @dataclass(frozen=True)
 class CredentialPackage:
     """An issued credential as handed to its holder."""
@@ -132,17 +136,13 @@ class CredentialPackage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": CREDENTIAL_FORMAT,
-                "sd_jwt": self.sd_jwt,
-                "anchor": self.anchor.to_dict(),
-                "type_id": self.type_id,
-                "chain_id": self.chain_id,
-                "metadata": self.metadata,
-            },
-            indent=2,
-            sort_keys=True,
+        return _dump(
+            CREDENTIAL_FORMAT,
+            sd_jwt=self.sd_jwt,
+            anchor=self.anchor.to_dict(),
+            type_id=self.type_id,
+            chain_id=self.chain_id,
+            metadata=self.metadata,
         )
 
     @classmethod
@@ -168,15 +168,11 @@ class PresentationPackage:
     type_id: int
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": PRESENTATION_FORMAT,
-                "presentation": self.presentation,
-                "anchor": self.anchor.to_dict(),
-                "type_id": self.type_id,
-            },
-            indent=2,
-            sort_keys=True,
+        return _dump(
+            PRESENTATION_FORMAT,
+            presentation=self.presentation,
+            anchor=self.anchor.to_dict(),
+            type_id=self.type_id,
         )
 
     @classmethod

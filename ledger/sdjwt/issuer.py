@@ -89,6 +89,13 @@ class _Builder:
             return value
         raise InvalidClaims(f"claim {path!r} is not a JSON value")
 
+    def member(self, val: Any, path: str, trie: _Trie | None, depth: int) -> Any:
+        # Strings, ints and bools (most claims) are returned as they are, without `value`'s checks.
+        kind = type(val)
+        if kind is str or kind is int or kind is bool:
+            return val
+        return self.value(val, path, trie, depth + 1)
+
     def obj(
         self, obj: Mapping[str, Any], path: str, trie: _Trie | None, depth: int
     ) -> dict[str, Any]:
@@ -105,11 +112,7 @@ class _Builder:
                 sd, below = trie.get(key, (False, _EMPTY))  # type: ignore[union-attr]
                 self.found += sd
             child = path + "." + key if path else key
-            kind = type(val)
-            if kind is str or kind is int or kind is bool:
-                processed = val
-            else:
-                processed = self.value(val, child, below, depth + 1)
+            processed = self.member(val, child, below, depth)
             if sd:
                 disc = make_disclosure(key, processed, self.salt())
                 self.out.append((child, disc))
@@ -133,11 +136,7 @@ class _Builder:
                 sd, below = trie.get(i, (False, _EMPTY))  # type: ignore[union-attr]
                 self.found += sd
             child = f"{path}[{i}]"
-            kind = type(val)
-            if kind is str or kind is int or kind is bool:
-                processed = val
-            else:
-                processed = self.value(val, child, below, depth + 1)
+            processed = self.member(val, child, below, depth)
             if sd:
                 disc = make_disclosure(None, processed, self.salt())
                 self.out.append((child, disc))

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -144,6 +145,31 @@ def _transfers(count: int, to: str, gas: int | None = 21_000) -> list[TxRequest]
     return [TxRequest(to=to, data=b"", gas=gas, value=i + 1) for i in range(count)]
 
 
+def _send_many_in_background(
+    sender: TxSender, txs: list[TxRequest], timeout: float
+) -> tuple[threading.Thread, dict[str, Any]]:
+    """`send_many` on a thread (not yet started); its receipts or error land in the dict."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["receipts"] = sender.send_many(txs, timeout=timeout)
+        except BaseException as exc:  # reported to the main thread
+            outcome["error"] = exc
+
+    return threading.Thread(target=run), outcome
+
+
+@contextlib.contextmanager
+def _automine_off(rpc: Rpc) -> Iterator[None]:
+    """Blocks are mined only by `evm_mine` inside; automine is back on however it is left."""
+    rpc.call("evm_setAutomine", [False])
+    try:
+        yield
+    finally:
+        rpc.call("evm_setAutomine", [True])
+
+
 def test_send_many_mines_500_pipelined_transfers(rpc: Rpc, fresh_account: Factory) -> None:
     sender = TxSender(rpc, fresh_account())
     target = fresh_account(0).address
@@ -195,24 +221,13 @@ def test_dropped_transaction_is_rebroadcast_and_the_gap_heals(
     account = fresh_account()
     target = fresh_account(0).address
     sender = TxSender(Rpc(devnet.rpc_url), account, rebroadcast_after=0.2)
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["receipts"] = sender.send_many(_transfers(60, target), timeout=30)
-        except BaseException as exc:  # reported to the main thread
-            outcome["error"] = exc
-
-    rpc.call("evm_setAutomine", [False])
-    worker = threading.Thread(target=run)
-    try:
+    worker, outcome = _send_many_in_background(sender, _transfers(60, target), timeout=30)
+    with _automine_off(rpc):
         worker.start()
         pool = _wait_for_pool(rpc, account.address, 60)
         dropped = pool["30"]["hash"]
         assert rpc.call("anvil_dropTransaction", [dropped]) == dropped
         rpc.call("evm_mine", [])  # mines nonces 0..29; 31..59 wait behind the gap
-    finally:
-        rpc.call("evm_setAutomine", [True])
     worker.join(30)
     assert not worker.is_alive()
     assert "error" not in outcome, outcome.get("error")
@@ -333,17 +348,8 @@ def test_nonce_taken_by_another_transaction_fails_fast(
     account = fresh_account()
     target = fresh_account(0).address
     sender = TxSender(Rpc(devnet.rpc_url), account, rebroadcast_after=0.1)
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["receipts"] = sender.send_many(_transfers(2, target), timeout=20)
-        except BaseException as exc:  # reported to the main thread
-            outcome["error"] = exc
-
-    rpc.call("evm_setAutomine", [False])
-    worker = threading.Thread(target=run)
-    try:
+    worker, outcome = _send_many_in_background(sender, _transfers(2, target), timeout=20)
+    with _automine_off(rpc):
         worker.start()
         pool = _wait_for_pool(rpc, account.address, 2)
         for entry in pool.values():
@@ -351,8 +357,6 @@ def test_nonce_taken_by_another_transaction_fails_fast(
         # Another transaction of the same account takes nonce 0 and is mined.
         TxSender(rpc, account).send(target, b"", gas=21_000, value=100)
         rpc.call("evm_mine", [])
-    finally:
-        rpc.call("evm_setAutomine", [True])
     worker.join(20)
     assert not worker.is_alive()
     assert isinstance(outcome.get("error"), NonceGap)
@@ -365,18 +369,9 @@ def test_send_many_keeps_at_most_max_in_flight_unmined(
     account = fresh_account()
     target = fresh_account(0).address
     sender = TxSender(Rpc(devnet.rpc_url), account, max_in_flight=10)
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["receipts"] = sender.send_many(_transfers(35, target), timeout=20)
-        except BaseException as exc:  # reported to the main thread
-            outcome["error"] = exc
-
-    rpc.call("evm_setAutomine", [False])
-    worker = threading.Thread(target=run)
+    worker, outcome = _send_many_in_background(sender, _transfers(35, target), timeout=20)
     largest_pool = 0
-    try:
+    with _automine_off(rpc):
         worker.start()
         deadline = time.monotonic() + 20
         while worker.is_alive() and time.monotonic() < deadline:
@@ -386,8 +381,6 @@ def test_send_many_keeps_at_most_max_in_flight_unmined(
                 time.sleep(0.02)  # let the rest of a broadcast chunk arrive
                 rpc.call("evm_mine", [])
             time.sleep(0.005)
-    finally:
-        rpc.call("evm_setAutomine", [True])
     worker.join(20)
     assert "error" not in outcome, outcome.get("error")
     assert len(outcome["receipts"]) == 35
@@ -403,13 +396,10 @@ def test_transaction_behind_a_nonce_gap_nobody_fills_is_still_mined(
     account = fresh_account()
     target = fresh_account(0).address
     sender = TxSender(rpc, account, rebroadcast_after=0.1)
-    rpc.call("evm_setAutomine", [False])
-    try:
+    with _automine_off(rpc):
         lost = TxSender(rpc, account).send(target, b"", gas=21_000, value=1)
         tx_hash = sender.send(target, b"", gas=21_000, value=2)
         assert rpc.call("anvil_dropTransaction", [lost]) == lost
-    finally:
-        rpc.call("evm_setAutomine", [True])
     rpc.call("evm_mine", [])  # automine only reacts to new transactions
     receipt = sender.wait(tx_hash, timeout=20)
     assert receipt.ok and receipt.tx_hash == tx_hash  # mined as signed, not re-signed
@@ -423,23 +413,12 @@ def test_send_many_behind_a_nonce_gap_nobody_fills_is_still_mined(
     account = fresh_account()
     target = fresh_account(0).address
     sender = TxSender(Rpc(devnet.rpc_url), account, rebroadcast_after=0.1)
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["receipts"] = sender.send_many(_transfers(3, target), timeout=20)
-        except BaseException as exc:  # reported to the main thread
-            outcome["error"] = exc
-
-    rpc.call("evm_setAutomine", [False])
-    worker = threading.Thread(target=run)
-    try:
+    worker, outcome = _send_many_in_background(sender, _transfers(3, target), timeout=20)
+    with _automine_off(rpc):
         lost = TxSender(rpc, account).send(target, b"", gas=21_000, value=100)
         worker.start()  # signs nonces 1..3: the pending count includes nonce 0
         _wait_for_pool(rpc, account.address, 4)
         assert rpc.call("anvil_dropTransaction", [lost]) == lost
-    finally:
-        rpc.call("evm_setAutomine", [True])
     rpc.call("evm_mine", [])
     worker.join(20)
     assert not worker.is_alive()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from outbox_fakes import FileChain, make_credential
 
-from ledger.agency.outbox import Outbox
+from ledger.agency.outbox import Outbox, SealedBatch
 from ledger.chain.merkle import MerkleTree, leaf_hash, verify
 from ledger.errors import (
     BatchNotFound,
@@ -38,6 +38,21 @@ def _anchor(outbox: Outbox, chain: FileChain, batch_id: int) -> None:
     inc = chain.anchor_of(b.root)
     assert inc is not None
     outbox.mark_anchored(batch_id, inc.block_number, inc.anchored_at)
+
+
+def _seal_c0(outbox: Outbox) -> SealedBatch:
+    """Credential c0 (type 1), enqueued and sealed alone into a batch."""
+    outbox.enqueue(make_credential(0))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    return batch
+
+
+def _submit(outbox: Outbox, chain: FileChain, batch: SealedBatch) -> tuple[bytes, str]:
+    """Sign the batch's anchor at nonce 0 and record it as submitted (not broadcast)."""
+    raw, tx_hash = chain.sign(batch.root, 1, 0)
+    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    return raw, tx_hash
 
 
 def test_constructor_does_no_io(tmp_path: Path) -> None:
@@ -104,8 +119,7 @@ def test_credential_is_deliverable_only_once_its_anchor_is_mined(
     assert batch is not None
     with pytest.raises(CredentialNotYetAnchored, match="sealed"):
         outbox.deliverable("c1")
-    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
-    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    raw, tx_hash = _submit(outbox, file_chain, batch)
     with pytest.raises(CredentialNotYetAnchored, match="submitted"):
         outbox.deliverable("c1")
     with pytest.raises(CredentialNotYetAnchored):
@@ -123,9 +137,7 @@ def test_credential_is_deliverable_only_once_its_anchor_is_mined(
 
 
 def test_single_credential_batch_has_an_empty_proof(outbox: Outbox, file_chain: FileChain) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
+    batch = _seal_c0(outbox)
     _anchor(outbox, file_chain, batch.id)
     d = outbox.deliverable("c0")
     assert d.anchor.proof == () and d.anchor.root == leaf_hash(d.digest)
@@ -134,11 +146,8 @@ def test_single_credential_batch_has_an_empty_proof(outbox: Outbox, file_chain: 
 def test_record_submission_is_idempotent_but_refuses_another_tx(
     outbox: Outbox, file_chain: FileChain
 ) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
-    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
-    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    batch = _seal_c0(outbox)
+    raw, tx_hash = _submit(outbox, file_chain, batch)
     outbox.record_submission(batch.id, raw, tx_hash, 0)
     other_raw, other_hash = file_chain.sign(batch.root, 1, 1)
     with pytest.raises(BatchStateError):
@@ -147,9 +156,7 @@ def test_record_submission_is_idempotent_but_refuses_another_tx(
 
 
 def test_mark_anchored_is_idempotent_and_refuses_a_different_block(outbox: Outbox) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
+    batch = _seal_c0(outbox)
     outbox.mark_anchored(batch.id, 5, NOW)
     outbox.mark_anchored(batch.id, 5, NOW)
     with pytest.raises(BatchStateError):
@@ -161,11 +168,8 @@ def test_mark_anchored_is_idempotent_and_refuses_a_different_block(outbox: Outbo
 def test_recover_marks_batches_whose_root_is_already_on_chain(
     outbox: Outbox, file_chain: FileChain
 ) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
-    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
-    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    batch = _seal_c0(outbox)
+    raw, tx_hash = _submit(outbox, file_chain, batch)
     file_chain.broadcast_raw(raw)  # mined, then the process died before mark_anchored
     report = outbox.recover(file_chain)
     assert report.anchored == (batch.id,) and report.rebroadcast == ()
@@ -176,11 +180,8 @@ def test_recover_marks_batches_whose_root_is_already_on_chain(
 def test_recover_rebroadcasts_the_exact_stored_transaction(
     outbox: Outbox, file_chain: FileChain
 ) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
-    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
-    outbox.record_submission(batch.id, raw, tx_hash, 0)  # died before broadcasting
+    batch = _seal_c0(outbox)
+    _, tx_hash = _submit(outbox, file_chain, batch)  # died before broadcasting
     report = outbox.recover(file_chain)
     assert report.rebroadcast == (batch.id,)
     assert file_chain.state()["received"] == [tx_hash]
@@ -193,11 +194,8 @@ def test_recover_rebroadcasts_the_exact_stored_transaction(
 def test_recover_reseals_a_batch_whose_transaction_can_never_be_mined(
     outbox: Outbox, file_chain: FileChain
 ) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
-    raw, tx_hash = file_chain.sign(batch.root, 1, 0)
-    outbox.record_submission(batch.id, raw, tx_hash, 0)
+    batch = _seal_c0(outbox)
+    _submit(outbox, file_chain, batch)
     file_chain.burn_nonce()  # nonce 0 used by another transaction of the agency
     report = outbox.recover(file_chain)
     assert report.resealed == (batch.id,)
@@ -210,9 +208,7 @@ def test_recover_reseals_a_batch_whose_transaction_can_never_be_mined(
 def test_recover_leaves_never_submitted_batches_sealed(
     outbox: Outbox, file_chain: FileChain
 ) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
+    batch = _seal_c0(outbox)
     report = outbox.recover(file_chain)
     assert report.sealed == (batch.id,)
     assert file_chain.state()["received"] == []
@@ -274,9 +270,7 @@ def test_enqueue_many_is_all_or_nothing(outbox: Outbox) -> None:
 
 
 def test_anchor_without_known_block_number_is_still_deliverable(outbox: Outbox) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
+    batch = _seal_c0(outbox)
     outbox.record_submission(batch.id, b"raw", "0xabc", 0)
     outbox.mark_anchored(batch.id, None, NOW + 12)
     d = outbox.deliverable("c0")
@@ -284,9 +278,7 @@ def test_anchor_without_known_block_number_is_still_deliverable(outbox: Outbox) 
 
 
 def test_block_number_learnt_later_is_filled_in(outbox: Outbox) -> None:
-    outbox.enqueue(make_credential(0))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
+    batch = _seal_c0(outbox)
     outbox.mark_anchored(batch.id, None, NOW)
     outbox.mark_anchored(batch.id, 7, NOW)
     outbox.mark_anchored(batch.id, None, NOW)

@@ -1,4 +1,5 @@
-"""Fixtures for the wallet store tests: cheap KDF parameters keep every test fast."""
+"""Fixtures for the wallet tests: cheap KDF parameters keep every store test fast; `world` and
+`wallet` serve the tests that run a wallet against the chain (`test_wallet_holder_world`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from test_wallet_holder_world import WalletWorld, make_wallet, wallet_world  # noqa: F401
 
 from ledger.wallet import KdfParams, WalletStore
+from ledger.wallet.wallet import Wallet
 
 CHEAP_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 PASSPHRASE = "correct horse battery staple"
@@ -43,3 +46,16 @@ def store(home: Path, clock: Callable[[], float]) -> Iterator[WalletStore]:
     )
     yield s
     s.close()
+
+
+@pytest.fixture
+def world(wallet_world: WalletWorld, chain_snapshot: str) -> WalletWorld:  # noqa: F811
+    """The shared wallet world; the chain is reverted after the test."""
+    return wallet_world
+
+
+@pytest.fixture
+def wallet(tmp_path: Path) -> Iterator[Wallet]:
+    """A fresh wallet (its holder key only) in `tmp_path / "wallet"`."""
+    with make_wallet(tmp_path / "wallet") as w:
+        yield w

@@ -13,13 +13,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from test_wallet_holder_world import (  # noqa: F401
+from test_wallet_holder_world import (
     CHEAP_KDF,
     PASSPHRASE,
     PURPOSE,
     WalletWorld,
     make_wallet,
-    wallet_world,
 )
 
 from ledger.agency.packages import CredentialPackage, PresentationPackage
@@ -51,11 +50,6 @@ class Cli:
 
     def __call__(self, *args: str, input: str | None = None, **env: str | None) -> Result:
         return CliRunner().invoke(cli, [*self.base, *args], input=input, env={**self.env, **env})
-
-
-@pytest.fixture
-def world(wallet_world: WalletWorld, chain_snapshot: str) -> WalletWorld:  # noqa: F811
-    return wallet_world
 
 
 @pytest.fixture

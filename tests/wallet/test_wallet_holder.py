@@ -4,16 +4,14 @@ stored, and refused with its reason otherwise."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_wallet_holder_world import (  # noqa: F401
+from test_wallet_holder_world import (
     PASSPHRASE,
     PERSON,
     WalletWorld,
     make_wallet,
-    wallet_world,
 )
 
 from ledger.errors import (
@@ -28,17 +26,6 @@ from ledger.errors import (
 )
 from ledger.sdjwt import SigningKey
 from ledger.wallet.wallet import Wallet
-
-
-@pytest.fixture
-def world(wallet_world: WalletWorld, chain_snapshot: str) -> WalletWorld:  # noqa: F811
-    return wallet_world
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with make_wallet(tmp_path / "wallet") as w:
-        yield w
 
 
 def _refusal(wallet: Wallet, world: WalletWorld, package: object) -> WalletImportRefused:

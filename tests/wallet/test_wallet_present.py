@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_wallet_holder_world import (  # noqa: F401
+from test_wallet_holder_world import (
     PERSON,
     PURPOSE,
     VERIFIER_CLAIMS,
     WalletWorld,
     make_wallet,
-    wallet_world,
 )
 
 from ledger.agency.packages import PresentationPackage
@@ -30,11 +29,6 @@ from ledger.errors import (
 )
 from ledger.sdjwt import public_key_from_xy, verify_presentation
 from ledger.wallet.wallet import Wallet
-
-
-@pytest.fixture
-def world(wallet_world: WalletWorld, chain_snapshot: str) -> WalletWorld:  # noqa: F811
-    return wallet_world
 
 
 @pytest.fixture

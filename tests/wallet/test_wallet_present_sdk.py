@@ -7,13 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_wallet_holder_world import (  # noqa: F401
+from test_wallet_holder_world import (
     PERSON,
     PURPOSE,
     VERIFIER_CLAIMS,
     WalletWorld,
-    make_wallet,
-    wallet_world,
 )
 
 from ledger.agency.issuer import Issuer
@@ -24,20 +22,9 @@ from ledger.wallet.wallet import Wallet
 
 
 @pytest.fixture
-def world(wallet_world: WalletWorld, chain_snapshot: str) -> WalletWorld:  # noqa: F811
-    return wallet_world
-
-
-@pytest.fixture
 def issuer(world: WalletWorld, tmp_path: Path) -> Iterator[Issuer]:
     with world.base.make_issuer(tmp_path / "issuer") as iss:
         yield iss
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with make_wallet(tmp_path / "wallet") as w:
-        yield w
 
 
 def _issue(issuer: Issuer, wallet: Wallet, world: WalletWorld) -> CredentialPackage:

@@ -11,10 +11,12 @@ from typing import Any
 import yaml
 
 from ledger.sdjwt import (
+    IssuedCredential,
     SigningKey,
     UnsafeDeterministicRandom,
     create_presentation,
     issue_sd_jwt_vc,
+    verify_presentation,
 )
 from ledger.sdjwt._b64 import b64e
 
@@ -45,6 +47,48 @@ def vector_files(folder: str) -> list[Path]:
 def user_claims(claims: dict[str, Any]) -> dict[str, Any]:
     """Claims without the SD-JWT VC envelope (iss, iat, vct, cnf, status ...)."""
     return {k: v for k, v in claims.items() if k not in BASE_CLAIMS}
+
+
+def issue(claims: dict[str, Any], **kw: Any) -> IssuedCredential:
+    """ISSUER_KEY's credential for HOLDER_KEY: status index 42, issued at NOW - 10, valid an hour.
+
+    `kw` overrides any of these (`now=None` for the system clock)."""
+    args: dict[str, Any] = {
+        "signing_key": ISSUER_KEY,
+        "issuer": ISSUER,
+        "vct": VCT,
+        "holder_jwk": HOLDER_KEY.public_jwk,
+        "status_idx": 42,
+        "status_uri": STATUS_URI,
+        "now": NOW - 10,
+        "exp": NOW + 3600,
+    }
+    args.update(kw)
+    return issue_sd_jwt_vc(claims, **args)
+
+
+def present(compact: str, disclose: list[str], **kw: Any) -> str:
+    """HOLDER_KEY's presentation to AUDIENCE with NONCE at NOW (`kw` overrides)."""
+    args: dict[str, Any] = {
+        "holder_key": HOLDER_KEY,
+        "audience": AUDIENCE,
+        "nonce": NONCE,
+        "now": NOW,
+    }
+    args.update(kw)
+    return create_presentation(compact, disclose=disclose, **args)
+
+
+def verify(presentation: Any, **kw: Any) -> Any:
+    """Verify as AUDIENCE expecting NONCE at NOW, trusting ISSUER_KEY (`kw` overrides)."""
+    args: dict[str, Any] = {
+        "issuer_key_resolver": ISSUER_KEY.public_key,
+        "expected_audience": AUDIENCE,
+        "expected_nonce": NONCE,
+        "now": NOW,
+    }
+    args.update(kw)
+    return verify_presentation(presentation, **args)
 
 
 def _jws(header: dict[str, Any], payload: Any, key: SigningKey | None) -> str:

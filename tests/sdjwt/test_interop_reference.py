@@ -13,10 +13,7 @@ from sd_jwt.issuer import SDJWTIssuer
 from sd_jwt.verifier import SDJWTVerifier
 
 from ledger.sdjwt import (
-    create_presentation,
-    issue_sd_jwt_vc,
     verify_credential,
-    verify_presentation,
 )
 from tests.sdjwt._harness import (
     AUDIENCE,
@@ -26,7 +23,10 @@ from tests.sdjwt._harness import (
     NONCE,
     STATUS_URI,
     VCT,
+    issue,
+    present,
     user_claims,
+    verify,
 )
 
 REF_ISSUER_KEY = JWK(**ISSUER_KEY.to_private_jwk())
@@ -101,16 +101,7 @@ def _reference_issue(decoys: bool) -> str:
 
 
 def _ours_issue() -> str:
-    return issue_sd_jwt_vc(
-        PERSON,
-        signing_key=ISSUER_KEY,
-        issuer=ISSUER,
-        vct=VCT,
-        holder_jwk=HOLDER_KEY.public_jwk,
-        status_idx=9,
-        status_uri=STATUS_URI,
-        exp=int(time.time()) + 3600,
-    ).compact
+    return issue(PERSON, status_idx=9, now=None, exp=int(time.time()) + 3600).compact
 
 
 def _reference_verify(presentation: str) -> dict[str, Any]:
@@ -125,19 +116,11 @@ def _reference_present(compact: str, selection: Any) -> str:
 
 
 def _ours_present(compact: str, paths: list[str]) -> str:
-    return create_presentation(
-        compact, disclose=paths, holder_key=HOLDER_KEY, audience=AUDIENCE, nonce=NONCE
-    )
+    return present(compact, paths, now=None)
 
 
 def _ours_verify(presentation: str) -> dict[str, Any]:
-    result = verify_presentation(
-        presentation,
-        issuer_key_resolver=ISSUER_KEY.public_key,
-        expected_audience=AUDIENCE,
-        expected_nonce=NONCE,
-    )
-    return result.claims
+    return verify(presentation, now=None).claims  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(("paths", "ref_selection", "expected"), SELECTIONS)

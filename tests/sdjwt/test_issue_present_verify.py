@@ -20,14 +20,11 @@ from ledger.errors import (
 from ledger.sdjwt import (
     IssuedCredential,
     UnsafeDeterministicRandom,
-    create_presentation,
-    issue_sd_jwt_vc,
     list_claim_paths,
     unsafe_create_presentation_without_key_binding,
     unverified_claims,
     unverified_header_and_payload,
     verify_credential,
-    verify_presentation,
 )
 from ledger.sdjwt._b64 import b64d
 from ledger.sdjwt._json import loads
@@ -41,8 +38,11 @@ from tests.sdjwt._harness import (
     OTHER_KEY,
     STATUS_URI,
     VCT,
+    present,
     user_claims,
+    verify,
 )
+from tests.sdjwt._harness import issue as harness_issue
 
 PERSON: dict[str, Any] = {
     "given_name": "Erika",
@@ -54,35 +54,7 @@ PERSON: dict[str, Any] = {
 
 
 def issue(claims: dict[str, Any] = PERSON, **kw: Any) -> IssuedCredential:
-    args: dict[str, Any] = {
-        "signing_key": ISSUER_KEY,
-        "issuer": ISSUER,
-        "vct": VCT,
-        "holder_jwk": HOLDER_KEY.public_jwk,
-        "status_idx": 42,
-        "status_uri": STATUS_URI,
-        "now": NOW - 10,
-        "exp": NOW + 3600,
-    }
-    args.update(kw)
-    return issue_sd_jwt_vc(claims, **args)
-
-
-def present(compact: str, disclose: list[str], **kw: Any) -> str:
-    args: dict[str, Any] = {"holder_key": HOLDER_KEY, "audience": AUDIENCE, "nonce": NONCE}
-    args.update(kw)
-    return create_presentation(compact, disclose=disclose, now=NOW, **args)
-
-
-def verify(presentation: str, **kw: Any) -> Any:
-    args: dict[str, Any] = {
-        "issuer_key_resolver": ISSUER_KEY.public_key,
-        "expected_audience": AUDIENCE,
-        "expected_nonce": NONCE,
-        "now": NOW,
-    }
-    args.update(kw)
-    return verify_presentation(presentation, **args)
+    return harness_issue(claims, **kw)
 
 
 def test_issued_credential_carries_the_sd_jwt_vc_envelope_in_plaintext() -> None:

@@ -11,23 +11,16 @@ from hypothesis import strategies as st
 
 from ledger.errors import OversizedInput, UnknownClaimPath, VerificationError
 from ledger.sdjwt import (
-    create_presentation,
-    issue_sd_jwt_vc,
     list_claim_paths,
     unverified_claims,
-    verify_presentation,
 )
 from ledger.sdjwt.status_list import StatusList
 from tests.sdjwt._harness import (
-    AUDIENCE,
-    HOLDER_KEY,
-    ISSUER,
-    ISSUER_KEY,
-    NONCE,
     NOW,
-    STATUS_URI,
-    VCT,
+    issue,
+    present,
     user_claims,
+    verify,
 )
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -57,34 +50,7 @@ claim_sets = st.dictionaries(top_keys, json_values, max_size=6)
 
 
 def _issue(claims: dict[str, Any]) -> str:
-    return issue_sd_jwt_vc(
-        claims,
-        signing_key=ISSUER_KEY,
-        issuer=ISSUER,
-        vct=VCT,
-        holder_jwk=HOLDER_KEY.public_jwk,
-        status_idx=1,
-        status_uri=STATUS_URI,
-        now=NOW,
-        exp=NOW + 60,
-    ).compact
-
-
-def _present(compact: str, disclose: list[str]) -> str:
-    return create_presentation(
-        compact, disclose=disclose, holder_key=HOLDER_KEY, audience=AUDIENCE, nonce=NONCE, now=NOW
-    )
-
-
-def _verify(presentation: Any, **kw: Any) -> Any:
-    return verify_presentation(
-        presentation,
-        issuer_key_resolver=ISSUER_KEY.public_key,
-        expected_audience=AUDIENCE,
-        expected_nonce=NONCE,
-        now=NOW,
-        **kw,
-    )
+    return issue(claims, status_idx=1, now=NOW, exp=NOW + 60).compact
 
 
 @SETTINGS
@@ -97,7 +63,7 @@ def test_any_claim_set_round_trips_with_any_top_level_selection(
     chosen = data.draw(
         st.lists(st.sampled_from(sorted(claims)), unique=True) if claims else st.just([])
     )
-    result = _verify(_present(compact, chosen))
+    result = verify(present(compact, chosen))
     assert user_claims(result.claims) == {k: claims[k] for k in chosen}
 
 
@@ -110,17 +76,17 @@ def test_any_listed_path_can_be_presented_and_verifies(
     paths = [p for p in list_claim_paths(compact) if p.split(".")[0].split("[")[0] in claims]
     chosen = data.draw(st.lists(st.sampled_from(paths), max_size=3) if paths else st.just([]))
     try:
-        presentation = _present(compact, chosen)
+        presentation = present(compact, chosen)
     except UnknownClaimPath:
         return  # a nested name holding '.', '[' or ']' is not addressable by a path string
-    assert _verify(presentation).kb is not None
+    assert verify(presentation).kb is not None
 
 
 @SETTINGS
 @given(text=st.text(max_size=400))
 def test_arbitrary_text_raises_only_verification_errors(text: str) -> None:
     with pytest.raises(VerificationError):
-        _verify(text)
+        verify(text)
 
 
 @SETTINGS
@@ -129,9 +95,9 @@ def test_arbitrary_text_raises_only_verification_errors(text: str) -> None:
 )
 def test_arbitrary_compact_looking_text_raises_only_verification_errors(text: str) -> None:
     with pytest.raises(VerificationError):
-        _verify(text)
+        verify(text)
     with pytest.raises(VerificationError):
-        _verify(text, require_key_binding=False)
+        verify(text, require_key_binding=False)
     with pytest.raises(VerificationError):
         list_claim_paths(text)
 
@@ -139,7 +105,7 @@ def test_arbitrary_compact_looking_text_raises_only_verification_errors(text: st
 @pytest.fixture(scope="module")
 def valid_presentation() -> str:
     compact = _issue({"given_name": "Erika", "address": {"locality": "Odense"}, "n": [1, 2]})
-    return _present(compact, ["given_name", "address.locality", "n[1]"])
+    return present(compact, ["given_name", "address.locality", "n[1]"])
 
 
 @SETTINGS
@@ -164,7 +130,7 @@ def test_mutated_presentations_are_rejected(valid_presentation: str, data: st.Da
     if mutated == text:
         return
     try:
-        result = _verify(mutated)
+        result = verify(mutated)
     except VerificationError:
         return
     # Reordering disclosures keeps the same claims but changes the sd_hash input, so it fails
@@ -177,7 +143,7 @@ def test_mutated_presentations_are_rejected(valid_presentation: str, data: st.Da
 def test_oversized_input_is_refused_before_parsing(size: int, filler: str) -> None:
     limit = 64
     with pytest.raises(OversizedInput):
-        _verify(filler * (limit + size), max_size=limit)
+        verify(filler * (limit + size), max_size=limit)
 
 
 @settings(max_examples=100, deadline=None)
@@ -228,4 +194,4 @@ def test_signed_hostile_payloads_raise_only_verification_errors(
     except (TypeError, ValueError):
         return  # not JSON-serializable by the harness
     with contextlib.suppress(VerificationError):
-        _verify(presentation)
+        verify(presentation)

@@ -16,6 +16,7 @@ from ledger.agency.chain_checks import (
     CHAIN_CHECK_NAMES,
     ChainExpectation,
     LensPipe,
+    PreparedCheck,
     assess_chain_check,
     check_on_chain,
     decode_check,
@@ -27,7 +28,12 @@ from ledger.agency.chain_checks import (
 )
 from ledger.agency.packages import AnchorEvidence, issuer_did, status_uri
 from ledger.agency.report import ReportBuilder
-from ledger.chain.client import AgencyStatus, CredentialCheck, decode_credential_check
+from ledger.chain.client import (
+    AgencyStatus,
+    CredentialCheck,
+    LedgerChain,
+    decode_credential_check,
+)
 from ledger.errors import (
     AnchorIssuerMismatch,
     AnchorTypeMismatch,
@@ -87,6 +93,21 @@ def _anchored_digest(world: AgencyWorld) -> bytes:
     )
     world.issuer_chain().anchor(credential.digest, world.type_id)
     return credential.digest
+
+
+def _prepare(
+    world: AgencyWorld, chain: LedgerChain, digest: bytes, status: StatusReference
+) -> PreparedCheck:
+    """`prepare_check` for `digest` as issued by the scenario's issuer and key, anchored alone."""
+    return prepare_check(
+        chain,
+        digest=digest,
+        anchor=AnchorEvidence(),
+        type_id=world.type_id,
+        kid=world.signing_key.kid,
+        issuer=_iss(world),
+        status=status,
+    )
 
 
 def _check(world: AgencyWorld, digest: bytes, idx: int = 3, **kwargs: object) -> CredentialCheck:
@@ -165,15 +186,7 @@ def test_status_reference_must_name_the_issuers_own_list_here(env: AgencyWorld, 
         "garbage": "https://status.example.dk/1",
     }[field]
     with pytest.raises(StatusReferenceInvalid):
-        prepare_check(
-            env.reader(),
-            digest=secrets.token_bytes(32),
-            anchor=AnchorEvidence(),
-            type_id=env.type_id,
-            kid=env.signing_key.kid,
-            issuer=_iss(env),
-            status=StatusReference(1, uri),
-        )
+        _prepare(env, env.reader(), secrets.token_bytes(32), StatusReference(1, uri))
 
 
 # -- the lens answer on chain ----------------------------------------------------------------------
@@ -221,14 +234,11 @@ def test_many_checks_span_several_lens_calls_in_one_batch(env: AgencyWorld) -> N
     digest = _anchored_digest(env)
     chain = env.reader()
     prepared = [
-        prepare_check(
+        _prepare(
+            env,
             chain,
-            digest=digest if i % 3 == 0 else secrets.token_bytes(32),
-            anchor=AnchorEvidence(),
-            type_id=env.type_id,
-            kid=env.signing_key.kid,
-            issuer=_iss(env),
-            status=_status(env, i % CAPACITY),
+            digest if i % 3 == 0 else secrets.token_bytes(32),
+            _status(env, i % CAPACITY),
         )
         for i in range(chain_checks.BATCH_CHUNK + 7)
     ]
@@ -243,14 +253,8 @@ def test_checks_too_large_for_one_request_body_are_split_into_batches(
     digest = _anchored_digest(env)
     chain = env.reader()
     requests = [
-        prepare_check(
-            chain,
-            digest=digest if i % 2 else secrets.token_bytes(32),
-            anchor=AnchorEvidence(),
-            type_id=env.type_id,
-            kid=env.signing_key.kid,
-            issuer=_iss(env),
-            status=_status(env, i),
+        _prepare(
+            env, chain, digest if i % 2 else secrets.token_bytes(32), _status(env, i)
         ).request
         for i in range(30)
     ]
@@ -271,15 +275,7 @@ def test_checks_too_large_for_one_request_body_are_split_into_batches(
 
 def test_check_decoder_agrees_with_the_generic_abi_decoder(env: AgencyWorld) -> None:
     chain = env.reader()
-    prepared = prepare_check(
-        chain,
-        digest=_anchored_digest(env),
-        anchor=AnchorEvidence(),
-        type_id=env.type_id,
-        kid=env.signing_key.kid,
-        issuer=_iss(env),
-        status=_status(env, 5),
-    )
+    prepared = _prepare(env, chain, _anchored_digest(env), _status(env, 5))
     raw = chain.rpc.eth_call(
         chain.deployment.address("LedgerLens"), chain.check_calldata(prepared.request)
     )
@@ -297,15 +293,7 @@ def test_check_decoder_agrees_with_the_generic_abi_decoder(env: AgencyWorld) -> 
 
 def test_lens_pipe_answers_and_recovers_from_a_dropped_connection(env: AgencyWorld) -> None:
     chain = env.reader()
-    prepared = prepare_check(
-        chain,
-        digest=_anchored_digest(env),
-        anchor=AnchorEvidence(),
-        type_id=env.type_id,
-        kid=env.signing_key.kid,
-        issuer=_iss(env),
-        status=_status(env, 5),
-    )
+    prepared = _prepare(env, chain, _anchored_digest(env), _status(env, 5))
     pipe = LensPipe(chain)
     try:
         assert pipe.send(prepared.request)

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from ledger.agency.packages import AnchorEvidence, parse_issuer_did, parse_status_uri
 from ledger.agency.report import CheckResult, ReportBuilder
 from ledger.chain.client import (
+    LENS_CHECK_WORDS,
     ZERO32,
     AgencyStatus,
     CheckRequest,
@@ -299,7 +300,6 @@ def check_on_chain(
 
 # -- the wire: prebuilt calldata; answers decoded by the client's decoder (as `decode_check`) ------
 
-_WORDS = 15  # ILedgerLens.CredentialCheck is 15 static words
 #: Requests per `checkCredentials` eth_call (each check costs ~50k gas of the 30M call cap).
 BATCH_CHUNK = 200
 #: Request body size above which `run_checks` starts another JSON-RPC batch.
@@ -360,7 +360,7 @@ def run_checks(chain: LedgerChain, requests: Sequence[CheckRequest]) -> list[Cre
         count = int.from_bytes(raw[32:64], "big")
         if count != len(chunk):
             raise ChainError(f"lens answered {count} checks for {len(chunk)} requests")
-        out.extend(decode_check(raw, 64 + i * 32 * _WORDS) for i in range(count))
+        out.extend(decode_check(raw, 64 + i * 32 * LENS_CHECK_WORDS) for i in range(count))
     return out
 
 
@@ -578,7 +578,7 @@ class LensPipe:
                 self.close()
             reply = json.loads(payload)
             result = reply.get("result") if isinstance(reply, dict) else None
-            if not isinstance(result, str) or len(result) != 2 + 64 * _WORDS:
+            if not isinstance(result, str) or len(result) != 2 + 64 * LENS_CHECK_WORDS:
                 return None
             return decode_check(bytes.fromhex(result[2:]))
         except (OSError, ValueError):

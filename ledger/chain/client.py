@@ -235,7 +235,8 @@ class CredentialCheck:
     block_timestamp: int
 
 
-_LENS_WORDS = 15
+# ILedgerLens.CredentialCheck is 15 static words.
+LENS_CHECK_WORDS = 15
 
 
 def _word(value: int) -> bytes:
@@ -263,7 +264,7 @@ def decode_credential_check(data: bytes, offset: int = 0) -> CredentialCheck:
     """
     n = [
         int.from_bytes(data[offset + 32 * i : offset + 32 * i + 32], "big")
-        for i in range(_LENS_WORDS)
+        for i in range(LENS_CHECK_WORDS)
     ]
     return CredentialCheck(
         anchored=bool(n[0]),
@@ -797,4 +798,4 @@ class LedgerChain:
         raw = self._rpc.eth_call(self._lens_address, data)
         # Static structs: an offset word, the length, then 15 words per item.
         count = int.from_bytes(raw[32:64], "big")
-        return [decode_credential_check(raw, 64 + i * 32 * _LENS_WORDS) for i in range(count)]
+        return [decode_credential_check(raw, 64 + i * 32 * LENS_CHECK_WORDS) for i in range(count)]

@@ -137,8 +137,15 @@ def compile_one(name: str) -> dict[str, Any]:
         return data
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point of `scripts/compile`."""
+    import argparse
+
+    argparse.ArgumentParser(
+        prog="scripts/compile",
+        description="Compile contracts/ with the npm solc (through py-solc-x) into "
+        "ledger/chain/artifacts/: ABI, bytecode, compiler version and settings, source digest.",
+    ).parse_args(argv)
     result = compile_all()
     for path in result.paths:
         print(f"wrote {path.relative_to(PROJECT_ROOT)}")

@@ -36,7 +36,7 @@ from ledger.errors import (
 from ledger.wallet import _crypto
 from ledger.wallet._crypto import DEFAULT_KDF, InvalidTag, KdfParams, Rng
 from ledger.wallet.home import FILE_MODE
-from ledger.wallet.records import KINDS
+from ledger.wallet.records import KIND_CREDENTIAL, KIND_HISTORY, KIND_KEY, KINDS
 from ledger.wallet.store import WalletStore
 
 MAGIC = b"LEDGER-WALLET-BACKUP\n"
@@ -104,7 +104,9 @@ def export_backup(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     counts = {kind: sum(1 for k, _, _ in records if k == kind) for kind in KINDS}
-    return BackupInfo(path, created_at, counts["key"], counts["credential"], counts["history"])
+    return BackupInfo(
+        path, created_at, counts[KIND_KEY], counts[KIND_CREDENTIAL], counts[KIND_HISTORY]
+    )
 
 
 def _parse(raw: bytes) -> tuple[bytes, dict[str, Any], bytes]:

@@ -8,13 +8,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _wallet_params import CHEAP_KDF, PASSPHRASE
 from test_wallet_holder_world import WalletWorld, make_wallet, wallet_world  # noqa: F401
 
-from ledger.wallet import KdfParams, WalletStore
+from ledger.wallet import WalletStore
 from ledger.wallet.wallet import Wallet
-
-CHEAP_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
-PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture

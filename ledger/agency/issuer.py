@@ -435,10 +435,18 @@ class Issuer:
         self, targets: Iterable[CredentialPackage | StatusRef], status: CredentialStatus
     ) -> list[Receipt]:
         """Set the status of many credentials: one `setStatuses` transaction per status list,
-        sent pipelined when several lists are involved."""
+        sent pipelined when several lists are involved.
+
+        Revocation is final: setting any other status on a revoked credential is an
+        `IssuanceError` (checked before anything is sent). The StatusRegistry itself would
+        accept it, so that suspend-then-reinstate could bring a revoked credential back."""
+        refs = [t if isinstance(t, StatusRef) else self.status_ref(t) for t in targets]
+        if status is not CredentialStatus.REVOKED:
+            for ref in refs:
+                if self.status(ref) is CredentialStatus.REVOKED:
+                    raise IssuanceError(f"credential {ref} is revoked; revocation is final")
         by_list: dict[int, set[int]] = {}
-        for target in targets:
-            ref = target if isinstance(target, StatusRef) else self.status_ref(target)
+        for ref in refs:
             by_list.setdefault(ref.list_id, set()).add(ref.index)
         txs = [
             self._chain.set_statuses_tx(list_id, sorted(indexes), int(status))
@@ -453,17 +461,14 @@ class Issuer:
         return self.set_statuses(targets, CredentialStatus.REVOKED)
 
     def suspend(self, *targets: CredentialPackage | StatusRef) -> list[Receipt]:
-        """Suspend credentials (reversible with `reinstate`)."""
+        """Suspend credentials (reversible with `reinstate`). A revoked credential stays
+        revoked (`IssuanceError`): revocation is final."""
         return self.set_statuses(targets, CredentialStatus.SUSPENDED)
 
     def reinstate(self, *targets: CredentialPackage | StatusRef) -> list[Receipt]:
         """Make suspended credentials valid again. A revoked credential stays revoked
         (`IssuanceError`): revocation is final."""
-        refs = [t if isinstance(t, StatusRef) else self.status_ref(t) for t in targets]
-        for ref in refs:
-            if self.status(ref) is CredentialStatus.REVOKED:
-                raise IssuanceError(f"credential {ref} is revoked; revocation is final")
-        return self.set_statuses(refs, CredentialStatus.VALID)
+        return self.set_statuses(targets, CredentialStatus.VALID)
 
     def status(self, target: CredentialPackage | StatusRef) -> CredentialStatus:
         """The current on-chain status of one of this agency's credentials."""

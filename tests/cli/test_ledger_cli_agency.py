@@ -151,6 +151,26 @@ def test_revoked_credential_fails_verification_at_status(
     )
 
 
+def test_a_revoked_credential_cannot_be_suspended_so_reinstate_never_brings_it_back(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    ok(ledger("--as", "cpr", "revoke", str(files["credential"])))
+
+    suspended = ledger("--as", "cpr", "suspend", str(files["credential"]))
+    assert (suspended.exit_code, suspended.stdout) == (1, "")
+    assert suspended.stderr.endswith("is revoked; revocation is final\n")
+    assert ledger("--as", "cpr", "reinstate", str(files["credential"])).exit_code == 1
+
+    ask(ledger, files)
+    present(files, HOLDERS[str(tmp_path)])
+    still = verify(ledger, files)
+    assert still.exit_code == 1
+    assert still.stdout.splitlines()[0] == "INVALID: Credential status now failed"
+
+
 def test_batch_issue_is_written_by_anchor(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:

@@ -101,6 +101,7 @@ def keys() -> None:
 def keys_create(ctx: LedgerContext) -> None:
     """Create a new signing key (encrypted under the account's passphrase); print its JWK."""
     name = ctx.acting()
+    ctx.unlock(name)  # a wrong passphrase must fail here, not lock the new key under it
     ring = keyring(ctx.home)
     kid = ring.create_signing_key(name, ctx.passphrase(name))
     jwk = ring.public_jwk(name, kid)
@@ -182,6 +183,7 @@ def keys_show(ctx: LedgerContext, kid: str | None) -> None:
     """Print the public JWK of KID (default: every key of the acting agency). No chain needed."""
     name = ctx.acting()
     ring = keyring(ctx.home)
+    ring.address(name)  # an unknown account is an error, not "no signing keys"
     kids = [kid] if kid else ring.signing_keys(name)
     jwks = {k: ring.public_jwk(name, k) for k in kids}
     if kid:

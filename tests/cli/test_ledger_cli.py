@@ -310,6 +310,22 @@ def test_wrong_passphrase_is_an_error(ledger: Invoke, home: Path, on_devnet: str
     )
 
 
+def test_keys_create_with_a_wrong_passphrase_creates_no_key(ledger: Invoke, home: Path) -> None:
+    assert ledger("account", "create", "cpr").exit_code == 0
+    result = ledger("--as", "cpr", "keys", "create", env={"LEDGER_PASSPHRASE_CPR": "not it"})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: wrong passphrase for keystore {home / 'keystores' / 'cpr.json'}\n"
+    )
+    assert ledger("--as", "cpr", "keys", "show").stdout == "cpr has no signing keys.\n"
+
+
+def test_keys_show_of_an_unknown_account_is_an_error(ledger: Invoke, home: Path) -> None:
+    result = ledger("--as", "nobody", "keys", "show")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: no agency account 'nobody' in {home / 'keystores'}\n"
+
+
 def test_missing_passphrase_without_terminal_is_an_error(ledger: Invoke, home: Path) -> None:
     result = ledger("account", "create", "carol", env={"LEDGER_PASSPHRASE": ""})
     assert result.exit_code == 1

@@ -6,7 +6,10 @@ over a second to import, and `devnet up` should be ready in well under two secon
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -19,7 +22,24 @@ if TYPE_CHECKING:
 
 __all__ = ["devnet"]
 
+DEFAULT_PORT = 8545
+_LOCAL_URL = re.compile(r"http://127\.0\.0\.1:(\d{1,5})/?")
 
+
+def _recorded_port(home: Path) -> int | None:
+    """The port of the local devnet the home's network record (`ledger deploy`) points at.
+
+    `down` forgets the running devnet, but every later command still goes to the recorded URL,
+    so `up` must come back on that port for the state it kept to be found.
+    """
+    from ledger.network import network_file
+
+    try:
+        doc = json.loads(network_file(home).read_text())
+    except (OSError, ValueError):
+        return None
+    match = _LOCAL_URL.fullmatch(str(doc.get("rpc_url", ""))) if isinstance(doc, dict) else None
+    return int(match.group(1)) if match else None
 
 
 def _devnet_json(info: DevnetInfo) -> dict[str, Any]:
@@ -50,13 +70,14 @@ def devnet() -> None:
 
 
 @devnet.command("up")
-@click.option("--port", type=click.IntRange(1, 65535), default=8545, show_default=True,
-              help="TCP port anvil listens on (127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help=f"TCP port anvil listens on (127.0.0.1; default: the port of the home's "
+                   f"deployment, else {DEFAULT_PORT}).")
 @click.option("--chain-id", type=click.IntRange(1), default=31337, show_default=True,
               help="Chain id of the devnet.")
 @pass_ledger
 @reports_errors
-def devnet_up_cmd(ctx: LedgerContext, port: int, chain_id: int) -> None:
+def devnet_up_cmd(ctx: LedgerContext, port: int | None, chain_id: int) -> None:
     """Start the devnet of the ledger home (or report the running one).
 
     Chain state is kept in <home>/devnet/state.json, so `down` then `up` loses nothing.
@@ -64,6 +85,12 @@ def devnet_up_cmd(ctx: LedgerContext, port: int, chain_id: int) -> None:
     from ledger.chain.devnet import devnet_status, devnet_up
 
     already = devnet_status(ctx.home)
+    recorded = _recorded_port(ctx.home)
+    if port is None:
+        port = recorded or DEFAULT_PORT
+    elif already is None and recorded is not None and port != recorded:
+        click.echo(f"Warning: the deployment of this home is recorded at port {recorded}; "
+                   f"commands will not find it on port {port}", err=True)
     start = time.perf_counter()
     info = already or devnet_up(ctx.home, port=port, chain_id=chain_id)
     ready = time.perf_counter() - start

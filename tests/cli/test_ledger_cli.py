@@ -96,6 +96,42 @@ def test_devnet_up_status_down_keeps_state_across_restart(ledger: Invoke, home: 
     assert ledger("devnet", "status").stdout == "No devnet running.\n"
 
 
+def test_devnet_up_after_down_comes_back_on_the_port_the_deployment_recorded(
+    ledger: Invoke, home: Path
+) -> None:
+    port = free_port()
+    try:
+        assert ledger("devnet", "up", "--port", str(port)).exit_code == 0
+        _deploy(ledger)
+        assert ledger("devnet", "down").exit_code == 0
+
+        up = ledger("--json", "devnet", "up")  # no --port: the recorded one, not 8545
+        assert up.exit_code == 0, up.output
+        assert json.loads(up.stdout)["url"] == f"http://127.0.0.1:{port}"
+        assert ledger("status").exit_code == 0
+    finally:
+        devnet_down(home)
+
+
+def test_devnet_up_on_another_port_than_the_deployment_recorded_warns(
+    ledger: Invoke, home: Path
+) -> None:
+    recorded, other = free_port(), free_port()
+    (home / "network.json").parent.mkdir(parents=True, exist_ok=True)
+    (home / "network.json").write_text(
+        json.dumps({"rpc_url": f"http://127.0.0.1:{recorded}", "poa": False})
+    )
+    try:
+        up = ledger("devnet", "up", "--port", str(other))
+        assert up.exit_code == 0, up.output
+        assert up.stderr == (
+            f"Warning: the deployment of this home is recorded at port {recorded}; "
+            f"commands will not find it on port {other}\n"
+        )
+    finally:
+        devnet_down(home)
+
+
 def test_devnet_commands_do_not_import_the_ethereum_stack(home: Path) -> None:
     # eth-account alone takes about a second to import; `ledger devnet up` must not pay for it.
     port = free_port()

@@ -130,6 +130,9 @@ def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
         if pending:
             waiting += pending
             continue
+        if not packages:  # the run stopped before any was queued: nothing to write
+            manifest.unlink()
+            continue
         _write_jsonl(doc["out"], packages)
         manifest.unlink()
         written.update(package_id(p) for p in packages)
@@ -287,8 +290,14 @@ def issue_many(ctx: LedgerContext, vct: str, input_file: Path, out: Path, max_ba
     manifest = _deliveries(ctx) / f"{fresh(8)}.many"
     _write(manifest, json.dumps({"out": str(out.resolve()), "ids": ids}) + "\n")
     start = time.perf_counter()
-    with _open_issuer(ctx, kid) as issuer, progress("Signing", len(requests)) as update:
-        packages = issuer.issue_many(requests, vct=vct, max_batch=max_batch, progress=update)
+    try:
+        with _open_issuer(ctx, kid) as issuer, progress("Issuing", len(requests)) as update:
+            packages = issuer.issue_many(requests, vct=vct, max_batch=max_batch,
+                                         progress=update)
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} with the "
+                   "credentials anchored before the interruption, if any.", err=True)
+        raise
     seconds = time.perf_counter() - start
     _write_jsonl(out, packages)
     manifest.unlink()

@@ -407,6 +407,34 @@ def test_issue_many_anchors_in_batches_and_writes_json_lines(
     assert verify(ledger, files).exit_code == 0
 
 
+def test_issue_many_interrupted_before_anchoring_leaves_anchor_no_empty_file_to_write(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    holder = json.loads(files["holder"].read_text())
+    source = tmp_path / "people.jsonl"
+    source.write_text(json.dumps({"claims": CLAIMS, "holder_jwk": holder}) + "\n")
+    out = tmp_path / "issued.jsonl"
+
+    def ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr("ledger.agency.issuer.Issuer.issue_many", ctrl_c)
+        stopped = ledger("--as", "cpr", "issue-many", "--type", VCT, "--input", str(source),
+                         "--out", str(out))
+    assert stopped.exit_code == 1
+    assert stopped.stderr == (
+        f"Interrupted: `ledger --as cpr anchor` writes {out} with the credentials anchored "
+        "before the interruption, if any.\n\nAborted!\n"
+    )
+
+    anchored = json.loads(ok(ledger("--as", "cpr", "--json", "anchor")))
+    assert (anchored["anchored"], anchored["written"]) == (0, 0)
+    assert not out.exists()
+    assert list((home / "agencies" / "cpr" / "deliveries").iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

@@ -964,6 +964,10 @@ class WalletAlreadyExists(WalletError):
     """A wallet store already exists where a new one was to be created or restored."""
 
 
+class WalletHomeUnusable(WalletError):
+    """The wallet home cannot be created or written (missing parent, no permission, read-only)."""
+
+
 class WrongWalletPassphrase(WalletError):
     """The passphrase does not unlock this wallet store."""
 

@@ -28,6 +28,7 @@ from typing import Any
 from ledger.errors import (
     InputError,
     WalletAlreadyExists,
+    WalletBackupError,
     WalletBackupInvalid,
     WalletBackupTampered,
     WalletPassphraseInvalid,
@@ -93,16 +94,19 @@ def export_backup(
     body = _crypto.seal(key, content, _crypto.aad("backup", header_line), get_random)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{get_random(8).hex()}")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(MAGIC + header_line + b"\n" + body)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(MAGIC + header_line + b"\n" + body)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    except OSError as exc:
+        raise WalletBackupError(f"cannot write backup {path}: {exc.strerror or exc}") from exc
     counts = {kind: sum(1 for k, _, _ in records if k == kind) for kind in KINDS}
     return BackupInfo(
         path, created_at, counts[KIND_KEY], counts[KIND_CREDENTIAL], counts[KIND_HISTORY]
@@ -130,8 +134,11 @@ def _load(path: Path, backup_passphrase: str) -> list[tuple[str, str, Any]]:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise WalletBackupInvalid(f"cannot read backup {path}: {exc}") from exc
-    header_line, header, body = _parse(raw)
+        raise WalletBackupInvalid(f"cannot read backup {path}: {exc.strerror or exc}") from exc
+    try:
+        header_line, header, body = _parse(raw)
+    except WalletBackupInvalid as exc:
+        raise WalletBackupInvalid(f"{path}: {exc}") from exc
     try:
         salt = base64.b64decode(header["salt"], validate=True)
         canary = base64.b64decode(header["canary"], validate=True)

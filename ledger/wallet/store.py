@@ -41,6 +41,7 @@ from typing import Any
 from ledger.errors import (
     InputError,
     WalletAlreadyExists,
+    WalletHomeUnusable,
     WalletNotFound,
     WalletPassphraseInvalid,
     WalletRecordNotFound,
@@ -217,12 +218,16 @@ class WalletStore:
         final = store_path(home)
         if final.exists() and not replace:
             raise WalletAlreadyExists(f"a wallet already exists in {home}")
-        ensure_home(home)
         get_random: Rng = os.urandom if rng is None else rng
         clock: Clock = time.time if now is None else now
         tmp = home / f".{STORE_FILE}.tmp-{get_random(8).hex()}"
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
-        os.close(fd)
+        try:
+            ensure_home(home)
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+        except OSError as exc:
+            raise WalletHomeUnusable(
+                f"cannot create a wallet in {home}: {exc.strerror or exc}"
+            ) from exc
         try:
             with db_errors(tmp):
                 conn = connect(tmp)

@@ -11,6 +11,7 @@ from _wallet_params import CHEAP_KDF, PASSPHRASE
 
 from ledger.errors import (
     WalletAlreadyExists,
+    WalletBackupError,
     WalletBackupInvalid,
     WalletBackupTampered,
     WalletStoreTampered,
@@ -142,3 +143,21 @@ def test_backup_with_absurd_kdf_parameters_is_invalid(backup: Path, tmp_path: Pa
     backup.write_bytes(edited)
     with pytest.raises(WalletBackupInvalid, match="header"):
         restore_backup(backup, BACKUP_PASS, tmp_path / "fresh", "new pass", kdf_params=CHEAP_KDF)
+
+
+def test_backup_into_a_missing_directory_raises_backup_error(
+    store: WalletStore, tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "wallet.backup"
+    with pytest.raises(WalletBackupError) as raised:
+        export_backup(store, target, BACKUP_PASS, kdf_params=CHEAP_KDF)
+    assert str(raised.value) == f"cannot write backup {target}: No such file or directory"
+    assert not (tmp_path / "missing").exists()
+
+
+def test_restoring_a_file_that_is_not_a_backup_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "letter.txt"
+    path.write_text("Dear Karen,")
+    with pytest.raises(WalletBackupInvalid) as raised:
+        restore_backup(path, BACKUP_PASS, tmp_path / "fresh", "new pass", kdf_params=CHEAP_KDF)
+    assert str(raised.value) == f"{path}: not a wallet backup file"

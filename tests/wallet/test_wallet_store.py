@@ -13,6 +13,7 @@ from _wallet_sqlite import raw
 from ledger.errors import (
     InputError,
     WalletAlreadyExists,
+    WalletHomeUnusable,
     WalletNotFound,
     WalletPassphraseInvalid,
     WalletRecordNotFound,
@@ -51,6 +52,14 @@ def test_create_refuses_to_overwrite_an_existing_wallet(store: WalletStore, home
     with pytest.raises(WalletAlreadyExists):
         WalletStore.create(home, "other", kdf_params=CHEAP_KDF)
     assert len(store.list_credentials()) == 2
+
+
+def test_create_where_the_home_cannot_be_made_raises_home_unusable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(WalletHomeUnusable) as raised:
+        WalletStore.create(blocker / "wallet", PASSPHRASE, kdf_params=CHEAP_KDF)
+    assert str(raised.value) == f"cannot create a wallet in {blocker / 'wallet'}: Not a directory"
 
 
 def test_empty_passphrase_is_refused(home: Path) -> None:

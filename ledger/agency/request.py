@@ -319,6 +319,11 @@ def create_request(
     return PresentationRequest(purpose=purpose, signature=bytes(signed.signature), **fields)
 
 
+def utc_time(seconds: int) -> str:
+    """Unix seconds as people read them in messages: `2026-12-02 00:14:05 UTC`."""
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
+
+
 def verify_request_signature(
     req: PresentationRequest,
     *,
@@ -352,9 +357,11 @@ def verify_request_signature(
         )
     t = int(time.time()) if now is None else now
     if t >= req.expires_at:
-        raise RequestExpired(f"request expired at {req.expires_at} (now {t})")
+        raise RequestExpired(f"request expired at {utc_time(req.expires_at)} (now {utc_time(t)})")
     if t + skew < req.created_at:
-        raise RequestExpired(f"request is dated in the future ({req.created_at}, now {t})")
+        raise RequestExpired(
+            f"request is dated in the future ({utc_time(req.created_at)}, now {utc_time(t)})"
+        )
     try:
         signer = Account.recover_message(
             encode_typed_data(full_message=req.typed_data()), signature=req.signature

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ledger.cli._common import emit, read_secret, reports_errors, write_text_atomic
-from ledger.wallet import DEFAULT_KDF, PASSPHRASE_ENV, KdfParams, Wallet, wallet_home
+from ledger.wallet import (
+    DEFAULT_KDF,
+    PASSPHRASE_ENV,
+    KdfParams,
+    Wallet,
+    WalletStore,
+    wallet_home,
+)
 
 if TYPE_CHECKING:
     from ledger.chain.client import LedgerChain
@@ -75,9 +82,25 @@ def _date(ts: int | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
 
 
+def _expiry(exp: int | None) -> str:
+    """The expiry date, marked when it has passed (the ledger may still say `valid`)."""
+    return _date(exp) + (" (expired)" if exp is not None and exp <= time.time() else "")
+
+
+def _claim_lines(name: str, value: Any, depth: int) -> list[str]:
+    """A claim as indented lines: an object's members one per line under its name."""
+    pad = "  " * depth
+    if isinstance(value, dict) and value:
+        nested = (_claim_lines(str(k), v, depth + 1) for k, v in value.items())
+        return [f"{pad}{name}:", *(line for lines in nested for line in lines)]
+    return [f"{pad}{name}: {_value(value)}"]
+
+
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list) and not any(isinstance(v, (dict, list)) for v in value):
+        return ", ".join(_value(v) for v in value)
     if isinstance(value, (dict, list)):
         import json
 
@@ -96,7 +119,11 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     envvar="WALLET_HOME",
     help="Wallet home directory (default: $WALLET_HOME or ~/.ledger-wallet).",
 )
-@click.option("--rpc", "rpc_url", help="JSON-RPC URL of the ledger (default: $LEDGER_RPC).")
+@click.option(
+    "--rpc",
+    "rpc_url",
+    help="JSON-RPC URL of the ledger (default: $LEDGER_RPC, else the one the ledger home names).",
+)
 @click.option(
     "--ledger-home",
     type=click.Path(path_type=Path, file_okay=False),
@@ -173,14 +200,22 @@ def holder_key(w: WalletContext, out: Path | None) -> None:
 @reports_errors
 def import_(w: WalletContext, file: Path) -> None:
     """Verify a credential file from an issuer against the ledger, then store it."""
+    import json
+
     from ledger.agency.packages import CredentialPackage
     from ledger.errors import InputError
 
     try:
         text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file}: cannot read ({exc})") from exc
-    package = CredentialPackage.from_json(text)
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file}: not a credential file (not UTF-8 text)") from exc
+    try:
+        package = CredentialPackage.from_json(text)
+    except InputError as exc:
+        why = "not JSON" if isinstance(exc.__cause__, json.JSONDecodeError) else str(exc)
+        raise InputError(f"{file}: not a credential file ({why})") from exc
     chain = w.chain()
     with w.wallet() as wallet:
         stored = wallet.import_credential(package, chain=chain)
@@ -213,7 +248,7 @@ def list_(w: WalletContext) -> None:
     ]
     lines = [
         f"{r['id']}  {r['vct']}  from {r['issuer_name']}  issued {_date(r['iat'])}"
-        f"  expires {_date(r['exp'])}"
+        f"  expires {_expiry(r['exp'])}"
         for r in rows
     ]
     emit(rows, "\n".join(lines) if lines else "No credentials.", as_json=w.as_json)
@@ -226,18 +261,27 @@ def list_(w: WalletContext) -> None:
 @reports_errors
 def show(w: WalletContext, cred_id: str, offline: bool) -> None:
     """Show one credential: its claims, issuer, validity and current status."""
+    from ledger.errors import RpcUnavailable, WalletRecordNotFound
+
     chain = None if offline else w.chain()
     with w.wallet() as wallet:
-        view = wallet.show(cred_id, chain)
+        try:
+            view = wallet.show(cred_id, chain)
+        except WalletRecordNotFound as exc:
+            raise WalletRecordNotFound(f"{exc} (`wallet list` shows the ids)") from exc
+        except RpcUnavailable as exc:
+            raise RpcUnavailable(
+                exc.url, f"{exc.reason}; `wallet show --offline` works without it"
+            ) from exc
     lines = [
         f"Credential {view.cred_id}",
         f"Type:     {view.vct} (type {view.type_id})",
         f"Issuer:   {view.issuer_name} ({view.issuer_address})",
         f"Issued:   {_date(view.iat)}",
-        f"Expires:  {_date(view.exp)}",
+        f"Expires:  {_expiry(view.exp)}",
         f"Status:   {view.status}",
         "Claims:",
-        *(f"  {name}: {_value(value)}" for name, value in view.claims.items()),
+        *(line for name, value in view.claims.items() for line in _claim_lines(name, value, 1)),
     ]
     emit(view.to_json(), "\n".join(lines), as_json=w.as_json)
 
@@ -276,40 +320,64 @@ def present(
     """Answer a presentation request: show who asks for what and why, then disclose exactly
     the requested claims if you consent."""
     from ledger.agency.request import PresentationRequest
-    from ledger.errors import InputError
+    from ledger.errors import InputError, RequestMalformed
 
     try:
         request = PresentationRequest.from_json(request_file.read_bytes())
     except OSError as exc:
-        raise InputError(f"{request_file}: cannot read ({exc})") from exc
+        raise InputError(f"{request_file}: cannot read ({exc.strerror or exc})") from exc
+    except RequestMalformed as exc:
+        raise InputError(f"{request_file}: not a valid presentation request ({exc})") from exc
+    _check_writable(out)  # before consent: a disclosure is recorded only if it can be written
     chain = w.chain()
+    # Under --json, stdout carries only the JSON: whatever the citizen must read goes to stderr.
+    to_stderr = w.as_json
     with w.wallet() as wallet:
         prompt = wallet.prepare_presentation(
             request, chain=chain, unsafe_allow_unregistered=allow_unregistered
         )
         if prompt.warning:
             click.secho(prompt.warning, fg="red", bold=True, err=True)
-        if not w.as_json:
-            click.echo(f"{prompt.verifier_name} ({prompt.verifier}) asks for:")
+        if not (w.as_json and yes):
+            click.echo(f"{prompt.verifier_name} ({prompt.verifier}) asks for:", err=to_stderr)
             for path, value in prompt.disclosed:
-                click.echo(f"  {path}: {_value(value)}")
-            click.echo(f"Purpose: {prompt.purpose}")
-            click.echo(f"From credential {prompt.credential_id} ({prompt.vct})")
+                click.echo(f"  {path}: {_value(value)}", err=to_stderr)
+            click.echo(f"Purpose: {prompt.purpose}", err=to_stderr)
+            click.echo(f"From credential {prompt.credential_id} ({prompt.vct})", err=to_stderr)
         consent = yes or click.confirm(
             f"Disclose {_plural(len(prompt.claims), 'claim')} to {prompt.verifier_name}?",
             default=False,
+            err=to_stderr,
         )
         package = wallet.present(prompt, consent=consent)
-    write_text_atomic(str(out), package.to_json() + "\n")
+    try:
+        write_text_atomic(str(out), package.to_json() + "\n")
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from exc
     if w.as_json:
         emit({**prompt.to_json(), "out": str(out)}, "", as_json=True)
     else:
         click.echo(f"Wrote presentation to {out}")
     if qr:
-        _print_qr(package.to_json())
+        click.echo(_qr(package.to_json()), nl=False, err=to_stderr)
 
 
-def _print_qr(text: str) -> None:
+def _check_writable(out: Path) -> None:
+    """Raise `InputError` unless a file can be created in `out`'s directory."""
+    import tempfile
+
+    from ledger.errors import InputError
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.probe-"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+
+
+def _qr(text: str) -> str:
+    """`text` (compacted JSON) as a QR code drawn for a terminal."""
+    import io
     import json
 
     import segno
@@ -322,7 +390,9 @@ def _print_qr(text: str) -> None:
         code = segno.make(compact, error="L", micro=False)
     except DataOverflowError as exc:
         raise InputError(f"the presentation is too large for a QR code ({exc})") from exc
-    code.terminal(compact=True)
+    drawn = io.StringIO()
+    code.terminal(out=drawn, compact=True)
+    return drawn.getvalue()
 
 
 @cli.command()
@@ -377,6 +447,13 @@ def backup(w: WalletContext, file: Path) -> None:
 @reports_errors
 def restore(w: WalletContext, file: Path, force: bool) -> None:
     """Restore a backup FILE into the wallet home, under a (new) wallet passphrase."""
+    from ledger.errors import WalletAlreadyExists
+
+    if WalletStore.exists(w.home) and not force:
+        raise WalletAlreadyExists(
+            f"a wallet already exists in {w.home}; restoring with --force replaces it "
+            "(its credentials and history are then lost)"
+        )
     backup_passphrase = _backup_passphrase(confirm=False)
     with Wallet.restore(
         file,

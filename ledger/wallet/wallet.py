@@ -8,6 +8,7 @@ layers (web3-adjacent, slow to import) are imported only by the calls that use t
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +43,8 @@ class CredentialView:
     """A credential as shown to its holder.
 
     `claims` are the person's claims (no technical ones such as `cnf` or `status`), in the order
-    of the credential type's registered claim names. `status` is
+    of the credential type's registered claim names (an object such as `address` where its first
+    member, `address.street_address`, is registered). `status` is
     the name of the current on-chain status (``valid``, ``revoked``, ``suspended``) or
     ``unknown`` when no chain was asked; `issuer_name` is the name the TrustRegistry holds now
     (the one recorded at import when offline).
@@ -73,6 +75,26 @@ class CredentialView:
             "anchored_at": self.anchored_at,
             "claims": self.claims,
         }
+
+
+def _in_registered_order(claims: dict[str, Any], claim_names: list[str]) -> dict[str, Any]:
+    """`claims` (and the members of its objects) in the order of the type's claim names: an
+    object such as `address` goes where its first registered member `address.street_address`
+    does; names not registered come last, alphabetically."""
+    rank: dict[str, int] = {}
+    for i, path in enumerate(claim_names):
+        segments = re.split(r"\.|\[", path)
+        for end in range(1, len(segments) + 1):
+            rank.setdefault(".".join(segments[:end]), i)
+
+    def order(node: dict[str, Any], prefix: str) -> dict[str, Any]:
+        keys = sorted(node, key=lambda k: (rank.get(prefix + k, len(claim_names)), k))
+        return {
+            k: order(node[k], f"{prefix}{k}.") if isinstance(node[k], dict) else node[k]
+            for k in keys
+        }
+
+    return order(claims, "")
 
 
 class Wallet:
@@ -213,10 +235,7 @@ class Wallet:
         cred = self._store.get_credential(cred_id)
         meta = cred.metadata
         raw = {k: v for k, v in unverified_claims(cred.compact).items() if k not in _TECHNICAL}
-        order = [str(n) for n in meta.get("claim_names", [])]
-        rank = {name: i for i, name in enumerate(order)}
-        names = sorted(raw, key=lambda n: (rank.get(n, len(order)), n))
-        claims = {name: raw[name] for name in names}
+        claims = _in_registered_order(raw, [str(n) for n in meta.get("claim_names", [])])
         issuer = str(meta.get("issuer_address", ""))
         name = str(meta.get("issuer_name", ""))
         status = "unknown"
@@ -279,7 +298,11 @@ class Wallet:
             raise ConsentDeclined("consent declined: nothing was disclosed")
         now = int(self._now())
         if now >= prompt.expires_at:
-            raise RequestExpired(f"request expired at {prompt.expires_at} (now {now})")
+            from ledger.agency.request import utc_time
+
+            raise RequestExpired(
+                f"request expired at {utc_time(prompt.expires_at)} (now {utc_time(now)})"
+            )
         cred = self._store.get_credential(prompt.credential_id)
         presentation = create_presentation(
             cred.compact,

@@ -180,7 +180,18 @@ def test_import_of_a_file_that_is_not_a_credential_is_an_error(run: Cli, tmp_pat
     result = run("import", str(path))
     assert (result.exit_code, result.stderr) == (
         1,
-        "Error: not a ledger-credential/v1 document\n",
+        f"Error: {path}: not a credential file (not a ledger-credential/v1 document)\n",
+    )
+
+
+def test_import_of_a_file_that_is_not_json_names_the_file(run: Cli, tmp_path: Path) -> None:
+    run("init")
+    path = tmp_path / "letter.txt"
+    path.write_text("Dear Karen,")
+    result = run("import", str(path))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {path}: not a credential file (not JSON)\n",
     )
 
 
@@ -271,10 +282,11 @@ def test_present_of_an_expired_request_is_an_error(
 ) -> None:
     _imported(run, world, tmp_path)
     req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
-    req_path.write_text(world.request(ttl=60, now=int(time.time()) - 3600).to_json())
+    request = world.request(ttl=60, now=int(time.time()) - 3600)
+    req_path.write_text(request.to_json())
     result = run("present", "--request", str(req_path), "--out", str(out), "--yes")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: request expired at ")
+    assert result.stderr.startswith(f"Error: request expired at {_date(request.expires_at)} (now ")
 
 
 def test_present_qr_prints_the_presentation_as_a_qr_code(
@@ -390,4 +402,165 @@ def test_show_offline_does_not_ask_the_ledger(run: Cli, world: WalletWorld, tmp_
 def test_show_of_an_unknown_credential_is_an_error(run: Cli) -> None:
     run("init")
     result = run("show", "nope", "--offline")
-    assert (result.exit_code, result.stderr) == (1, "Error: no credential 'nope' in the wallet\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: no credential 'nope' in the wallet (`wallet list` shows the ids)\n",
+    )
+
+
+def test_present_of_a_file_that_is_not_a_request_names_the_file(run: Cli, tmp_path: Path) -> None:
+    run("init")
+    req_path = tmp_path / "request.json"
+    req_path.write_text("[]")
+    result = run("present", "--request", str(req_path), "--out", str(tmp_path / "p.json"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {req_path}: not a valid presentation request (request must be a JSON object)\n",
+    )
+
+
+def test_present_to_an_unwritable_path_fails_before_consent_and_records_nothing(
+    run: Cli, world: WalletWorld, tmp_path: Path
+) -> None:
+    _imported(run, world, tmp_path)
+    req_path, out = tmp_path / "request.json", tmp_path / "missing-dir" / "presentation.json"
+    req_path.write_text(world.request().to_json())
+    result = run("present", "--request", str(req_path), "--out", str(out), "--yes")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"Error: {out}: cannot write (No such file or directory)\n",
+    )
+    assert run("history").stdout == "Nothing disclosed yet.\n"
+
+
+def test_present_json_asks_for_consent_on_stderr_and_prints_only_json(
+    run: Cli, world: WalletWorld, tmp_path: Path
+) -> None:
+    cred_id, _ = _imported(run, world, tmp_path)
+    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
+    req_path.write_text(world.request().to_json())
+    result = run("--json", "present", "--request", str(req_path), "--out", str(out), input="y\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["credential_id"] == cred_id
+    assert result.stderr.startswith(f"Municipality ({world.base.verifier.address}) asks for:\n")
+    assert "Disclose 2 claims to Municipality? [y/N]: " in result.stderr
+
+
+def test_present_json_with_qr_keeps_stdout_json(
+    run: Cli, world: WalletWorld, tmp_path: Path
+) -> None:
+    _imported(run, world, tmp_path)
+    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
+    req_path.write_text(world.request().to_json())
+    result = run(
+        "--json", "present", "--request", str(req_path), "--out", str(out), "--yes", "--qr"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["out"] == str(out)
+    assert len(result.stderr.splitlines()) > 20
+    assert set(result.stderr) <= set("█▀▄ \n")
+
+
+def test_show_and_list_mark_an_expired_credential(
+    run: Cli, world: WalletWorld, tmp_path: Path
+) -> None:
+    run("init")
+    exp = int(time.time()) - 10  # within the import's clock-skew allowance
+    package, _ = world.issue(_holder_jwk(run.home), exp=exp)
+    path = tmp_path / "c.json"
+    path.write_text(package.to_json())
+    cred_id = run("import", str(path)).stdout.split()[2].rstrip(":")
+    assert f"  expires {_date(exp)} (expired)\n" in run("list").stdout
+    assert f"Expires:  {_date(exp)} (expired)\nStatus:   valid\n" in run("show", cred_id).stdout
+
+
+def test_show_without_the_ledger_points_to_offline(
+    run: Cli, world: WalletWorld, tmp_path: Path
+) -> None:
+    cred_id, _ = _imported(run, world, tmp_path)
+    result = run("--rpc", "http://127.0.0.1:9", "show", cred_id)
+    assert result.exit_code == 1
+    assert result.stderr.endswith("; `wallet show --offline` works without it\n")
+
+
+def test_show_lists_an_object_claim_member_by_member_in_registered_order(
+    tmp_path: Path,
+) -> None:
+    from ledger.sdjwt import SigningKey, issue_sd_jwt_vc
+
+    home = tmp_path / "wallet"
+    with make_wallet(home) as wallet:
+        compact = issue_sd_jwt_vc(
+            {
+                "nationalities": ["DK", "SE"],
+                "address": {"municipality": "København", "street_address": "Nørregade 7"},
+                "given_name": "Karen",
+            },
+            signing_key=SigningKey.generate(),
+            issuer="did:example:cpr",
+            vct="urn:person",
+            holder_jwk=wallet.holder_jwk,
+            status_idx=0,
+            status_uri="urn:status",
+        ).compact
+        names = ["given_name", "address.street_address", "address.municipality", "nationalities"]
+        wallet.store.put_credential("c1", compact, {"vct": "urn:person", "claim_names": names})
+    result = CliRunner().invoke(
+        cli, ["--home", str(home), "show", "--offline", "c1"], env={"WALLET_PASSPHRASE": PASSPHRASE}
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        "Claims:\n"
+        "  given_name: Karen\n"
+        "  address:\n"
+        "    street_address: Nørregade 7\n"
+        "    municipality: København\n"
+        "  nationalities: DK, SE\n"
+    )
+
+
+def test_backup_to_a_missing_directory_is_an_error(tmp_path: Path) -> None:
+    make_wallet(tmp_path / "wallet").close()
+    target = tmp_path / "missing-dir" / "wallet.backup"
+    result = _offline(tmp_path / "wallet")("backup", str(target))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: cannot write backup {target}: No such file or directory\n",
+    )
+
+
+def test_init_where_no_home_can_be_made_is_an_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    home = blocker / "wallet"
+    result = _offline(home)("init")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: cannot create a wallet in {home}: Not a directory\n",
+    )
+
+
+def test_restore_into_an_existing_wallet_names_the_force_option(tmp_path: Path) -> None:
+    make_wallet(tmp_path / "wallet").close()
+    run = _offline(tmp_path / "wallet")
+    run("backup", str(tmp_path / "b"))
+    result = run("restore", str(tmp_path / "b"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: a wallet already exists in {tmp_path / 'wallet'}; restoring with --force "
+        "replaces it (its credentials and history are then lost)\n",
+    )
+
+
+def test_restore_of_a_file_that_is_not_a_backup_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "credential.json"
+    path.write_text("{}")
+    result = _offline(tmp_path / "fresh")("restore", str(path))
+    assert (result.exit_code, result.stderr) == (1, f"Error: {path}: not a wallet backup file\n")
+    assert not (tmp_path / "fresh").exists()
+
+
+def _offline(home: Path) -> Cli:
+    """The CLI on `home` with a ledger nobody answers at (for commands that need none)."""
+    return Cli(home, "http://127.0.0.1:9", home.parent / "no-ledger")

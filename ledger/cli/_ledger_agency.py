@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -41,10 +41,12 @@ from ledger.errors import (
     CredentialNotFound,
     CredentialNotYetAnchored,
     InputError,
+    InvalidJwk,
+    RequestMalformed,
     VerificationError,
 )
 from ledger.home import ensure_dir
-from ledger.sdjwt.jwk import SigningKey
+from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
 
 __all__ = [
     "anchor",
@@ -60,6 +62,7 @@ __all__ = [
 NONCES_FILE = "nonces.sqlite"
 DELIVERIES_DIR = "deliveries"
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,6 +191,23 @@ def _object_file(path: Path, what: str) -> dict[str, Any]:
     return doc
 
 
+def _holder_jwk(doc: Any) -> dict[str, Any]:
+    """`doc` if it is a P-256 public JWK (`InvalidJwk` otherwise)."""
+    public_key_from_jwk(doc)
+    return dict(doc)
+
+
+def _load_file(path: Path, load: Callable[[Any], T]) -> T:
+    """`load` of the JSON in file `path`; an input it rejects is an `InputError` naming the file
+    (a command reads several files, and "not a ledger-credential/v1 document" alone does not
+    say which one)."""
+    doc = read_json_file(str(path))
+    try:
+        return load(doc)
+    except (InputError, InvalidJwk, RequestMalformed) as exc:
+        raise InputError(f"{path}: {exc}") from exc
+
+
 @click.command()
 @click.option("--type", "vct", required=True, help="Credential type (vct).")
 @click.option("--claims", "claims_file", required=True, type=click.Path(path_type=Path),
@@ -210,7 +230,7 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
     Without --batch the credential's digest is anchored now and --out written once mined.
     """
     claims = _object_file(claims_file, "the claims")
-    holder = _object_file(holder_file, "the holder JWK")
+    holder = _load_file(holder_file, _holder_jwk)
     _writable(out)
     with _open_issuer(ctx, kid) as issuer:
         result = issuer.issue(claims, vct=vct, holder_jwk=holder, validity=validity,
@@ -360,7 +380,8 @@ def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
 
 
 def _credential_files(paths: tuple[Path, ...]) -> list[CredentialPackage]:
-    return [CredentialPackage.from_json(json.dumps(read_json_file(str(p)))) for p in paths]
+    return [_load_file(p, lambda doc: CredentialPackage.from_json(json.dumps(doc)))
+            for p in paths]
 
 
 def _status_command(
@@ -440,8 +461,9 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
     Exits 0 only when the presentation is valid (1 otherwise). The verifier is --as NAME,
     by default the local account that signed the request.
     """
-    req = PresentationRequest.from_dict(read_json_file(str(request_file)))
-    package = PresentationPackage.from_json(json.dumps(read_json_file(str(presentation_file))))
+    req = _load_file(request_file, PresentationRequest.from_dict)
+    package = _load_file(presentation_file,
+                         lambda doc: PresentationPackage.from_json(json.dumps(doc)))
     name = ctx.account or name_of(ctx.home, req.verifier)
     if name is None:
         raise AgencyKeyNotFound(

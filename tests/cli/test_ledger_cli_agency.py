@@ -258,8 +258,31 @@ def test_presentation_file_of_the_wrong_format_is_an_error(
     files["presentation"].write_text(json.dumps({"format": "something-else"}))
     result = verify(ledger, files)
     assert (result.exit_code, result.stderr) == (
-        1, "Error: not a ledger-presentation/v1 document\n"
+        1, f"Error: {files['presentation']}: not a ledger-presentation/v1 document\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("issue", "--type", VCT, "--claims", "{claims}", "--holder-jwk", "{claims}",
+          "--out", "{out}"), "{claims}: only EC P-256 keys are supported"),
+        (("revoke", "{claims}"), "{claims}: not a ledger-credential/v1 document"),
+        (("verify", "--request", "{claims}", "{claims}"), "{claims}: request lacks "),
+        (("verify", "--request", "{array}", "{claims}"), "{array}: request must be a JSON object"),
+    ],
+    ids=["holder-jwk", "credential", "request", "request-not-object"],
+)
+def test_a_file_of_the_wrong_kind_is_named_in_the_error(
+    ledger: Invoke, home: Path, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    paths = {"claims": tmp_path / "claims.json", "array": tmp_path / "array.json",
+             "out": tmp_path / "out.json"}
+    paths["claims"].write_text(json.dumps(CLAIMS))
+    paths["array"].write_text("[]")
+    result = ledger("--as", "cpr", *(a.format(**paths) for a in args))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith("Error: " + message.format(**paths))
 
 
 def test_anchor_writes_files_a_crashed_run_left_unwritten(

@@ -270,7 +270,7 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
     ask(files["broker-request"], "broker", "cpr_number", BROKER_PURPOSE)
     assert refused(present(files["broker-request"], files["broker-presentation"])) == (
         f"Error: refused: Nordic Data Broker ApS ({broker}) is not registered to ask for "
-        f"type 1 for the purpose {BROKER_PURPOSE!r}\n"
+        f"credentials of type {VCT} for the purpose {BROKER_PURPOSE!r}\n"
     )
     assert not files["broker-presentation"].exists()
 

@@ -114,7 +114,8 @@ def _registration_problem(
     reg = chain.verifier_registration(req.verifier, req.type_id, req.purpose_digest)
     if reg.registered_at == 0:
         return name, (
-            f"{who} is not registered to ask for type {req.type_id} for the purpose {req.purpose!r}"
+            f"{who} is not registered to ask for credentials of type {req.vct} "
+            f"for the purpose {req.purpose!r}"
         )
     extra = mask & ~reg.claim_mask
     if extra:

@@ -257,7 +257,7 @@ def test_present_refuses_an_unregistered_verifier(
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: refused: Tax Office ({world.unregistered.address}) is not registered to ask for "
-        f"type {world.base.type_id} for the purpose {PURPOSE!r}\n"
+        f"credentials of type {world.base.vct} for the purpose {PURPOSE!r}\n"
     )
     assert not out.exists()
 

@@ -138,7 +138,7 @@ def test_unregistered_agency_asking_for_the_cpr_number_is_refused(
         wallet.prepare_presentation(request, chain=world.reader())
     assert str(info.value) == (
         f"refused: Tax Office ({world.unregistered.address}) is not registered to ask for "
-        f"type {world.base.type_id} for the purpose {PURPOSE!r}"
+        f"credentials of type {world.base.vct} for the purpose {PURPOSE!r}"
     )
     assert wallet.history() == ()
 

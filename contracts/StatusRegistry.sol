@@ -44,7 +44,7 @@ contract StatusRegistry is IStatusRegistry {
         if (status > 2) revert StatusRegistryInvalidStatus(status);
         uint64 capacity = _capacityOf(msg.sender, listId);
         if (index >= capacity) revert StatusRegistryIndexOutOfRange(listId, index, capacity);
-        _write(_words[msg.sender][listId], index, status);
+        _write(_words[msg.sender][listId], listId, index, status);
         emit StatusChanged(msg.sender, listId, index, status);
     }
 
@@ -57,7 +57,7 @@ contract StatusRegistry is IStatusRegistry {
         for (uint256 i = 0; i < indexes.length;) {
             uint256 index = indexes[i];
             if (index >= capacity) revert StatusRegistryIndexOutOfRange(listId, index, capacity);
-            _write(words, index, status);
+            _write(words, listId, index, status);
             // i < indexes.length, so the increment cannot overflow.
             unchecked {
                 ++i;
@@ -111,9 +111,18 @@ contract StatusRegistry is IStatusRegistry {
         return uint8((_words[agency][listId][index >> 7] >> ((index & 127) << 1)) & 3);
     }
 
-    function _write(mapping(uint256 wordIndex => uint256 word) storage words, uint256 index, uint8 status) private {
+    /// @dev Revocation is final: an entry at 1 (revoked) only takes 1 again. The old entry comes
+    /// from the word the write loads anyway, so the check costs no extra storage read.
+    function _write(
+        mapping(uint256 wordIndex => uint256 word) storage words,
+        uint32 listId,
+        uint256 index,
+        uint8 status
+    ) private {
         uint256 shift = (index & 127) << 1;
         uint256 slot = index >> 7;
-        words[slot] = (words[slot] & ~(uint256(3) << shift)) | (uint256(status) << shift);
+        uint256 word = words[slot];
+        if ((word >> shift) & 3 == 1 && status != 1) revert StatusRegistryRevocationIsFinal(listId, index);
+        words[slot] = (word & ~(uint256(3) << shift)) | (uint256(status) << shift);
     }
 }

@@ -744,6 +744,13 @@ class StatusRegistryPageOutOfRange(StatusRegistryError):
     words: int
 
 
+class StatusRegistryRevocationIsFinal(StatusRegistryError):
+    """A revoked entry cannot be set back to valid or to suspended."""
+
+    listId: int
+    index: int
+
+
 class StatusRegistryUnknownList(StatusRegistryError):
     """The list does not exist."""
 

@@ -122,8 +122,9 @@ def main() -> None:
         row("single update, fresh word", fresh, None, "<= 55,000", fresh <= 55_000)
         row("single update, word already non-zero", used, None, "<= 55,000", used <= 55_000)
         indexes = rng.sample(range(128, CAPACITY), 100)
-        batch_fresh = issuer.set_statuses(1, indexes, 1).gas_used
-        batch_used = issuer.set_statuses(1, indexes, 2).gas_used
+        # Suspend, then revoke: revocation is final, so this is the order a real list sees.
+        batch_fresh = issuer.set_statuses(1, indexes, 2).gas_used
+        batch_used = issuer.set_statuses(1, indexes, 1).gas_used
         row(
             "batch of 100 random, fresh words",
             batch_fresh,

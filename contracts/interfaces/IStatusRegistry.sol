@@ -28,14 +28,17 @@ interface IStatusRegistry {
     error StatusRegistryInvalidStatus(uint8 status);
     /// @notice A batch update with no indexes.
     error StatusRegistryEmptyBatch(uint32 listId);
+    /// @notice A revoked entry cannot be set back to valid or to suspended.
+    error StatusRegistryRevocationIsFinal(uint32 listId, uint256 index);
     /// @notice A page that reaches past the end of the list.
     error StatusRegistryPageOutOfRange(uint32 listId, uint256 fromWord, uint256 count, uint256 words);
 
     /// @notice Create a list of `capacity` entries (a multiple of 128) for the calling agency.
     function createStatusList(uint32 listId, uint64 capacity) external;
-    /// @notice Set one entry of the caller's list.
+    /// @notice Set one entry of the caller's list. Revocation (1) is final.
     function setStatus(uint32 listId, uint256 index, uint8 status) external;
-    /// @notice Set many entries of the caller's list to one status (one event).
+    /// @notice Set many entries of the caller's list to one status (one event); all or none
+    /// (reverts if any entry is revoked and `status` is not).
     function setStatuses(uint32 listId, uint256[] calldata indexes, uint8 status) external;
     /// @notice The status of one entry (reverts for unknown list / out of range).
     function statusOf(address agency, uint32 listId, uint256 index) external view returns (uint8);

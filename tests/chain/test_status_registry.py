@@ -16,6 +16,7 @@ from ledger.errors import (
     StatusRegistryInvalidStatus,
     StatusRegistryListExists,
     StatusRegistryPageOutOfRange,
+    StatusRegistryRevocationIsFinal,
     StatusRegistryUnknownList,
 )
 
@@ -37,6 +38,29 @@ def test_status_transitions_valid_suspended_valid_revoked(world: World) -> None:
         assert world.reader.status_of(agency, LIST_ID, 77) is status
     assert world.reader.status_of(agency, LIST_ID, 76) is CredentialStatus.VALID
     assert world.reader.status_of(agency, LIST_ID, 78) is CredentialStatus.VALID
+
+
+@pytest.mark.parametrize("status", [CredentialStatus.VALID, CredentialStatus.SUSPENDED])
+def test_revocation_is_final(world: World, status: CredentialStatus) -> None:
+    agency = world.issuer.address
+    world.issuer.set_status(LIST_ID, 90, CredentialStatus.REVOKED)
+    with pytest.raises(StatusRegistryRevocationIsFinal) as err:
+        world.issuer.set_status(LIST_ID, 90, status)
+    assert (err.value.listId, err.value.index) == (LIST_ID, 90)
+    # A batch is all or none: the revoked entry stops the valid ones beside it from changing.
+    world.issuer.set_status(LIST_ID, 91, CredentialStatus.SUSPENDED)
+    with pytest.raises(StatusRegistryRevocationIsFinal) as err:
+        world.issuer.set_statuses(LIST_ID, [91, 90, 92], status)
+    assert err.value.index == 90
+    assert world.reader.status_of(agency, LIST_ID, 90) is CredentialStatus.REVOKED
+    assert world.reader.status_of(agency, LIST_ID, 91) is CredentialStatus.SUSPENDED
+    assert world.reader.status_of(agency, LIST_ID, 92) is CredentialStatus.VALID
+
+
+def test_revoking_again_is_allowed(world: World) -> None:
+    world.issuer.set_status(LIST_ID, 93, CredentialStatus.REVOKED)
+    world.issuer.set_statuses(LIST_ID, [93, 94], CredentialStatus.REVOKED)
+    assert world.reader.status_of(world.issuer.address, LIST_ID, 93) is CredentialStatus.REVOKED
 
 
 def test_single_update_fits_the_gas_budget(world: World) -> None:

@@ -363,9 +363,10 @@ class CouncilInvalidThreshold(CouncilError):
 
 
 class CouncilNotMember(CouncilError):
-    """The caller is not a member."""
+    """`account` is not a member (the caller of a member-only function, or the member a
+    proposal names)."""
 
-    caller: str
+    account: str
 
 
 class CouncilOnlySelf(CouncilError):

@@ -40,8 +40,9 @@ interface ICouncil {
     /// @notice Emitted when the proposal lifetime changes.
     event ProposalLifetimeChanged(uint64 previous, uint64 lifetime);
 
-    /// @notice The caller is not a member.
-    error CouncilNotMember(address caller);
+    /// @notice `account` is not a member (the caller of a member-only function, or the member
+    /// a proposal names).
+    error CouncilNotMember(address account);
     /// @notice Only the council itself (through a proposal) may call this.
     error CouncilOnlySelf(address caller);
     /// @notice The member already voted on this proposal.

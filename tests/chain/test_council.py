@@ -73,7 +73,7 @@ def test_non_member_cannot_propose_or_vote(world: World) -> None:
         "propose",
         [action.target, action.data],
         CouncilNotMember,
-        caller=world.outsider.address,
+        account=world.outsider.address,
     )
     outcome = world.council[0].propose(action)
     assert_role_gated(world.issuer, "Council", "vote", [outcome.proposal_id], CouncilNotMember)
@@ -131,6 +131,12 @@ def test_threshold_must_stay_reachable(world: World) -> None:
     world.execute(world.actions.remove_member(world.council[2].address))
     with pytest.raises(CouncilInvalidThreshold):
         world.execute(world.actions.remove_member(world.council[1].address))
+
+
+def test_removing_a_non_member_names_that_account(world: World) -> None:
+    with pytest.raises(CouncilNotMember) as err:
+        world.execute(world.actions.remove_member(world.outsider.address))
+    assert err.value.account == world.outsider.address
 
 
 def test_existing_member_cannot_be_added_twice(world: World) -> None:

@@ -387,7 +387,7 @@ def _credential_files(paths: tuple[Path, ...]) -> list[CredentialPackage]:
 def _status_command(
     verb: str, done: str, summary: str, apply: Callable[[Issuer, list[CredentialPackage]], Any]
 ) -> click.Command:
-    @click.command(verb, help=f"{summary} (one transaction per status list).")
+    @click.command(verb, help=f"{summary}. One transaction per status list.")
     @click.argument("files", metavar="CREDENTIAL_FILE...", nargs=-1, required=True,
                     type=click.Path(path_type=Path))
     @pass_ledger
@@ -404,10 +404,11 @@ def _status_command(
     return command
 
 
-revoke = _status_command("revoke", "Revoked", "Revoke the credentials for good",
+revoke = _status_command("revoke", "Revoked",
+                         "Revoke the credentials for good (revocation is final on chain)",
                          lambda i, p: i.revoke(*p))
 suspend = _status_command("suspend", "Suspended",
-                          "Suspend the credentials (reversible with reinstate)",
+                          "Suspend the credentials; reinstate makes them valid again",
                           lambda i, p: i.suspend(*p))
 reinstate = _status_command("reinstate", "Reinstated", "Make suspended credentials valid again",
                             lambda i, p: i.reinstate(*p))

@@ -64,6 +64,21 @@ def _error_from(err: dict[str, Any]) -> ChainError:
     return RpcError(code, message, data)
 
 
+def _why_unreachable(exc: BaseException) -> str:
+    """A reason a person can act on, with the exception itself for support."""
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ConnectionRefusedError):
+        return (
+            "nothing is listening there; is the node (or `ledger devnet up`) running? "
+            f"({detail})"
+        )
+    if isinstance(exc, TimeoutError):
+        return f"no answer in time ({detail})"
+    if isinstance(exc, socket.gaierror):
+        return f"the host name does not resolve ({detail})"
+    return detail
+
+
 class Rpc:
     """A JSON-RPC client for one endpoint; the constructor does no I/O.
 
@@ -133,7 +148,7 @@ class Rpc:
                     payload = self._post_once(body)
             except (OSError, http.client.HTTPException) as exc:
                 self._drop_connection()
-                raise RpcUnavailable(self._url, f"{type(exc).__name__}: {exc}") from exc
+                raise RpcUnavailable(self._url, _why_unreachable(exc)) from exc
         try:
             return json.loads(payload)
         except ValueError as exc:

@@ -415,7 +415,10 @@ def test_unreachable_rpc_is_an_error(ledger: Invoke, home: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     result = ledger("--rpc", url, "deploy")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: JSON-RPC endpoint {url} is unavailable: ")
+    assert result.stderr.startswith(
+        f"Error: JSON-RPC endpoint {url} is unavailable: nothing is listening there; "
+        "is the node (or `ledger devnet up`) running? (ConnectionRefusedError: "
+    )
 
 
 def test_missing_or_corrupt_deployment_record_is_an_error(

@@ -38,6 +38,13 @@ def test_unreachable_endpoint_names_the_url() -> None:
     with pytest.raises(RpcUnavailable) as caught:
         Rpc(url, timeout=2).call("eth_chainId", [])
     assert url in str(caught.value)
+    assert caught.value.reason.startswith("nothing is listening there;")
+
+
+def test_a_host_that_does_not_resolve_is_said_so() -> None:
+    with pytest.raises(RpcUnavailable) as caught:
+        Rpc("http://no-such-host.invalid:8545", timeout=2).call("eth_chainId", [])
+    assert caught.value.reason.startswith("the host name does not resolve")
 
 
 def test_unsupported_url_scheme_is_rejected() -> None:

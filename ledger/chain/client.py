@@ -404,6 +404,21 @@ class LedgerChain:
             raise
         return self._outcome(receipt, proposal_id)
 
+    def dry_run(self, action: CouncilAction) -> ChainError | None:
+        """What executing `action` now would raise (its decoded error), or None if it would
+        succeed: an `eth_call` of the action as the Council itself, so nothing is sent.
+
+        A proposal that fails now may still succeed later (e.g. accrediting an agency whose
+        admission is another open proposal), so this informs rather than forbids.
+        """
+        try:
+            self._rpc.eth_call(
+                action.target, action.data, sender=self._deployment.address("Council")
+            )
+        except ContractReverted as exc:
+            return self._decoder(exc.data)
+        return None
+
     def propose(self, action: CouncilAction) -> ProposalOutcome:
         """Propose `action` (counts as this member's vote; executes at threshold 1).
 

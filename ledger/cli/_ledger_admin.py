@@ -38,9 +38,21 @@ def _emit_report(ctx: LedgerContext, report: ProposalReport, extra: str = "") ->
 
 
 def _run(ctx: LedgerContext, build: Callable[[CouncilActions], CouncilAction]) -> None:
-    """Propose the action `build(actions)` as the acting member and print where it stands."""
+    """Propose the action `build(actions)` as the acting member and print where it stands.
+
+    Warns (stderr) when the action would fail if executed now: it is still proposed, since it
+    may depend on another open proposal.
+    """
     chain = ctx.chain()
-    _emit_report(ctx, propose(chain, build(chain.actions)))
+    action = build(chain.actions)
+    problem = chain.dry_run(action)
+    if problem is not None:
+        click.echo(
+            f"Warning: executed now, this proposal would fail: {type(problem).__name__}: "
+            f"{problem}. Proposing it anyway (it may depend on another open proposal).",
+            err=True,
+        )
+    _emit_report(ctx, propose(chain, action))
 
 
 def _type_id(chain: LedgerChain, vct: str) -> int:

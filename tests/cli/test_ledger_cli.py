@@ -286,6 +286,28 @@ def test_council_flow_registers_type_admits_and_accredits_an_agency(
     assert json.loads(ledger("--json", "agency", "show", "cpr").stdout)["status"] == "suspended"
 
 
+def test_a_proposal_that_would_fail_now_is_proposed_with_a_warning(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    _deploy(ledger, "--threshold", "2")
+    ledger("account", "create", "cpr")
+    cpr = _accounts(ledger)["cpr"]
+    first = ledger("--as", "alice", "agency", "admit", "cpr", "--name", "CPR Office")
+    assert (first.exit_code, first.stderr) == (0, "")
+    ledger("--as", "bob", "council", "vote", "1")
+
+    again = ledger("--as", "alice", "agency", "admit", "cpr", "--name", "CPR Office")
+    assert again.exit_code == 0
+    assert again.stderr.startswith(
+        "Warning: executed now, this proposal would fail: TrustRegistryAgencyExists: "
+    )
+    assert cpr.lower() in again.stderr.lower()
+    assert again.stdout.startswith("Proposal 2 (admit agency CPR Office")
+    # It depends on nothing that could change, so the vote that executes it fails as warned.
+    voted = ledger("--as", "bob", "council", "vote", "2")
+    assert voted.exit_code == 1 and "TrustRegistryAgencyExists" in voted.stderr
+
+
 def test_verifier_register_rejects_claims_outside_the_type(
     ledger: Invoke, home: Path, on_devnet: str
 ) -> None:

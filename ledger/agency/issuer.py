@@ -498,6 +498,8 @@ class Issuer:
         # A type may name nested claims ("address.locality"); their top-level object is allowed.
         allowed = {name.split(".", 1)[0].split("[", 1)[0] for name in ctype.claim_names}
         for request in requests:
+            if not request.claims:
+                raise ClaimNotInType(f"no claims: a {ctype.vct!r} credential needs at least one")
             for name in request.claims:
                 if name not in allowed:
                     raise ClaimNotInType(f"claim {name!r} is not a claim of {ctype.vct!r}")

@@ -242,6 +242,11 @@ def test_claim_outside_the_type_is_rejected(issuer: Issuer) -> None:
         issuer.issue({**PERSON, "shoe_size": 42}, vct=VCT, holder_jwk=HOLDER.public_jwk)
 
 
+def test_a_credential_without_claims_is_rejected(issuer: Issuer) -> None:
+    with pytest.raises(ClaimNotInType, match="needs at least one"):
+        issuer.issue({}, vct=VCT, holder_jwk=HOLDER.public_jwk)
+
+
 def test_agency_not_accredited_cannot_anchor_and_nothing_is_recorded(
     world: AgencyWorld, tmp_path: Path
 ) -> None:

@@ -46,6 +46,26 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and isinstance(ctx.obj, LedgerContext):
+        ctx.obj.as_json = True
+
+
+def _accept_json_after_command(command: click.Command) -> None:
+    """Let `ledger CMD ... --json` mean `ledger --json CMD ...` for every leaf command that has
+    no `--json` of its own."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_json_after_command(sub)
+        return
+    if any("--json" in getattr(param, "opts", ()) for param in command.params):
+        return
+    command.params.append(
+        click.Option(["--json"], is_flag=True, expose_value=False, callback=_set_json,
+                     help="Print machine-readable JSON (same as `ledger --json`).")
+    )
+
+
 class LazyGroup(click.Group):
     """A click group whose built-in subcommands are imported on first use."""
 
@@ -64,6 +84,7 @@ class LazyGroup(click.Group):
             command = getattr(importlib.import_module(module), attribute)
             if not isinstance(command, click.Command):
                 raise TypeError(f"{self._lazy[cmd_name]} is not a click command")
+            _accept_json_after_command(command)
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 

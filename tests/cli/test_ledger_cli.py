@@ -545,3 +545,30 @@ def test_a_kid_argument_leaves_the_other_options_of_its_command_alone(
     kid = "-h" + "A" * 41
     refused = ledger("--as", "cpr", "keys", "register", kid, "--until", "not-a-time")
     assert refused.exit_code == 2 and "--until" in refused.stderr
+
+
+def test_json_after_the_command_is_the_same_as_before_it(ledger: Invoke, home: Path) -> None:
+    ledger("account", "create", "cpr")
+    before = ledger("--json", "account", "list")
+    after = ledger("account", "list", "--json")
+    assert after.exit_code == 0 and json.loads(after.stdout) == json.loads(before.stdout)
+    nested = ledger("--as", "cpr", "keys", "show", "--json")
+    assert nested.exit_code == 0 and isinstance(json.loads(nested.stdout), dict)
+
+
+def test_every_leaf_command_accepts_json(ledger: Invoke) -> None:
+    from ledger.cli.ledger_cli import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    leaves = []
+    for name in COMMANDS:
+        stack = [cli.get_command(ctx, name)]
+        while stack:
+            command = stack.pop()
+            if isinstance(command, click.Group):
+                stack.extend(command.commands.values())
+            elif command is not None:
+                leaves.append(command)
+    assert leaves
+    assert [c.name for c in leaves if not any("--json" in p.opts for p in c.params)] == []
+

@@ -27,7 +27,14 @@ from ledger.agency.nonces import NonceStore
 from ledger.agency.packages import CREDENTIAL_FORMAT, CredentialPackage, PresentationPackage
 from ledger.agency.request import PresentationRequest
 from ledger.agency.verifier import Verifier
-from ledger.cli._common import emit, progress, read_json_file, reports_errors, write_text_atomic
+from ledger.cli._common import (
+    CliError,
+    emit,
+    progress,
+    read_json_file,
+    reports_errors,
+    write_text_atomic,
+)
 from ledger.cli._ledger_accounts import keyring, name_of
 from ledger.cli._ledger_context import (
     LedgerContext,
@@ -42,6 +49,7 @@ from ledger.errors import (
     CredentialNotYetAnchored,
     InputError,
     InvalidJwk,
+    LedgerError,
     RequestMalformed,
     VerificationError,
 )
@@ -68,6 +76,12 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------------------------
 # issuing
 # ---------------------------------------------------------------------------------------------
+
+
+class CouldNotVerify(CliError):
+    """`ledger verify` could not reach a verdict (exit code 3)."""
+
+    exit_code = 3
 
 
 def _open_issuer(ctx: LedgerContext, kid: str | None) -> Issuer:
@@ -454,17 +468,32 @@ def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
 @click.argument("presentation_file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_ledger
-@reports_errors
 def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
            as_json: bool) -> None:
     """Verify PRESENTATION_FILE against its request and print every check and its outcome.
 
-    Exits 0 only when the presentation is valid (1 otherwise). The verifier is --as NAME,
-    by default the local account that signed the request.
+    Exits 0 when the presentation is valid; 1 when it is rejected (including a presentation
+    file that is missing or not a presentation); 3 when the verifier could not reach a verdict
+    (its request file, its account, the chain). The verifier is --as NAME, by default the
+    local account that signed the request.
     """
+    try:
+        _verify(ctx, request_file, presentation_file, as_json)
+    except VerificationError as exc:
+        raise CliError(str(exc) or type(exc).__name__) from exc
+    except LedgerError as exc:
+        raise CouldNotVerify(str(exc) or type(exc).__name__) from exc
+
+
+
+def _verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
+            as_json: bool) -> None:
     req = _load_file(request_file, PresentationRequest.from_dict)
-    package = _load_file(presentation_file,
-                         lambda doc: PresentationPackage.from_json(json.dumps(doc)))
+    try:
+        package = _load_file(presentation_file,
+                             lambda doc: PresentationPackage.from_json(json.dumps(doc)))
+    except InputError as exc:  # nothing valid was presented: a verdict, not a failure to verify
+        raise CliError(str(exc)) from exc
     name = ctx.account or name_of(ctx.home, req.verifier)
     if name is None:
         raise AgencyKeyNotFound(

@@ -19,6 +19,7 @@ from click.testing import Result
 from ledger.agency.keys import kid_bytes
 from ledger.agency.packages import CredentialPackage, PresentationPackage
 from ledger.agency.request import PresentationRequest
+from ledger.chain.devnet import free_port
 from ledger.sdjwt import create_presentation
 from ledger.sdjwt.jwk import SigningKey
 
@@ -262,6 +263,20 @@ def test_presentation_file_of_the_wrong_format_is_an_error(
     )
 
 
+def test_verify_exits_3_when_it_cannot_reach_a_verdict(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    ask(ledger, files)
+    present(files, HOLDERS[str(tmp_path)])
+    unreachable = verify(ledger, files, "--rpc", f"http://127.0.0.1:{free_port()}")
+    assert unreachable.exit_code == 3
+    assert "is unavailable" in unreachable.stderr
+    assert verify(ledger, files).exit_code == 0  # the same presentation, once the chain answers
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -281,7 +296,8 @@ def test_a_file_of_the_wrong_kind_is_named_in_the_error(
     paths["claims"].write_text(json.dumps(CLAIMS))
     paths["array"].write_text("[]")
     result = ledger("--as", "cpr", *(a.format(**paths) for a in args))
-    assert (result.exit_code, result.stdout) == (1, "")
+    # `verify` exits 3 when its own request file is wrong: no verdict on the presentation.
+    assert (result.exit_code, result.stdout) == (3 if args[0] == "verify" else 1, "")
     assert result.stderr.startswith("Error: " + message.format(**paths))
 
 

@@ -260,7 +260,10 @@ def list_(w: WalletContext) -> None:
 @pass_wallet
 @reports_errors
 def show(w: WalletContext, cred_id: str, offline: bool) -> None:
-    """Show one credential: its claims, issuer, validity and current status."""
+    """Show one credential: its claims, issuer, validity and current status.
+
+    ID is the id `wallet list` prints, a unique prefix of it, or the issuer's credential id.
+    """
     from ledger.errors import RpcUnavailable, WalletRecordNotFound
 
     chain = None if offline else w.chain()

@@ -16,7 +16,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import ConsentDeclined, InputError, PresentationRefused, RequestExpired
+from ledger.errors import (
+    ConsentDeclined,
+    InputError,
+    PresentationRefused,
+    RequestExpired,
+    WalletRecordNotFound,
+)
 from ledger.wallet._crypto import DEFAULT_KDF, KdfParams, Rng
 from ledger.wallet.backup import BackupInfo, export_backup, restore_backup
 from ledger.wallet.records import HistoryEntry, StoredCredential
@@ -224,15 +230,28 @@ class Wallet:
         return self._store.list_credentials()
 
     def get(self, cred_id: str) -> StoredCredential:
-        """One stored credential (`WalletRecordNotFound` if absent)."""
-        return self._store.get_credential(cred_id)
+        """One stored credential by the wallet's id, by a prefix of it that names only one, or
+        by the id its issuer gave it (`ledger issue` prints that one); `WalletRecordNotFound`
+        if none matches."""
+        try:
+            return self._store.get_credential(cred_id)
+        except WalletRecordNotFound:
+            matches = [
+                cred
+                for cred in self.list()
+                if cred.cred_id.startswith(cred_id)
+                or cred.metadata.get("package_metadata", {}).get("credential_id") == cred_id
+            ]
+            if len(matches) == 1 and cred_id:
+                return matches[0]
+            raise
 
     def show(self, cred_id: str, chain: LedgerChain | None = None) -> CredentialView:
         """A credential for a person to read; with `chain`, its issuer's registered name and its
         status now are read from the chain."""
         from ledger.sdjwt import unverified_claims
 
-        cred = self._store.get_credential(cred_id)
+        cred = self.get(cred_id)
         meta = cred.metadata
         raw = {k: v for k, v in unverified_claims(cred.compact).items() if k not in _TECHNICAL}
         claims = _in_registered_order(raw, [str(n) for n in meta.get("claim_names", [])])

@@ -23,6 +23,7 @@ from ledger.errors import (
     SigningKeyNotValidAtAnchor,
     UnknownIssuerKey,
     WalletImportRefused,
+    WalletRecordNotFound,
 )
 from ledger.sdjwt import SigningKey
 from ledger.wallet.wallet import Wallet
@@ -70,6 +71,20 @@ def test_show_gives_claims_issuer_name_validity_and_current_status(
     world.set_status(idx, 1)
     assert wallet.show(stored.cred_id, world.reader()).status == "revoked"
     assert wallet.show(stored.cred_id).status == "unknown"
+
+
+def test_a_credential_is_found_by_a_unique_prefix_or_by_its_issuers_id(
+    wallet: Wallet, world: WalletWorld
+) -> None:
+    package, _ = world.issue(wallet.holder_jwk)
+    package = dataclasses.replace(package, metadata={"credential_id": "a1" * 16})
+    stored = wallet.import_credential(package, chain=world.reader())
+    assert wallet.get(stored.cred_id[:6]) == stored
+    assert wallet.get("a1" * 16) == stored
+    assert wallet.show("a1" * 16).claims == PERSON
+    for unknown in ("", "ff" * 16, stored.cred_id + "0"):
+        with pytest.raises(WalletRecordNotFound):
+            wallet.get(unknown)
 
 
 def test_forged_signature_is_refused(wallet: Wallet, world: WalletWorld) -> None:

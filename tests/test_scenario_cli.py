@@ -238,10 +238,11 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
 
     # 3. the municipality asks for two claims; Karen consents; it sees exactly those two
     def ask(out: Path, as_: str = "muni", claims: str = asked,
-            purpose: str = MUNICIPALITY_PURPOSE) -> None:
-        wrote = ok(ledger("--as", as_, "request", "--type", VCT, "--claims", claims,
-                          "--purpose", purpose, "--out", str(out)))
-        assert wrote.startswith(f"Wrote request to {out} (expires ")
+            purpose: str = MUNICIPALITY_PURPOSE, warning: str = "") -> None:
+        result = ledger("--as", as_, "request", "--type", VCT, "--claims", claims,
+                        "--purpose", purpose, "--out", str(out))
+        assert (result.exit_code, result.stderr) == (0, warning), result.output
+        assert result.stdout.startswith(f"Wrote request to {out} (expires ")
 
     def present(request: Path, out: Path) -> Result:
         return wallet("present", "--yes", "--request", str(request), "--out", str(out))
@@ -267,7 +268,9 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
     assert checks["request_match"] == "age_over_18, address.municipality"
 
     # 4. an agency not registered as a verifier asks for the CPR number: the wallet says no
-    ask(files["broker-request"], "broker", "cpr_number", BROKER_PURPOSE)
+    ask(files["broker-request"], "broker", "cpr_number", BROKER_PURPOSE,
+        warning=f"Warning: this verifier is not registered for {VCT} with this purpose "
+        "(see `ledger verifier register`); wallets will refuse this request by default.\n")
     assert refused(present(files["broker-request"], files["broker-presentation"])) == (
         f"Error: refused: Nordic Data Broker ApS ({broker}) is not registered to ask for "
         f"credentials of type {VCT} for the purpose {BROKER_PURPOSE!r}\n"

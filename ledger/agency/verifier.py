@@ -427,6 +427,27 @@ class Verifier:
         self._tick(now)
         return request
 
+    def registration_gap(self, request: PresentationRequest) -> str | None:
+        """Why wallets will refuse `request` (this verifier is not registered on chain for its
+        claims and purpose now), or None when the registration covers it. One chain read."""
+        reg = self._chain.verifier_registration(
+            self._address, request.type_id, request.purpose_digest
+        )
+        if reg.registered_at == 0 or reg.withdrawn_at != 0:
+            return f"this verifier is not registered for {request.vct} with this purpose"
+        now = self._now()
+        if not reg.valid_from <= now < (reg.valid_until or 2**64):
+            return "this verifier's registration for this purpose is not valid now"
+        names = self._type(request.type_id).claim_names
+        extra = [
+            format_claim_path(path)
+            for path in request.claims
+            if claim_mask((path,), names) & ~reg.claim_mask
+        ]
+        if extra:
+            return "this verifier is not registered for the claims " + ", ".join(extra)
+        return None
+
     def _tick(self, now: int) -> None:
         """Every 4096 requests or verifications, forget what expired (bounded memory)."""
         self._housekeeping += 1

@@ -453,9 +453,13 @@ def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
     name = ctx.acting()
     _writable(out)
     with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
-        req = _verifier(ctx, name, nonces).create_request(
-            vct=vct, claims=split_list(claims), purpose=purpose, ttl=ttl
-        )
+        verifier = _verifier(ctx, name, nonces)
+        req = verifier.create_request(vct=vct, claims=split_list(claims), purpose=purpose,
+                                      ttl=ttl)
+        gap = verifier.registration_gap(req)
+    if gap is not None:
+        click.echo(f"Warning: {gap} (see `ledger verifier register`); wallets will refuse "
+                   "this request by default.", err=True)
     _write(out, req.to_json())
     emit({"out": str(out), "nonce": req.nonce, "expires_at": req.expires_at,
           "verifier": req.verifier, "type_id": req.type_id},

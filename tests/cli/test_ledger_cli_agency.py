@@ -263,6 +263,26 @@ def test_presentation_file_of_the_wrong_format_is_an_error(
     )
 
 
+def test_request_warns_when_the_verifier_is_not_registered_for_it(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    setup_network(ledger, tmp_path)
+    out = str(tmp_path / "r.json")
+    base = ("--as", "muni", "request", "--type", VCT, "--out", out)
+    registered = ledger(*base, "--claims", REQUESTED, "--purpose", PURPOSE)
+    assert (registered.exit_code, registered.stderr) == (0, "")
+    other_purpose = ledger(*base, "--claims", REQUESTED, "--purpose", "Marketing")
+    assert other_purpose.exit_code == 0
+    assert other_purpose.stderr.startswith(
+        f"Warning: this verifier is not registered for {VCT} with this purpose"
+    )
+    more_claims = ledger(*base, "--claims", REQUESTED + ",given_name", "--purpose", PURPOSE)
+    assert more_claims.exit_code == 0
+    assert more_claims.stderr.startswith(
+        "Warning: this verifier is not registered for the claims given_name ("
+    )
+
+
 def test_verify_exits_3_when_it_cannot_reach_a_verdict(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:

@@ -6,7 +6,8 @@ import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
 
 /// @title StatusRegistry
 /// @notice See {IStatusRegistry}. Ownership is by construction: writes only touch lists under
-/// msg.sender, so there is no role check on the hot path.
+/// msg.sender, so there is no role check on the hot path. Only a write of 0 (valid) asks the
+/// TrustRegistry whether the agency is Active: revoking and suspending never pay for that call.
 contract StatusRegistry is IStatusRegistry {
     struct ListMeta {
         uint64 capacity;
@@ -29,8 +30,7 @@ contract StatusRegistry is IStatusRegistry {
 
     /// @inheritdoc IStatusRegistry
     function createStatusList(uint32 listId, uint64 capacity) external {
-        uint8 agencyStatus = _trust.agencyStatus(msg.sender);
-        if (agencyStatus != 1) revert StatusRegistryAgencyNotActive(msg.sender, agencyStatus);
+        _requireActive();
         if (capacity == 0 || capacity % 128 != 0) revert StatusRegistryInvalidCapacity(capacity);
         ListMeta storage meta = _lists[msg.sender][listId];
         if (meta.capacity != 0) revert StatusRegistryListExists(msg.sender, listId);
@@ -42,6 +42,7 @@ contract StatusRegistry is IStatusRegistry {
     /// @inheritdoc IStatusRegistry
     function setStatus(uint32 listId, uint256 index, uint8 status) external {
         if (status > 2) revert StatusRegistryInvalidStatus(status);
+        if (status == 0) _requireActive();
         uint64 capacity = _capacityOf(msg.sender, listId);
         if (index >= capacity) revert StatusRegistryIndexOutOfRange(listId, index, capacity);
         _write(_words[msg.sender][listId], listId, index, status);
@@ -52,6 +53,7 @@ contract StatusRegistry is IStatusRegistry {
     function setStatuses(uint32 listId, uint256[] calldata indexes, uint8 status) external {
         if (status > 2) revert StatusRegistryInvalidStatus(status);
         if (indexes.length == 0) revert StatusRegistryEmptyBatch(listId);
+        if (status == 0) _requireActive();
         uint64 capacity = _capacityOf(msg.sender, listId);
         mapping(uint256 wordIndex => uint256 word) storage words = _words[msg.sender][listId];
         for (uint256 i = 0; i < indexes.length;) {
@@ -100,6 +102,12 @@ contract StatusRegistry is IStatusRegistry {
     function statusListOf(address agency, uint32 listId) external view returns (uint64 capacity, uint64 createdAt) {
         ListMeta storage meta = _lists[agency][listId];
         return (meta.capacity, meta.createdAt);
+    }
+
+    /// @dev The caller must be an Active agency (to create a list, or to set entries back to valid).
+    function _requireActive() private view {
+        uint8 agencyStatus = _trust.agencyStatus(msg.sender);
+        if (agencyStatus != 1) revert StatusRegistryAgencyNotActive(msg.sender, agencyStatus);
     }
 
     function _capacityOf(address agency, uint32 listId) private view returns (uint64 capacity) {

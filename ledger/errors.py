@@ -697,7 +697,7 @@ class StatusRegistryError(ContractRevert):
 
 
 class StatusRegistryAgencyNotActive(StatusRegistryError):
-    """Only an Active agency creates lists."""
+    """Only an Active agency creates lists or sets entries to valid."""
 
     agency: str
     status: int

@@ -121,6 +121,10 @@ def main() -> None:
         used = issuer.set_status(1, used_index, 1).gas_used
         row("single update, fresh word", fresh, None, "<= 55,000", fresh <= 55_000)
         row("single update, word already non-zero", used, None, "<= 55,000", used <= 55_000)
+        # Back to valid: the one write that also asks the TrustRegistry if the agency is Active.
+        issuer.set_status(1, 7, 2)
+        lifted = issuer.set_status(1, 7, 0).gas_used
+        row("single reinstate (suspended -> valid)", lifted, None, "<= 55,000", lifted <= 55_000)
         indexes = rng.sample(range(128, CAPACITY), 100)
         # Suspend, then revoke: revocation is final, so this is the order a real list sees.
         batch_fresh = issuer.set_statuses(1, indexes, 2).gas_used

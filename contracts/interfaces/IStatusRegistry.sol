@@ -3,9 +3,10 @@ pragma solidity 0.8.37;
 
 /// @title Status registry: per-agency status lists, 2 bits per entry (IETF Token Status List).
 /// @notice Lists are keyed by (agency, listId); the agency that created a list is its only
-/// writer (it keeps that right while suspended, so it can still revoke). Entry i lives in word
-/// i / 128 at bit offset 2 * (i % 128), LSB first. Values: 0 valid, 1 revoked, 2 suspended
-/// (3 reserved, rejected).
+/// writer. While not Active (suspended or removed) it can still revoke and suspend entries, but
+/// not set any entry back to valid: a compromised or expelled agency cannot lift a suspension.
+/// Entry i lives in word i / 128 at bit offset 2 * (i % 128), LSB first. Values: 0 valid,
+/// 1 revoked, 2 suspended (3 reserved, rejected).
 interface IStatusRegistry {
     /// @notice Emitted when an agency creates a list.
     event StatusListCreated(address indexed agency, uint32 indexed listId, uint64 capacity);
@@ -14,7 +15,7 @@ interface IStatusRegistry {
     /// @notice Emitted once for a batch update (all entries set to `status`).
     event StatusesChanged(address indexed agency, uint32 indexed listId, uint256[] indexes, uint8 status);
 
-    /// @notice Only an Active agency creates lists.
+    /// @notice Only an Active agency creates lists or sets entries to valid.
     error StatusRegistryAgencyNotActive(address agency, uint8 status);
     /// @notice Capacity must be a non-zero multiple of 128.
     error StatusRegistryInvalidCapacity(uint64 capacity);
@@ -35,10 +36,11 @@ interface IStatusRegistry {
 
     /// @notice Create a list of `capacity` entries (a multiple of 128) for the calling agency.
     function createStatusList(uint32 listId, uint64 capacity) external;
-    /// @notice Set one entry of the caller's list. Revocation (1) is final.
+    /// @notice Set one entry of the caller's list. Revocation (1) is final; setting 0 (valid)
+    /// needs the caller to be an Active agency.
     function setStatus(uint32 listId, uint256 index, uint8 status) external;
     /// @notice Set many entries of the caller's list to one status (one event); all or none
-    /// (reverts if any entry is revoked and `status` is not).
+    /// (reverts if any entry is revoked and `status` is not; 0 needs an Active agency).
     function setStatuses(uint32 listId, uint256[] calldata indexes, uint8 status) external;
     /// @notice The status of one entry (reverts for unknown list / out of range).
     function statusOf(address agency, uint32 listId, uint256 index) external view returns (uint8);

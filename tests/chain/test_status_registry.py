@@ -158,3 +158,45 @@ def test_suspended_agency_can_still_revoke(world: World) -> None:
     world.execute(world.actions.suspend_agency(world.issuer.address))
     world.issuer.set_status(LIST_ID, 9, CredentialStatus.REVOKED)
     assert world.reader.status_of(world.issuer.address, LIST_ID, 9) is CredentialStatus.REVOKED
+
+
+@pytest.mark.parametrize(("action", "status_value"), [("suspend_agency", 2), ("remove_agency", 3)])
+def test_agency_that_is_not_active_cannot_set_entries_back_to_valid(
+    world: World, action: str, status_value: int
+) -> None:
+    world.issuer.set_status(LIST_ID, 20, CredentialStatus.SUSPENDED)
+    world.issuer.set_statuses(LIST_ID, [21, 22], CredentialStatus.SUSPENDED)
+    world.execute(getattr(world.actions, action)(world.issuer.address))
+    for fn, args in (
+        ("setStatus", [LIST_ID, 20, 0]),
+        ("setStatuses", [LIST_ID, [21, 22], 0]),
+        ("setStatus", [LIST_ID, 23, 0]),
+    ):
+        assert_role_gated(
+            world.issuer,
+            "StatusRegistry",
+            fn,
+            args,
+            StatusRegistryAgencyNotActive,
+            agency=world.issuer.address,
+            status=status_value,
+        )
+    for index in (20, 21, 22):
+        assert world.reader.status_of(world.issuer.address, LIST_ID, index) is (
+            CredentialStatus.SUSPENDED
+        )
+    # Tightening stays possible: suspend a valid entry, revoke a suspended one.
+    world.issuer.set_status(LIST_ID, 23, CredentialStatus.SUSPENDED)
+    world.issuer.set_statuses(LIST_ID, [20, 21], CredentialStatus.REVOKED)
+    assert world.reader.status_of(world.issuer.address, LIST_ID, 23) is CredentialStatus.SUSPENDED
+    assert world.reader.status_of(world.issuer.address, LIST_ID, 20) is CredentialStatus.REVOKED
+
+
+def test_reinstated_agency_can_lift_its_suspensions_again(world: World) -> None:
+    world.issuer.set_status(LIST_ID, 30, CredentialStatus.SUSPENDED)
+    world.execute(world.actions.suspend_agency(world.issuer.address))
+    with pytest.raises(StatusRegistryAgencyNotActive):
+        world.issuer.set_status(LIST_ID, 30, CredentialStatus.VALID)
+    world.execute(world.actions.reinstate_agency(world.issuer.address))
+    world.issuer.set_status(LIST_ID, 30, CredentialStatus.VALID)
+    assert world.reader.status_of(world.issuer.address, LIST_ID, 30) is CredentialStatus.VALID

@@ -86,6 +86,11 @@ contract KeyRegistry is IKeyRegistry, AccessControl {
         if (kid == bytes32(0)) revert KeyRegistryZeroKid();
         address owner = _keys[kid].agency;
         if (owner != address(0)) revert KeyRegistryKidTaken(kid, owner);
+        // Times are stored in uint40: a larger value would wrap (a far-future validFrom into a
+        // back-dated one, validUntil 2**40 into 0 = open-ended), so it is refused.
+        if (validFrom > type(uint40).max || validUntil > type(uint40).max) {
+            revert KeyRegistryInvalidWindow(validFrom, validUntil);
+        }
         uint64 from = validFrom < block.timestamp ? uint64(block.timestamp) : validFrom;
         if (validUntil != 0 && validUntil <= from) revert KeyRegistryInvalidWindow(from, validUntil);
         _keys[kid] = KeyRecord(x, y, msg.sender, uint40(from), uint40(validUntil), 0);

@@ -241,6 +241,11 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         address parent,
         uint32 parentSerial
     ) private {
+        // Times are stored in uint40: a larger value would wrap (a far-future validFrom into a
+        // back-dated one, validUntil 2**40 into 0 = open-ended), so it is refused.
+        if (validFrom > type(uint40).max || validUntil > type(uint40).max) {
+            revert TrustRegistryInvalidWindow(validFrom, validUntil);
+        }
         uint64 from = validFrom < block.timestamp ? uint64(block.timestamp) : validFrom;
         if (validUntil != 0 && validUntil <= from) revert TrustRegistryInvalidWindow(from, validUntil);
         Grant memory current = _grants[agency][typeId];

@@ -61,6 +61,11 @@ contract VerifierRegistry is IVerifierRegistry, AccessControl {
         if (claimMask == 0 || (count < 256 && claimMask >> count != 0)) {
             revert VerifierRegistryInvalidClaimMask(typeId, claimMask, count);
         }
+        // Times are stored in uint40: a larger value would wrap (validUntil 2**40 into 0 =
+        // open-ended), so it is refused.
+        if (validFrom > type(uint40).max || validUntil > type(uint40).max) {
+            revert VerifierRegistryInvalidWindow(validFrom, validUntil);
+        }
         uint64 from = validFrom < block.timestamp ? uint64(block.timestamp) : validFrom;
         if (validUntil != 0 && validUntil <= from) revert VerifierRegistryInvalidWindow(from, validUntil);
         _records[verifier][typeId][purposeDigest] =

@@ -448,7 +448,7 @@ class TrustRegistryInvalidStatusTransition(TrustRegistryError):
 
 
 class TrustRegistryInvalidWindow(TrustRegistryError):
-    """validUntil must be 0 (open) or after validFrom (and after now)."""
+    """validUntil must be 0 (open) or after validFrom (and after now); neither above 2**40 - 1."""
 
     validFrom: int
     validUntil: int
@@ -562,7 +562,7 @@ class KeyRegistryAgencyNotActive(KeyRegistryError):
 
 
 class KeyRegistryInvalidWindow(KeyRegistryError):
-    """validUntil must be 0 (open) or after validFrom."""
+    """validUntil must be 0 (open) or after validFrom; neither above 2**40 - 1."""
 
     validFrom: int
     validUntil: int
@@ -626,7 +626,7 @@ class VerifierRegistryInvalidClaimMask(VerifierRegistryError):
 
 
 class VerifierRegistryInvalidWindow(VerifierRegistryError):
-    """validUntil must be 0 (open) or after validFrom."""
+    """validUntil must be 0 (open) or after validFrom; neither above 2**40 - 1."""
 
     validFrom: int
     validUntil: int

@@ -33,7 +33,7 @@ interface IKeyRegistry {
     error KeyRegistryNotKeyOwner(bytes32 kid, address caller);
     /// @notice The caller is not an Active agency.
     error KeyRegistryAgencyNotActive(address agency, uint8 status);
-    /// @notice validUntil must be 0 (open) or after validFrom.
+    /// @notice validUntil must be 0 (open) or after validFrom; neither may exceed 2**40 - 1.
     error KeyRegistryInvalidWindow(uint64 validFrom, uint64 validUntil);
     /// @notice The key is already revoked.
     error KeyRegistryKeyRevoked(bytes32 kid, uint64 revokedAt);

@@ -65,7 +65,8 @@ interface ITrustRegistry {
     error TrustRegistryAgencyNotActive(address agency, uint8 status);
     /// @notice The credential type is not registered.
     error TrustRegistryUnknownType(uint32 typeId);
-    /// @notice validUntil must be 0 (open) or after validFrom (and after now).
+    /// @notice validUntil must be 0 (open) or after validFrom (and after now); neither may
+    /// exceed 2**40 - 1 (times are stored in 40 bits).
     error TrustRegistryInvalidWindow(uint64 validFrom, uint64 validUntil);
     /// @notice A live (not withdrawn) accreditation already exists.
     error TrustRegistryAlreadyAccredited(address agency, uint32 typeId);

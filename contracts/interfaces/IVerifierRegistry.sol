@@ -37,7 +37,7 @@ interface IVerifierRegistry {
     error VerifierRegistryUnknownType(uint32 typeId);
     /// @notice The mask is empty or names claims the type does not have.
     error VerifierRegistryInvalidClaimMask(uint32 typeId, uint256 claimMask, uint256 claimCount);
-    /// @notice validUntil must be 0 (open) or after validFrom.
+    /// @notice validUntil must be 0 (open) or after validFrom; neither may exceed 2**40 - 1.
     error VerifierRegistryInvalidWindow(uint64 validFrom, uint64 validUntil);
     /// @notice No live registration for this key.
     error VerifierRegistryNotRegistered(address verifier, uint32 typeId, bytes32 purposeDigest);

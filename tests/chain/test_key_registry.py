@@ -130,3 +130,25 @@ def test_other_agencies_cannot_revoke(world: World) -> None:
 def test_revoking_an_unknown_key_is_rejected(world: World) -> None:
     with pytest.raises(KeyRegistryUnknownKey):
         world.issuer.revoke_key(random32())
+
+
+UINT40_END = 2**40
+
+
+def test_key_window_times_beyond_40_bits_are_rejected(world: World) -> None:
+    past = world.now() - 1000
+    # validFrom 2**40 + past would be stored as `past`: a key back-dated before its registration.
+    with pytest.raises(KeyRegistryInvalidWindow) as err:
+        world.second.register_key(random32(), random32(), random32(), valid_from=UINT40_END + past)
+    assert err.value.validFrom == UINT40_END + past
+    # validUntil 2**40 would be stored as 0: an open-ended key.
+    with pytest.raises(KeyRegistryInvalidWindow):
+        world.second.register_key(random32(), random32(), random32(), valid_until=UINT40_END)
+    with pytest.raises(KeyRegistryInvalidWindow):
+        world.issuer.rotate_key(
+            world.kid, random32(), random32(), random32(), valid_until=UINT40_END
+        )
+    assert world.reader.key(world.kid).valid_until == 0
+    kid = random32()
+    world.second.register_key(kid, random32(), random32(), valid_until=UINT40_END - 1)
+    assert world.reader.key(kid).valid_until == UINT40_END - 1

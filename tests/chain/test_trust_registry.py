@@ -243,3 +243,38 @@ def test_accreditation_cannot_be_back_dated(world: World) -> None:
     before = world.now() - 5
     world.execute(world.actions.accredit(world.second.address, world.type_id, valid_from=1))
     assert not world.reader.is_accredited_at(world.second.address, world.type_id, before)
+
+
+UINT40_END = 2**40
+
+
+def test_accreditation_times_beyond_40_bits_are_rejected(world: World) -> None:
+    past = world.now() - 1000
+    # validFrom 2**40 + past would be stored as `past`: a back-dated grant.
+    with pytest.raises(TrustRegistryInvalidWindow) as err:
+        world.execute(
+            world.actions.accredit(
+                world.second.address, world.type_id, valid_from=UINT40_END + past
+            )
+        )
+    assert err.value.validFrom == UINT40_END + past
+    # validUntil 2**40 would be stored as 0: an open-ended grant.
+    with pytest.raises(TrustRegistryInvalidWindow):
+        world.execute(
+            world.actions.accredit(world.second.address, world.type_id, valid_until=UINT40_END)
+        )
+    assert world.reader.accreditation(world.second.address, world.type_id).granted_at == 0
+
+
+def test_sub_accreditation_cannot_wrap_its_start_before_the_parent_window(world: World) -> None:
+    now = world.now()
+    world.advance(100)
+    world.execute(world.actions.accredit(world.second.address, world.type_id, authority=True))
+    assert world.reader.accreditation(world.second.address, world.type_id).valid_from > now
+    # A start of 2**40 + (before the parent's window) passes the "not before the parent" check
+    # as a uint64 and would be stored, truncated, before the parent's window and the grant.
+    with pytest.raises(TrustRegistryInvalidWindow):
+        world.second.sub_accredit(
+            world.verifier.address, world.type_id, valid_from=UINT40_END + now
+        )
+    assert world.reader.accreditation(world.verifier.address, world.type_id).granted_at == 0

@@ -14,6 +14,7 @@ from ledger.errors import (
     CredentialTypeRegistryUnknownType,
     VerifierRegistryAgencyNotActive,
     VerifierRegistryInvalidClaimMask,
+    VerifierRegistryInvalidWindow,
     VerifierRegistryNotCouncil,
     VerifierRegistryNotRegistered,
     VerifierRegistryUnknownType,
@@ -138,6 +139,26 @@ def test_verifier_registration_rejects_bad_input(world: World) -> None:
         world.execute(
             world.actions.register_verifier(world.outsider.address, world.type_id, PURPOSE, 1)
         )
+
+
+def test_verifier_window_times_beyond_40_bits_are_rejected(world: World) -> None:
+    purpose = random32()
+    # validUntil 2**40 would be stored as 0: an open-ended registration.
+    with pytest.raises(VerifierRegistryInvalidWindow) as err:
+        world.execute(
+            world.actions.register_verifier(
+                world.second.address, world.type_id, purpose, 1, valid_until=2**40
+            )
+        )
+    assert err.value.validUntil == 2**40
+    with pytest.raises(VerifierRegistryInvalidWindow):
+        world.execute(
+            world.actions.register_verifier(
+                world.second.address, world.type_id, purpose, 1, valid_from=2**40 + world.now()
+            )
+        )
+    registration = world.reader.verifier_registration(world.second.address, world.type_id, purpose)
+    assert registration.registered_at == 0
 
 
 @pytest.mark.parametrize("fn", ["registerVerifier", "withdrawVerifier"])

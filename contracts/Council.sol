@@ -15,6 +15,11 @@ contract Council is ICouncil, EIP712, Nonces {
     bytes32 private constant _VOTE_TYPEHASH =
         keccak256("Vote(uint256 proposalId,address member,uint256 nonce,uint256 deadline)");
 
+    /// @dev Longest proposal lifetime (~136 years): `now + lifetime` then fits the uint40
+    /// `expiresAt` for millennia. A longer one would wrap it into the past, every new proposal
+    /// would be born expired, and a council with threshold > 1 could never vote again.
+    uint64 private constant _MAX_LIFETIME = type(uint32).max;
+
     struct Record {
         address target;
         uint40 createdAt;
@@ -202,7 +207,7 @@ contract Council is ICouncil, EIP712, Nonces {
     }
 
     function _setLifetime(uint64 lifetime) private {
-        if (lifetime == 0) revert CouncilInvalidLifetime(lifetime);
+        if (lifetime == 0 || lifetime > _MAX_LIFETIME) revert CouncilInvalidLifetime(lifetime);
         uint64 previous = _lifetime;
         _lifetime = lifetime;
         emit ProposalLifetimeChanged(previous, lifetime);

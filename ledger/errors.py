@@ -344,7 +344,7 @@ class CouncilExecutionFailed(CouncilError):
 
 
 class CouncilInvalidLifetime(CouncilError):
-    """The lifetime must be non-zero."""
+    """The lifetime must be non-zero and at most 2**32 - 1 seconds."""
 
     lifetime: int
 

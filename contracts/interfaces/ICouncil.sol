@@ -59,7 +59,7 @@ interface ICouncil {
     error CouncilExecutionFailed(uint256 id, bytes reason);
     /// @notice Threshold must be 1..memberCount.
     error CouncilInvalidThreshold(uint256 threshold, uint256 memberCount);
-    /// @notice The lifetime must be non-zero.
+    /// @notice The lifetime must be non-zero and at most 2**32 - 1 seconds.
     error CouncilInvalidLifetime(uint64 lifetime);
     /// @notice The address is already a member (or zero).
     error CouncilInvalidMember(address member);
@@ -82,7 +82,7 @@ interface ICouncil {
     function removeMember(address member) external;
     /// @notice Change the threshold (council only).
     function setThreshold(uint16 threshold) external;
-    /// @notice Change the proposal lifetime in seconds (council only).
+    /// @notice Change the proposal lifetime in seconds, 1..2**32 - 1 (council only).
     function setProposalLifetime(uint64 lifetime) external;
 
     /// @notice A proposal (reverts for unknown ids).

@@ -9,6 +9,7 @@ from ledger.chain.client import AgencyStatus, LedgerChain
 from ledger.chain.council import council_execute
 from ledger.errors import (
     CouncilAlreadyVoted,
+    CouncilInvalidLifetime,
     CouncilInvalidMember,
     CouncilInvalidSignature,
     CouncilInvalidThreshold,
@@ -151,6 +152,19 @@ def test_proposal_lifetime_is_configurable(world: World) -> None:
     world.advance(61)
     with pytest.raises(CouncilProposalExpired):
         world.council[1].vote(outcome.proposal_id)
+
+
+def test_proposal_lifetime_cannot_wrap_the_expiry_time(world: World) -> None:
+    # expiresAt is a uint40: a lifetime of 2**40 would make every new proposal expire at
+    # creation and leave a threshold-2 council unable to pass anything again.
+    for seconds in (2**40, 2**32):
+        with pytest.raises(CouncilInvalidLifetime) as err:
+            world.execute(world.actions.set_proposal_lifetime(seconds))
+        assert err.value.lifetime == seconds
+    world.execute(world.actions.set_proposal_lifetime(2**32 - 1))
+    outcome = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    assert world.reader.proposal(outcome.proposal_id).expires_at == world.now() + 2**32 - 1
+    assert world.council[1].vote(outcome.proposal_id).executed
 
 
 def test_membership_and_proposal_count_are_readable(world: World) -> None:

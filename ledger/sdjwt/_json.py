@@ -1,4 +1,5 @@
-"""Strict JSON for JOSE: no duplicate member names, no NaN/Infinity, bounded nesting.
+"""Strict JSON for JOSE: no duplicate member names, no NaN/Infinity (nor numbers that overflow to
+it), bounded nesting.
 
 Uses the C scanner and encoder of the stdlib `json` module directly: the Python wrappers around
 them cost as much as the parsing itself for the small documents of an SD-JWT.
@@ -29,11 +30,19 @@ def _constant(name: str) -> Any:
     raise ValueError(f"non-standard JSON constant {name}")
 
 
+def _finite(text: str) -> float:
+    # A float literal beyond the double range (1e400) parses to inf: refuse it like `Infinity`.
+    value = float(text)
+    if value - value != 0.0:
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
 def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_finite)
 _scan: Callable[[str, int], tuple[Any, int]] = c_make_scanner(_DECODER)
 # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys,
 # allow_nan): compact, UTF-8 kept, no NaN; no circular-reference markers (RecursionError instead).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from ledger.sdjwt import (
     unverified_header_and_payload,
     verify_credential,
 )
-from ledger.sdjwt._b64 import b64d
+from ledger.sdjwt._b64 import b64d, b64e
 from ledger.sdjwt._json import loads
 from tests.sdjwt._harness import (
     AUDIENCE,
@@ -240,3 +241,25 @@ def test_kb_sd_hash_covers_the_exact_presented_string() -> None:
     kb_payload = loads(b64d(kb.split(".")[1]))
     assert kb_payload["sd_hash"] == verify(presentation).kb.sd_hash
     assert b64d(kb_payload["sd_hash"]) == hashlib.sha256(sd_jwt.encode()).digest()
+
+
+def _signed(header: dict[str, Any], payload_json: str, key: Any) -> str:
+    signing_input = b64e(json.dumps(header).encode()) + "." + b64e(payload_json.encode())
+    return signing_input + "." + b64e(key.sign(signing_input.encode()))
+
+
+def test_a_number_beyond_the_double_range_is_malformed_json_not_a_crash() -> None:
+    # 1e400 parses to inf in Python; int(inf) used to escape as OverflowError.
+    payload = (
+        f'{{"iss":"{ISSUER}","iat":{NOW},"exp":1e400,"vct":"{VCT}",'
+        f'"cnf":{{"jwk":{json.dumps(HOLDER_KEY.public_jwk)}}}}}'
+    )
+    jwt = _signed({"alg": "ES256", "typ": "dc+sd-jwt"}, payload, ISSUER_KEY)
+    with pytest.raises(MalformedSerialization):
+        verify(jwt + "~", require_key_binding=False)
+    sd_jwt = issue().issuer_jwt + "~"
+    sd_hash = b64e(hashlib.sha256(sd_jwt.encode()).digest())
+    kb_payload = f'{{"iat":1e400,"aud":"{AUDIENCE}","nonce":"{NONCE}","sd_hash":"{sd_hash}"}}'
+    kb = _signed({"alg": "ES256", "typ": "kb+jwt"}, kb_payload, HOLDER_KEY)
+    with pytest.raises(MalformedSerialization):
+        verify(sd_jwt + kb)

@@ -95,7 +95,8 @@ class ReservedClaimName(VerificationError):
 
 
 class ProtectedClaimDisclosed(VerificationError):
-    """A claim that must stay plaintext (iss, iat, exp, nbf, vct, cnf, status) was disclosed."""
+    """A claim that must stay plaintext (iss, nbf, exp, cnf, vct, vct#integrity, status) was
+    disclosed."""
 
 
 class ClaimNameCollision(VerificationError):

@@ -21,8 +21,11 @@ from ledger.sdjwt._paths import Path
 from ledger.sdjwt.disclosures import RESERVED_NAMES, Disclosure
 
 MAX_DEPTH = 64
-# Claims that SD-JWT VC (and this ledger) never allow to come from a disclosure.
-PROTECTED_CLAIMS = frozenset({"iss", "iat", "exp", "nbf", "vct", "cnf", "status", "_sd_alg"})
+# Top-level claims that must never come from a disclosure (SD-JWT VC draft-18 §3.2.2.2, plus
+# `_sd_alg`). `iat` and `sub` are not among them: SD-JWT VC lets an issuer disclose them.
+PROTECTED_CLAIMS = frozenset(
+    {"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "_sd_alg"}
+)
 
 
 class _Walk:
@@ -55,6 +58,10 @@ class _Walk:
         digests = obj.pop("_sd", None)
         if depth == 1:
             obj.pop("_sd_alg", None)
+        elif "_sd_alg" in obj:
+            raise InvalidSdStructure("_sd_alg may appear only at the top level")  # RFC 9901 §4.1.1
+        if "..." in obj:  # only {"...": digest} array elements may use it (RFC 9901 §4.1)
+            raise InvalidSdStructure("'...' is not a claim name outside an array digest")
         for key, val in obj.items():
             kind = type(val)
             if kind is dict:
@@ -72,7 +79,7 @@ class _Walk:
             name = disc.name
             if name is None:
                 raise MalformedDisclosure("an array-element disclosure is referenced from _sd")
-            if name in RESERVED_NAMES:
+            if name in RESERVED_NAMES or (name == "_sd_alg" and depth != 1):
                 raise ReservedClaimName(f"a disclosure may not name a claim {name!r}")
             if name in obj:
                 raise ClaimNameCollision(f"disclosed claim {name!r} already present")

@@ -27,6 +27,9 @@ from ledger.sdjwt.results import IssuedCredential, PathDisclosure
 
 SD_JWT_VC_TYP = "dc+sd-jwt"
 _ISSUER_SET = frozenset({"iss", "iat", "exp", "vct", "cnf", "status", "_sd", "_sd_alg"})
+# Names no claim may have at any depth: `_sd` and `...` carry digests, `_sd_alg` is top-level only
+# (RFC 9901 §4.1, §4.1.1); at the top level `_ISSUER_SET` refuses `_sd_alg` first.
+_RESERVED = RESERVED_NAMES | {"_sd_alg"}
 MAX_DECOYS_DEFAULT = 3
 
 
@@ -104,7 +107,7 @@ class _Builder:
         everything = trie is None
         top = not path
         for key, val in obj.items():
-            if type(key) is not str or key in RESERVED_NAMES:
+            if type(key) is not str or key in _RESERVED:
                 raise InvalidClaims(f"claim name {key!r} is not allowed")
             if everything:
                 sd, below = not (top and key in PROTECTED_CLAIMS), None

@@ -15,6 +15,8 @@ from ledger.errors import (
     InvalidJwk,
     KeyBindingMissing,
     MalformedSerialization,
+    MissingClaim,
+    ProtectedClaimDisclosed,
     UnknownClaimPath,
     UnknownIssuerKey,
 )
@@ -39,6 +41,7 @@ from tests.sdjwt._harness import (
     OTHER_KEY,
     STATUS_URI,
     VCT,
+    build_crafted,
     present,
     user_claims,
     verify,
@@ -263,3 +266,58 @@ def test_a_number_beyond_the_double_range_is_malformed_json_not_a_crash() -> Non
     kb = _signed({"alg": "ES256", "typ": "kb+jwt"}, kb_payload, HOLDER_KEY)
     with pytest.raises(MalformedSerialization):
         verify(sd_jwt + kb)
+
+
+def test_issuer_refuses_sd_alg_below_the_top_level() -> None:
+    with pytest.raises(InvalidClaims):
+        issue({"address": {"_sd_alg": "sha-256"}})
+    with pytest.raises(InvalidClaims):
+        issue({"_sd_alg": "sha-256"})
+
+
+def test_vct_integrity_stays_plaintext_when_everything_else_is_disclosable() -> None:
+    integrity = "sha256-WRL5ca_xGgX3c1VLmXfh-9cLlJNXN-TsMk-PmKjZ5t0"
+    cred = issue({"given_name": "Erika", "vct#integrity": integrity})
+    assert unverified_header_and_payload(cred.compact)[1]["vct#integrity"] == integrity
+    assert verify(present(cred.compact, [])).claims["vct#integrity"] == integrity
+    with pytest.raises(InvalidClaims):
+        issue({"given_name": "Erika", "vct#integrity": integrity}, disclosable=["vct#integrity"])
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("iss", MissingClaim),  # the issuer key is looked up by the plaintext iss, before §7.1
+        ("nbf", ProtectedClaimDisclosed),
+        ("exp", ProtectedClaimDisclosed),
+        ("cnf", ProtectedClaimDisclosed),
+        ("vct", ProtectedClaimDisclosed),
+        ("vct#integrity", ProtectedClaimDisclosed),
+        ("status", ProtectedClaimDisclosed),
+        ("_sd_alg", ProtectedClaimDisclosed),
+    ],
+)
+def test_registered_claims_that_must_stay_plaintext_are_refused_as_disclosures(
+    name: str, error: type[Exception]
+) -> None:
+    # SD-JWT VC draft-18 §3.2.2.2 (and `_sd_alg`, RFC 9901 §4.1.1); the claim is removed from
+    # the plaintext so that the refusal is not a mere name collision.
+    case = {
+        "remove_claims": [name],
+        "disclosures": {"x": ["cHJvdGVjdGVkY2xhaW1zYWx0", name, "value"]},
+        "payload": {"_sd": ["@x"]},
+        "kb": None,
+    }
+    with pytest.raises(error):
+        verify(build_crafted(case), require_key_binding=False)
+
+
+@pytest.mark.parametrize("name", ["iat", "sub"])
+def test_iat_and_sub_may_be_disclosed(name: str) -> None:
+    case = {
+        "remove_claims": [name],
+        "disclosures": {"x": ["ZGlzY2xvc2FibGVjbGFpbXNh", name, NOW - 50]},
+        "payload": {"_sd": ["@x"]},
+    }
+    result = verify(build_crafted(case))
+    assert result.claims[name] == NOW - 50 and result.disclosed_paths == (name,)

@@ -26,6 +26,20 @@ def sign_compact(header: dict[str, Any], payload: dict[str, Any], key: AnySignin
     return signing_input + "." + b64e(key.sign(signing_input.encode("ascii")))
 
 
+def _same_media_type(actual: Any, typ: str) -> bool:
+    """Whether header `typ` names the media type `typ` (lower case, no `application/`).
+
+    RFC 7515 §4.1.9: media types are case-insensitive and `application/` may be written or
+    omitted, so `application/dc+sd-jwt` and `DC+SD-JWT` are the same type as `dc+sd-jwt`.
+    """
+    if type(actual) is not str:
+        return False
+    text: str = actual.lower()
+    if text.startswith("application/"):
+        text = text[len("application/") :]
+    return text == typ
+
+
 @dataclass(frozen=True, slots=True)
 class UnverifiedJws:
     """A compact JWS split and decoded, its signature NOT checked."""
@@ -36,14 +50,14 @@ class UnverifiedJws:
     signature: bytes
 
     def check_header(self, typ: str) -> None:
-        """Check `alg` is allowed and `typ` is exactly `typ`."""
+        """Check `alg` is allowed, no `crit` extension is asked for, and `typ` names `typ`."""
         alg = self.unverified_header.get("alg")
         if alg not in ALLOWED_ALGS:
             raise UnsupportedAlgorithm(f"alg {alg!r} is not allowed")
         if "crit" in self.unverified_header:
             raise UnsupportedAlgorithm("critical header extensions are not supported")
         actual = self.unverified_header.get("typ")
-        if actual != typ:
+        if actual != typ and not _same_media_type(actual, typ):
             raise UnexpectedTokenType(f"typ must be {typ!r}, got {actual!r}")
 
     def verify(

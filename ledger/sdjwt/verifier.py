@@ -62,10 +62,16 @@ def _str(payload: Mapping[str, Any], name: str) -> str:
 
 
 def _status(payload: Mapping[str, Any]) -> StatusReference | None:
+    """`status.status_list`, or None. `status` may name other mechanisms only (Token Status List
+    draft §6.1); a credential without a status list reference is the caller's policy to refuse."""
     status = payload.get("status")
     if status is None:
         return None
-    ref = status.get("status_list") if isinstance(status, dict) else None
+    if not isinstance(status, dict):
+        raise MissingClaim("status must be an object")
+    ref = status.get("status_list")
+    if ref is None:
+        return None
     if not isinstance(ref, dict):
         raise MissingClaim("status.status_list must be an object")
     idx, uri = ref.get("idx"), ref.get("uri")
@@ -131,7 +137,9 @@ def _verify(
     vct = _str(claims, "vct")
     status = _status(claims)
     cnf = claims.get("cnf")
-    holder_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+    if cnf is not None and not isinstance(cnf, dict):
+        raise MissingClaim("cnf must be an object (RFC 7800)")
+    holder_jwk = None if cnf is None else cnf.get("jwk")
     holder = None if holder_jwk is None else verifying_key_from_jwk(holder_jwk)
     if expected_holder is not None and holder != expected_holder:
         raise HolderKeyMismatch("the credential is bound to another holder key")

@@ -52,6 +52,11 @@ def test_valid_vector_verifies_to_expected_claims(path: Path) -> None:
         assert sorted(result.disclosed_paths) == sorted(expect["disclosed_paths"])
     if "kb" in expect:
         assert result.kb == expect["kb"]
+    if "status" in expect:
+        status = result.status
+        assert (None if status is None else {"idx": status.idx, "uri": status.uri}) == expect[
+            "status"
+        ]
     assert "_sd" not in repr(result.claims) and "_sd_alg" not in result.claims
 
 

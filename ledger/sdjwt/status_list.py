@@ -14,6 +14,7 @@ from typing import Any
 
 from ledger.errors import (
     CredentialExpired,
+    CredentialNotYetValid,
     IssuedInFuture,
     MissingClaim,
     OversizedInput,
@@ -168,7 +169,7 @@ def verify_status_list_token(
     max_size: int = DEFAULT_MAX_SIZE * 64,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> VerifiedStatusList:
-    """Verify a Status List Token: typ, alg, signature, `sub` == `expected_uri`, iat/exp."""
+    """Verify a Status List Token: typ, alg, signature, `sub` == `expected_uri`, iat/exp/nbf."""
     if not isinstance(token, str) or len(token) > max_size:
         raise OversizedInput("status list token too large")
     jws = parse_compact(token)
@@ -188,17 +189,31 @@ def verify_status_list_token(
     if expected_issuer is not None and iss != expected_issuer:
         raise StatusListError("status list token iss is not the expected issuer")
     now_s = int(time.time()) if now is None else int(now)
-    iat, exp, ttl = payload.get("iat"), payload.get("exp"), payload.get("ttl")
-    for name, value in (("iat", iat), ("exp", exp), ("ttl", ttl)):
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise MissingClaim(f"{name} must be an integer")
+    # NumericDates (RFC 7519 §2) and `ttl` are JSON numbers, not necessarily integers.
+    iat, exp, nbf, ttl = (_number(payload, name) for name in ("iat", "exp", "nbf", "ttl"))
     if iat is None:
         raise MissingClaim("status list token needs iat")
     if iat > now_s + clock_skew:
         raise IssuedInFuture("status list token iat is in the future")
     if exp is not None and now_s >= exp + clock_skew:
         raise CredentialExpired("status list token has expired")
+    if nbf is not None and nbf > now_s + clock_skew:
+        raise CredentialNotYetValid("status list token is not valid yet")
     if ttl is not None and ttl <= 0:
         raise StatusListError("ttl must be positive")
     lst = StatusList.decode(payload.get("status_list"), max_bytes=max_bytes)  # type: ignore[arg-type]
-    return VerifiedStatusList(lst, expected_uri, iss, iat, exp, ttl)
+    return VerifiedStatusList(
+        lst, expected_uri, iss, int(iat), None if exp is None else int(exp), _int_or_none(ttl)
+    )
+
+
+def _number(payload: Mapping[str, Any], name: str) -> int | float | None:
+    value = payload.get(name)
+    if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+        raise MissingClaim(f"{name} must be a number")
+    return value
+
+
+def _int_or_none(value: int | float | None) -> int | None:
+    # A fractional ttl is rounded down: caching a token longer than allowed is the unsafe side.
+    return None if value is None else int(value)

@@ -10,8 +10,10 @@ import pytest
 
 from ledger.errors import (
     CredentialExpired,
+    CredentialNotYetValid,
     InvalidSignature,
     IssuedInFuture,
+    MissingClaim,
     OversizedInput,
     StatusListError,
     UnexpectedTokenType,
@@ -195,3 +197,52 @@ def test_status_list_token_with_wrong_typ_or_alg_is_refused() -> None:
 def test_oversized_status_list_token_is_refused() -> None:
     with pytest.raises(OversizedInput):
         _verify(_token(), max_size=100)
+
+
+def _raw_token(payload: dict[str, Any], typ: str = "statuslist+jwt") -> str:
+    body = {"sub": STATUS_URI, "status_list": StatusList(1, 8).encode(), **payload}
+    return sign_compact({"typ": typ, "kid": ISSUER_KEY.kid}, body, ISSUER_KEY)
+
+
+def test_status_list_token_times_may_be_fractional_numbers() -> None:
+    # iat/exp are NumericDates (RFC 7519 §2), ttl "a positive number": none need be an integer.
+    result = _verify(_raw_token({"iat": NOW - 9.5, "exp": NOW + 3600.25, "ttl": 300.9}))
+    assert (result.iat, result.exp, result.ttl) == (NOW - 10, NOW + 3600, 300)
+
+
+def test_status_list_token_not_valid_yet_is_refused() -> None:
+    with pytest.raises(CredentialNotYetValid):
+        _verify(_raw_token({"iat": NOW - 10, "nbf": NOW + 3600}))
+    assert _verify(_raw_token({"iat": NOW - 10, "nbf": NOW - 5})).iat == NOW - 10
+
+
+def test_status_list_token_needs_a_numeric_iat() -> None:
+    with pytest.raises(MissingClaim):
+        _verify(_raw_token({}))
+    with pytest.raises(MissingClaim):
+        _verify(_raw_token({"iat": "yesterday"}))
+    with pytest.raises(MissingClaim):
+        _verify(_raw_token({"iat": True}))
+
+
+def test_status_list_token_ttl_must_be_positive() -> None:
+    with pytest.raises(StatusListError):
+        _verify(_raw_token({"iat": NOW, "ttl": 0}))
+
+
+def test_status_list_token_without_a_status_list_is_refused() -> None:
+    token = sign_compact({"typ": "statuslist+jwt"}, {"sub": STATUS_URI, "iat": NOW}, ISSUER_KEY)
+    with pytest.raises(StatusListError):
+        _verify(token)
+
+
+def test_status_list_token_typ_is_a_media_type() -> None:
+    # RFC 7515 §4.1.9: "application/" may be written, and media types ignore case.
+    assert _verify(_raw_token({"iat": NOW}, typ="application/statuslist+jwt")).iat == NOW
+    assert _verify(_raw_token({"iat": NOW}, typ="StatusList+JWT")).iat == NOW
+
+
+def test_status_list_token_may_carry_other_claims_and_members() -> None:
+    status_list = {**StatusList(1, 8).encode(), "aggregation_uri": "https://status.example.dk/agg"}
+    token = _raw_token({"iat": NOW, "jti": "sl-1", "status_list": status_list})
+    assert _verify(token).status_list.get(0) == VALID

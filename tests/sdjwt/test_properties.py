@@ -33,7 +33,7 @@ json_scalars = (
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
 )
-nested_keys = st.text(max_size=8).filter(lambda k: k not in ("_sd", "..."))
+nested_keys = st.text(max_size=8).filter(lambda k: k not in ("_sd", "...", "_sd_alg"))
 json_values = st.recursive(
     json_scalars,
     lambda children: (

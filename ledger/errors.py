@@ -251,6 +251,15 @@ class ContractRevert(ChainError):
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_revert, (type(self), self.error_name, self.values, self.data))
 
+    def explained(self) -> str:
+        """What went wrong in words (the first paragraph of this class's docstring, which is
+        the error's NatSpec notice), then the error with its values."""
+        cls = type(self)
+        if cls in _GENERIC_REVERTS or not cls.__doc__:
+            return str(self)
+        summary = " ".join(cls.__doc__.strip().split("\n\n")[0].split())
+        return f"{summary.rstrip('.')}: {self}"
+
 
 def _rebuild_revert(
     cls: type[ContractRevert], error_name: str, values: dict[str, object], data: bytes
@@ -268,6 +277,11 @@ class RevertedWithPanic(ContractRevert):
     """The contract hit `Panic(uint256)` (overflow, assert, bad index...); see `code`."""
 
     code: int
+
+
+_GENERIC_REVERTS: frozenset[type[ContractRevert]] = frozenset(
+    {ContractRevert, RevertedWithReason, RevertedWithPanic}
+)
 
 
 class TransactionFailed(ChainError):

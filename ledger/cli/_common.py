@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
-from ledger.errors import InputError, LedgerError
+from ledger.errors import ContractRevert, InputError, LedgerError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,6 +52,13 @@ class KidArgumentCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+def describe(exc: LedgerError) -> str:
+    """The message a person sees for `exc`: contract reverts also say what they mean."""
+    if isinstance(exc, ContractRevert):
+        return exc.explained()
+    return str(exc) or type(exc).__name__
+
+
 def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn SDK errors raised by a command into `Error: ...` and a non-zero exit code."""
 
@@ -60,7 +67,7 @@ def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except LedgerError as exc:
-            raise CliError(str(exc) or type(exc).__name__) from exc
+            raise CliError(describe(exc)) from exc
 
     return wrapper
 

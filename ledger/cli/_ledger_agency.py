@@ -29,6 +29,7 @@ from ledger.agency.request import PresentationRequest
 from ledger.agency.verifier import Verifier
 from ledger.cli._common import (
     CliError,
+    describe,
     emit,
     progress,
     read_json_file,
@@ -484,9 +485,9 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
     try:
         _verify(ctx, request_file, presentation_file, as_json)
     except VerificationError as exc:
-        raise CliError(str(exc) or type(exc).__name__) from exc
+        raise CliError(describe(exc)) from exc
     except LedgerError as exc:
-        raise CouldNotVerify(str(exc) or type(exc).__name__) from exc
+        raise CouldNotVerify(describe(exc)) from exc
 
 
 

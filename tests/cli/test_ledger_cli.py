@@ -322,7 +322,9 @@ def test_verifier_register_rejects_claims_outside_the_type(
     not_agency = ledger("--as", "alice", "verifier", "register", "bob", "--type", VCT,
                         "--claims", "birthdate", "--purpose", "Age check")
     assert (not_agency.exit_code, not_agency.stderr) == (
-        1, f"Error: VerifierRegistryAgencyNotActive(verifier={bob}, status=0)\n"
+        1,
+        "Error: The verifier is not an Active agency: "
+        f"VerifierRegistryAgencyNotActive(verifier={bob}, status=0)\n",
     )
 
 

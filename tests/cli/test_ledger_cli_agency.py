@@ -420,7 +420,10 @@ def test_suspended_agency_cannot_issue(
     assert result.exit_code == 1
     # its first issuance fails at opening a status list, later ones at the anchor
     assert re.match(
-        r"Error: (StatusRegistryAgencyNotActive|AnchorRegistryNotAccredited)\(", result.stderr
+        r"Error: (Only an Active agency creates lists or sets entries to valid: "
+        r"StatusRegistryAgencyNotActive|The caller may not anchor this type now \(not "
+        r"accredited, or agency not Active\): AnchorRegistryNotAccredited)\(",
+        result.stderr,
     )
     assert not files["credential"].exists()
 

@@ -198,6 +198,16 @@ def test_custom_error_without_a_ledger_class_falls_back_to_contract_revert() -> 
     assert str(error) == "DemoUnmapped(digest=0x" + "ab" * 32 + ")"
 
 
+def test_a_decoded_error_explains_itself_in_words(demo_error_class: type[ContractRevert]) -> None:
+    data = _selector("DemoNotAllowed(address,uint32)") + encode(["address", "uint32"], [OWNER, 3])
+    error = ContractAbi(ABI).decode_revert(data)
+    summary = " ".join((demo_error_class.__doc__ or "").split()).rstrip(".")
+    assert summary
+    assert error.explained() == f"{summary}: DemoNotAllowed(who={OWNER}, credentialType=3)"
+    unmapped = ContractAbi(ABI).decode_revert(_selector("DemoUnmapped(bytes32)") + bytes(32))
+    assert unmapped.explained() == str(unmapped)  # no class, no words to add
+
+
 def test_unknown_selector_keeps_the_raw_data() -> None:
     error = ContractAbi(ABI).decode_revert(bytes.fromhex("12345678") + bytes(32))
     assert type(error) is ContractRevert

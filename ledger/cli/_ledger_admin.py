@@ -228,7 +228,7 @@ def agency_admit(ctx: LedgerContext, agency_ref: str, display_name: str) -> None
 
 
 def _status_command(verb: str, summary: str) -> click.Command:
-    @click.command(verb, help=f"Propose to {summary} the agency ADDRESS|NAME.")
+    @click.command(verb, help=f"Propose to {summary}.")
     @click.argument("agency_ref", metavar="ADDRESS|NAME")
     @pass_ledger
     @reports_errors
@@ -239,9 +239,12 @@ def _status_command(verb: str, summary: str) -> click.Command:
     return command
 
 
-agency.add_command(_status_command("suspend", "suspend (its anchoring pauses)"))
-agency.add_command(_status_command("reinstate", "reinstate a suspended"))
-agency.add_command(_status_command("remove", "remove for good"))
+agency.add_command(_status_command(
+    "suspend", "suspend the agency ADDRESS|NAME (it can no longer anchor or lift suspensions)"))
+agency.add_command(_status_command(
+    "reinstate", "reinstate the suspended agency ADDRESS|NAME"))
+agency.add_command(_status_command(
+    "remove", "remove the agency ADDRESS|NAME for good"))
 
 
 @agency.command("accredit")

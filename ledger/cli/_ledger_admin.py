@@ -240,7 +240,8 @@ def _status_command(verb: str, summary: str) -> click.Command:
 
 
 agency.add_command(_status_command(
-    "suspend", "suspend the agency ADDRESS|NAME (it can no longer anchor or lift suspensions)"))
+    "suspend", "suspend the agency ADDRESS|NAME (while suspended it cannot anchor, and "
+    "verifiers reject its credentials)"))
 agency.add_command(_status_command(
     "reinstate", "reinstate the suspended agency ADDRESS|NAME"))
 agency.add_command(_status_command(

@@ -7,7 +7,11 @@ is called; directories are created with mode 0o700 because the home holds keysto
 Layout::
 
     <home>/deployment.json      contract addresses of the deployed suite
-    <home>/keystores/           agency keystore V3 files
+    <home>/network.json         RPC URL (and proof-of-authority flag) the deployment used
+    <home>/keystores/           account and signing-key keystore V3 files (ledger.agency.keys)
+    <home>/agencies/<NAME>/     per-agency state: issuer.sqlite (outbox, status indexes),
+                                nonces.sqlite (verifier), deliveries/ (--out paths of queued
+                                credentials)
     <home>/devnet/devnet.json   pid and URL of the persistent devnet
     <home>/devnet/state.json    its chain state (survives `down` / `up`)
     <home>/devnet/anvil.log     its log

@@ -69,8 +69,13 @@ encode_str: Callable[[str], str] = c_encode_basestring
 
 def dumps_str(value: Any) -> str:
     """Serialize compactly (non-ASCII kept as is, as RFC 9901's examples do)."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return str(c_encode_basestring(value))
+    if kind is bool:  # as the C encoder writes them (also ints: int.__repr__), without its setup
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
     try:
         return "".join(_encode(value, 0))
     except RecursionError as exc:

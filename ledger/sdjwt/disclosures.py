@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from ledger.errors import MalformedDisclosure
@@ -37,17 +38,18 @@ class Disclosure(NamedTuple):
 _b2a = binascii.b2a_base64
 _sha256 = hashlib.sha256
 _encode_str = _json.encode_str
+_dumps_str = _json.dumps_str
 
 
 def make_disclosure(name: str | None, value: Any, salt: str) -> Disclosure:
-    """Create a disclosure with `salt` (base64url of 128 fresh random bits, see `SaltSource`)."""
+    """Create a disclosure with `salt` (base64url of 128 fresh random bits, see `salts`)."""
     # `salt` is base64url, so it needs no JSON escaping. Hot in issuance: the b64/sha256 steps
     # are spelled out rather than calling `b64e` (a digest of 32 bytes is 43 characters).
-    json_value = _encode_str(value) if type(value) is str else _json.dumps_str(value)
+    json_value = _encode_str(value) if type(value) is str else _dumps_str(value)
     if name is None:
-        text = '["' + salt + '",' + json_value + "]"
+        text = f'["{salt}",{json_value}]'
     else:
-        text = '["' + salt + '",' + _encode_str(name) + "," + json_value + "]"
+        text = f'["{salt}",{_encode_str(name)},{json_value}]'
     encoded = _b2a(text.encode(), newline=False).rstrip(b"=").translate(_TO_URL)
     digest = _b2a(_sha256(encoded).digest(), newline=False)[:43].translate(_TO_URL).decode()
     return Disclosure(encoded.decode(), salt, name, value, digest)
@@ -58,30 +60,19 @@ def decoy_digest(salt: str) -> str:
     return digest_of(salt)
 
 
-class SaltSource:
-    """Hands out base64url salts of 144 random bits, drawing bytes from `rng` in blocks.
+_SALT_BLOCK = 32  # salts per draw from the random source
+_SALT_CHARS = SALT_BYTES * 4 // 3
+
+
+def salts(rng: RandomSource) -> Iterator[str]:
+    """Base64url salts of 144 random bits, drawing bytes from `rng` in blocks, only as needed.
 
     18 bytes encode to exactly 24 characters, so a block is encoded once and sliced.
     """
-
-    __slots__ = ("_buf", "_pos", "_rng")
-
-    _BLOCK = 32
-    _CHARS = SALT_BYTES * 4 // 3
-
-    def __init__(self, rng: RandomSource) -> None:
-        self._rng = rng
-        self._buf = ""
-        self._pos = 0
-
-    def __call__(self) -> str:
-        """The next salt."""
-        pos = self._pos
-        if pos >= len(self._buf):
-            self._buf = b64e(self._rng.token_bytes(SALT_BYTES * self._BLOCK))
-            pos = 0
-        self._pos = pos + self._CHARS
-        return self._buf[pos : pos + self._CHARS]
+    while True:
+        block = b64e(rng.token_bytes(SALT_BYTES * _SALT_BLOCK))
+        for pos in range(0, len(block), _SALT_CHARS):
+            yield block[pos : pos + _SALT_CHARS]
 
 
 def parse_disclosure(encoded: str) -> Disclosure:

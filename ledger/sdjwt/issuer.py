@@ -16,10 +16,9 @@ from ledger.sdjwt._reconstruct import MAX_DEPTH, PROTECTED_CLAIMS
 from ledger.sdjwt.disclosures import (
     RESERVED_NAMES,
     SD_ALG,
-    Disclosure,
-    SaltSource,
     decoy_digest,
     make_disclosure,
+    salts,
 )
 from ledger.sdjwt.jwk import AnySigningKey, verifying_key_from_jwk
 from ledger.sdjwt.jws import sign_compact
@@ -31,6 +30,7 @@ _ISSUER_SET = frozenset({"iss", "iat", "exp", "vct", "cnf", "status", "_sd", "_s
 # (RFC 9901 §4.1, §4.1.1); at the top level `_ISSUER_SET` refuses `_sd_alg` first.
 _RESERVED = RESERVED_NAMES | {"_sd_alg"}
 MAX_DECOYS_DEFAULT = 3
+_STR_ONLY = frozenset({str})
 
 
 # A trie over the disclosable paths: segment -> (is this node disclosable, trie below it).
@@ -64,19 +64,23 @@ def _compile_disclosable(paths: tuple[str, ...]) -> tuple[int, _Trie]:
     return len(sd_paths), _trie(sd_paths)
 
 
+_NOT_DISCLOSABLE: tuple[bool, _Trie] = (False, _EMPTY)
+
+
 class _Builder:
     """Walks the claims once, replacing disclosable members and elements by digests.
 
     `trie` None means "everything disclosable" (except the protected top-level claims).
-    Paths are carried as text, built only as deep as the walk goes.
+    Paths are carried as text, built only as deep as the walk goes. Strings, ints and bools (most
+    claims) are taken as they are; anything else goes through `value`'s checks and walks.
     """
 
     def __init__(self, trie: _Trie | None, decoys: int | None, rng: RandomSource) -> None:
         self.trie = trie
         self.decoys = decoys
         self.rng = rng
-        self.salt = SaltSource(rng)
-        self.out: list[tuple[str, Disclosure]] = []
+        self.salt = salts(rng).__next__
+        self.out: list[PathDisclosure] = []
         self.found = 0  # how many disclosable paths were met (explicit paths only)
 
     def value(self, value: Any, path: str, trie: _Trie | None, depth: int) -> Any:
@@ -92,60 +96,65 @@ class _Builder:
             return value
         raise InvalidClaims(f"claim {path!r} is not a JSON value")
 
-    def member(self, val: Any, path: str, trie: _Trie | None, depth: int) -> Any:
-        # Strings, ints and bools (most claims) are returned as they are, without `value`'s checks.
-        kind = type(val)
-        if kind is str or kind is int or kind is bool:
-            return val
-        return self.value(val, path, trie, depth + 1)
-
     def obj(
         self, obj: Mapping[str, Any], path: str, trie: _Trie | None, depth: int
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         digests: list[str] = []
-        everything = trie is None
         top = not path
+        found = 0
+        salt, emit = self.salt, self.out.append
         for key, val in obj.items():
             if type(key) is not str or key in _RESERVED:
                 raise InvalidClaims(f"claim name {key!r} is not allowed")
-            if everything:
+            if trie is None:
                 sd, below = not (top and key in PROTECTED_CLAIMS), None
             else:
-                sd, below = trie.get(key, (False, _EMPTY))  # type: ignore[union-attr]
-                self.found += sd
-            child = path + "." + key if path else key
-            processed = self.member(val, child, below, depth)
-            if sd:
-                disc = make_disclosure(key, processed, self.salt())
-                self.out.append((child, disc))
-                digests.append(disc.digest)
+                sd, below = trie.get(key, _NOT_DISCLOSABLE)
+                found += sd
+            kind = type(val)
+            if kind is str or kind is int or kind is bool:
+                if not sd:
+                    out[key] = val
+                    continue
+                child = f"{path}.{key}" if path else key
             else:
-                out[key] = processed
+                child = f"{path}.{key}" if path else key
+                val = self.value(val, child, below, depth + 1)
+                if not sd:
+                    out[key] = val
+                    continue
+            disc = make_disclosure(key, val, salt())
+            emit(PathDisclosure(child, disc))
+            digests.append(disc.digest)
+        self.found += found
         if digests:
             n = self.rng.randbelow(MAX_DECOYS_DEFAULT + 1) if self.decoys is None else self.decoys
             for _ in range(n):
-                digests.append(decoy_digest(self.salt()))
+                digests.append(decoy_digest(salt()))
             out["_sd"] = sorted(digests)
         return out
 
     def array(self, arr: Iterable[Any], path: str, trie: _Trie | None, depth: int) -> list[Any]:
         out: list[Any] = []
-        everything = trie is None
+        found = 0
+        salt, emit = self.salt, self.out.append
         for i, val in enumerate(arr):
-            if everything:
+            if trie is None:
                 sd, below = True, None
             else:
-                sd, below = trie.get(i, (False, _EMPTY))  # type: ignore[union-attr]
-                self.found += sd
-            child = f"{path}[{i}]"
-            processed = self.member(val, child, below, depth)
+                sd, below = trie.get(i, _NOT_DISCLOSABLE)
+                found += sd
+            kind = type(val)
+            if kind is not str and kind is not int and kind is not bool:
+                val = self.value(val, f"{path}[{i}]", below, depth + 1)
             if sd:
-                disc = make_disclosure(None, processed, self.salt())
-                self.out.append((child, disc))
+                disc = make_disclosure(None, val, salt())
+                emit(PathDisclosure(f"{path}[{i}]", disc))
                 out.append({"...": disc.digest})
             else:
-                out.append(processed)
+                out.append(val)
+        self.found += found
         return out
 
 
@@ -183,7 +192,7 @@ def issue_sd_jwt_vc(
         trie: _Trie | None = None
     else:
         paths = tuple(disclosable)
-        if not all(type(text) is str for text in paths):
+        if not set(map(type, paths)) <= _STR_ONLY:
             raise UnknownClaimPath("claim paths are strings")
         n_paths, trie = _compile_disclosable(paths)
     if decoys is not None and decoys < 0:
@@ -207,10 +216,10 @@ def issue_sd_jwt_vc(
     if builder.out:
         payload["_sd_alg"] = SD_ALG
     jwt = sign_compact({"typ": SD_JWT_VC_TYP, "kid": signing_key.kid}, payload, signing_key)
-    compact = jwt + "~" + "".join(d.encoded + "~" for _, d in builder.out)
+    compact = jwt + "~" + "".join([pd.disclosure.encoded + "~" for pd in builder.out])
     return IssuedCredential(
         compact=compact,
         issuer_jwt=jwt,
         digest=hashlib.sha256(jwt.encode("ascii")).digest(),
-        disclosures=tuple(PathDisclosure(p, d) for p, d in builder.out),
+        disclosures=tuple(builder.out),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ledger.errors import (
@@ -19,10 +20,24 @@ from ledger.sdjwt.jwk import AnySigningKey, VerifyingKey
 ALLOWED_ALGS = frozenset({"ES256", "EdDSA"})
 
 
+_STR_ONLY = frozenset({str})
+
+
+@lru_cache(maxsize=256)
+def _encoded_header(members: tuple[tuple[str, str], ...]) -> str:
+    """The first segment of a compact JWS; cached, as a signer repeats its header."""
+    return b64e(_json.dumps(dict(members)))
+
+
 def sign_compact(header: dict[str, Any], payload: dict[str, Any], key: AnySigningKey) -> str:
     """Serialize and sign a compact JWS; `alg` is set from the key."""
-    header = {"alg": key.alg, **header}
-    signing_input = b64e(_json.dumps(header)) + "." + b64e(_json.dumps(payload))
+    members = (("alg", key.alg), *header.items())
+    # Only all-string headers are cached: as cache keys, 1 and True (or 1.0) would be one header.
+    if set(map(type, header.values())) <= _STR_ONLY:
+        encoded_header = _encoded_header(members)
+    else:
+        encoded_header = b64e(_json.dumps(dict(members)))
+    signing_input = encoded_header + "." + b64e(_json.dumps(payload))
     return signing_input + "." + b64e(key.sign(signing_input.encode("ascii")))
 
 

@@ -31,7 +31,7 @@ def split_compact(text: str, max_size: int = DEFAULT_MAX_SIZE) -> UnverifiedPart
     if len(parts) < 2:
         raise MalformedSerialization("an SD-JWT has at least one '~'")
     disclosures = parts[1:-1]
-    if any(not d for d in disclosures) or not parts[0]:
+    if "" in disclosures or not parts[0]:
         raise MalformedSerialization("empty component in the SD-JWT")
     kb = parts[-1]
     return UnverifiedParts(parts[0], tuple(disclosures), kb, text[: len(text) - len(kb)])

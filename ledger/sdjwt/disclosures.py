@@ -78,13 +78,18 @@ def salts(rng: RandomSource) -> Iterator[str]:
 def parse_disclosure(encoded: str) -> Disclosure:
     """Decode one disclosure string; raises MalformedDisclosure. The digest is of `encoded`."""
     array = _json.loads(b64d(encoded, MalformedDisclosure), MalformedDisclosure)
-    if not isinstance(array, list) or not isinstance(array[0] if array else None, str):
+    # JSON gives exact lists and strs, so `type(...) is` checks suffice. `b64d` succeeded, so
+    # `encoded` is ASCII; its digest is spelled out as in `make_disclosure`.
+    if type(array) is not list or not array or type(array[0]) is not str:
         raise MalformedDisclosure("a disclosure is a JSON array starting with a string salt")
-    if len(array) == 3:
+    size = len(array)
+    if size == 3:
         name = array[1]
-        if not isinstance(name, str):
+        if type(name) is not str:
             raise MalformedDisclosure("a disclosure's claim name must be a string")
-        return Disclosure(encoded, array[0], name, array[2], digest_of(encoded))
-    if len(array) == 2:
-        return Disclosure(encoded, array[0], None, array[1], digest_of(encoded))
-    raise MalformedDisclosure("a disclosure has two or three elements")
+    elif size == 2:
+        name = None
+    else:
+        raise MalformedDisclosure("a disclosure has two or three elements")
+    digest = _b2a(_sha256(encoded.encode()).digest(), newline=False)[:43].translate(_TO_URL)
+    return Disclosure(encoded, array[0], name, array[-1], digest.decode())

@@ -84,6 +84,12 @@ def present(files: dict[str, Path], holder: SigningKey) -> None:
     files["presentation"].write_text(out.to_json())
 
 
+def issue(ledger: Invoke, files: dict[str, Path]) -> str:
+    """`ledger --as cpr issue` of the claims to the holder, single anchor, into `credential`."""
+    return ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+                     "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+
+
 def ask(ledger: Invoke, files: dict[str, Path]) -> None:
     ok(ledger("--as", "muni", "request", "--type", VCT, "--claims", REQUESTED,
               "--purpose", PURPOSE, "--out", str(files["request"])))
@@ -97,8 +103,7 @@ def test_issue_request_verify_round_trip(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:
     files = setup_network(ledger, tmp_path)
-    issued = ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
-                       "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    issued = issue(ledger, files)
     assert issued.startswith("Issued credential ")
     package = CredentialPackage.from_json(files["credential"].read_text())
     assert package.anchor.is_batch is False
@@ -128,8 +133,7 @@ def test_revoked_credential_fails_verification_at_status(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:
     files = setup_network(ledger, tmp_path)
-    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
-              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    issue(ledger, files)
     assert ok(ledger("--as", "cpr", "suspend", str(files["credential"]))) == (
         "Suspended 1 credential(s) in 1 transaction(s).\n"
     )
@@ -156,8 +160,7 @@ def test_a_revoked_credential_cannot_be_suspended_so_reinstate_never_brings_it_b
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:
     files = setup_network(ledger, tmp_path)
-    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
-              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    issue(ledger, files)
     ok(ledger("--as", "cpr", "revoke", str(files["credential"])))
 
     suspended = ledger("--as", "cpr", "suspend", str(files["credential"]))
@@ -287,8 +290,7 @@ def test_verify_exits_3_when_it_cannot_reach_a_verdict(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:
     files = setup_network(ledger, tmp_path)
-    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
-              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    issue(ledger, files)
     ask(ledger, files)
     present(files, HOLDERS[str(tmp_path)])
     unreachable = verify(ledger, files, "--rpc", f"http://127.0.0.1:{free_port()}")
@@ -349,8 +351,7 @@ def test_council_revokes_a_stolen_key_earlier_credentials_stay_valid(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:
     files = setup_network(ledger, tmp_path)
-    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
-              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    issue(ledger, files)
     kid = json.loads(ok(ledger("--as", "cpr", "--json", "keys", "list")))[0]["kid"]
     time.sleep(1.1)  # the revocation lands in a later second than the anchor
     revoked = ok(ledger("--as", "alice", "council", "propose", "revoke-key", kid))
@@ -400,8 +401,7 @@ def test_wallet_cli_imports_and_presents_what_the_ledger_cli_issued(
     ok(wallet("init"))
     with Wallet.open(tmp_path / "wallet", "citizen secret") as held:
         files["holder"].write_text(json.dumps(held.holder_key().public_jwk))
-    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
-              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    issue(ledger, files)
     ok(wallet("import", str(files["credential"])))
     ask(ledger, files)
     ok(wallet("present", "--yes", "--request", str(files["request"]),
@@ -432,8 +432,7 @@ def test_verifier_asking_for_unregistered_claims_fails_verification(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:
     files = setup_network(ledger, tmp_path)
-    ok(ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
-              "--holder-jwk", str(files["holder"]), "--out", str(files["credential"])))
+    issue(ledger, files)
     ok(ledger("--as", "muni", "request", "--type", VCT, "--claims", "given_name,birthdate",
               "--purpose", PURPOSE, "--out", str(files["request"])))
     present(files, HOLDERS[str(tmp_path)])

@@ -173,25 +173,24 @@ def test_import_of_a_revoked_credential_says_why(
     assert run("list").stdout == "No credentials.\n"
 
 
-def test_import_of_a_file_that_is_not_a_credential_is_an_error(run: Cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("junk.json", "{}", "not a ledger-credential/v1 document"),
+        ("letter.txt", "Dear Karen,", "not JSON"),
+    ],
+    ids=["not-a-credential", "not-json"],
+)
+def test_import_of_a_file_that_is_not_a_credential_names_the_file_and_why(
+    run: Cli, tmp_path: Path, name: str, content: str, why: str
+) -> None:
     run("init")
-    path = tmp_path / "junk.json"
-    path.write_text("{}")
+    path = tmp_path / name
+    path.write_text(content)
     result = run("import", str(path))
     assert (result.exit_code, result.stderr) == (
         1,
-        f"Error: {path}: not a credential file (not a ledger-credential/v1 document)\n",
-    )
-
-
-def test_import_of_a_file_that_is_not_json_names_the_file(run: Cli, tmp_path: Path) -> None:
-    run("init")
-    path = tmp_path / "letter.txt"
-    path.write_text("Dear Karen,")
-    result = run("import", str(path))
-    assert (result.exit_code, result.stderr) == (
-        1,
-        f"Error: {path}: not a credential file (not JSON)\n",
+        f"Error: {path}: not a credential file ({why})\n",
     )
 
 

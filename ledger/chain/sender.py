@@ -419,8 +419,8 @@ class TxSender:
             if now > deadline:
                 raise TransactionTimeout(tx_hash, timeout)
             if now > next_check and tx_hash in self._sent:
-                nonce, signed = self._sent[tx_hash]
-                self._check_replaced(_Pending(index=0, nonce=nonce, tx_hash=tx_hash, raw=signed))
+                nonce, _ = self._sent[tx_hash]
+                self._check_replaced(nonce, tx_hash)
                 self._rebroadcast_remembered(nonce)
                 self._fill_gap_below(nonce)
                 next_check = time.monotonic() + self._rebroadcast_after
@@ -429,7 +429,10 @@ class TxSender:
     def _rebroadcast_remembered(self, up_to: int) -> None:
         """Send again every remembered transaction with a nonce up to `up_to` (errors are
         expected: most are mined or still pooled)."""
-        raws = [raw for nonce, raw in self._sent.values() if nonce <= up_to]
+        self._send_raw_ignoring_errors([raw for n, raw in self._sent.values() if n <= up_to])
+
+    def _send_raw_ignoring_errors(self, raws: Sequence[str]) -> None:
+        """`eth_sendRawTransaction` of each of `raws`, in batches; per-item errors ignored."""
         for chunk_start in range(0, len(raws), _BATCH):
             chunk = raws[chunk_start : chunk_start + _BATCH]
             self._rpc.batch([("eth_sendRawTransaction", [r]) for r in chunk], raise_errors=False)
@@ -456,13 +459,11 @@ class TxSender:
             return
         _, fees, _ = self._prepare()
         self.resync_nonce()
-        fillers = [
-            self._sign(self.address, b"", _TRANSFER_GAS, 0, n, fees)[0] for n in range(start, nonce)
-        ]
-        for chunk_start in range(0, len(fillers), _BATCH):
-            chunk = fillers[chunk_start : chunk_start + _BATCH]
-            # A filler that loses the race to the real transaction fails: that is fine.
-            self._rpc.batch([("eth_sendRawTransaction", [r]) for r in chunk], raise_errors=False)
+        # A filler that loses the race to the real transaction fails: that is fine.
+        fillers = range(start, nonce)
+        self._send_raw_ignoring_errors(
+            [self._sign(self.address, b"", _TRANSFER_GAS, 0, n, fees)[0] for n in fillers]
+        )
 
     def transact(
         self, to: str | None, data: bytes, *, gas: int | None = None, value: int = 0
@@ -611,7 +612,7 @@ class TxSender:
                     f"within {timeout:g} s (lowest nonce {waiting[0].nonce})"
                 )
             if now - last_progress > self._rebroadcast_after:
-                self._check_replaced(waiting[0])
+                self._check_replaced(waiting[0].nonce, waiting[0].tx_hash)
                 self._broadcast(waiting, first_time=False)
                 self._fill_gap_below(waiting[0].nonce)
                 last_progress = now
@@ -631,13 +632,12 @@ class TxSender:
                 found += 1
         return found
 
-    def _check_replaced(self, lowest: _Pending) -> None:
-        """Fail fast if the lowest waiting nonce was mined by a different transaction."""
+    def _check_replaced(self, nonce: int, tx_hash: str) -> None:
+        """Fail fast if `nonce`, which `tx_hash` (still unmined) holds, was mined by a
+        different transaction."""
         mined = int(self._rpc.call("eth_getTransactionCount", [self.address, "latest"]), 16)
-        if mined > lowest.nonce:
-            raw = self._rpc.call("eth_getTransactionReceipt", [lowest.tx_hash])
+        if mined > nonce:
+            raw = self._rpc.call("eth_getTransactionReceipt", [tx_hash])
             if raw is None:
                 self.resync_nonce()
-                raise NonceGap(
-                    f"nonce {lowest.nonce} of {self.address} was used by another transaction"
-                )
+                raise NonceGap(f"nonce {nonce} of {self.address} was used by another transaction")

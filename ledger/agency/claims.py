@@ -102,3 +102,8 @@ def claim_mask(
             raise ClaimNotInType(f"claim {shown!r} is not one of the type's claims")
         mask |= 1 << best
     return mask
+
+
+def claim_names_in(mask: int, type_claim_names: Sequence[str]) -> list[str]:
+    """The type's claim names whose bits are set in `mask` (the inverse of `claim_mask`)."""
+    return [name for i, name in enumerate(type_claim_names) if mask >> i & 1]

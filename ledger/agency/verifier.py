@@ -45,7 +45,13 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ledger.agency import chain_checks
-from ledger.agency.claims import ClaimPath, claim_mask, format_claim_path, parse_claim_path
+from ledger.agency.claims import (
+    ClaimPath,
+    claim_mask,
+    claim_names_in,
+    format_claim_path,
+    parse_claim_path,
+)
 from ledger.agency.nonces import NonceStore
 from ledger.agency.packages import PresentationPackage
 from ledger.agency.report import CHECK_NAMES, ReportBuilder, VerificationReport
@@ -433,19 +439,14 @@ class Verifier:
         reg = self._chain.verifier_registration(
             self._address, request.type_id, request.purpose_digest
         )
-        if reg.registered_at == 0 or reg.withdrawn_at != 0:
+        if reg.registered_at == 0:
             return f"this verifier is not registered for {request.vct} with this purpose"
-        now = self._now()
-        if not reg.valid_from <= now < (reg.valid_until or 2**64):
-            return "this verifier's registration for this purpose is not valid now"
-        names = self._type(request.type_id).claim_names
-        extra = [
-            format_claim_path(path)
-            for path in request.claims
-            if claim_mask((path,), names) & ~reg.claim_mask
-        ]
+        mask = self._info(request.type_id, request.claims).mask
+        extra = claim_names_in(mask & ~reg.claim_mask, self._type(request.type_id).claim_names)
         if extra:
             return "this verifier is not registered for the claims " + ", ".join(extra)
+        if not reg.in_force_at(self._now()):
+            return "this verifier's registration for this purpose is withdrawn or not valid now"
         return None
 
     def _tick(self, now: int) -> None:

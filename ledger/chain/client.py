@@ -173,6 +173,15 @@ class VerifierRegistration:
     withdrawn_at: int
     registered_at: int
 
+    def in_force_at(self, t: int) -> bool:
+        """Registered, and at `t` inside its window and not withdrawn (the time test of
+        `VerifierRegistry.isAuthorized`)."""
+        if self.registered_at == 0 or t < self.valid_from:
+            return False
+        if self.valid_until != 0 and t >= self.valid_until:
+            return False
+        return self.withdrawn_at == 0 or t < self.withdrawn_at
+
 
 @dataclass(frozen=True)
 class ProposalInfo:

@@ -18,7 +18,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from ledger.agency.claims import claim_mask, parse_claim_path
+from ledger.agency.claims import claim_mask, claim_names_in, parse_claim_path
 from ledger.agency.request import PresentationRequest, VerifiedRequest, verify_request_signature
 from ledger.chain.client import AgencyStatus, CredentialStatus, LedgerChain
 from ledger.errors import (
@@ -117,12 +117,11 @@ def _registration_problem(
             f"{who} is not registered to ask for credentials of type {req.vct} "
             f"for the purpose {req.purpose!r}"
         )
-    extra = mask & ~reg.claim_mask
+    extra = claim_names_in(mask & ~reg.claim_mask, claim_names)
     if extra:
-        names = [n for i, n in enumerate(claim_names) if extra >> i & 1]
         return name, (
             f"{who} is registered for the purpose {req.purpose!r} but not for the claims "
-            + ", ".join(names)
+            + ", ".join(extra)
         )
     t = chain_time(chain)
     if not chain.is_verifier_authorized(req.verifier, req.type_id, req.purpose_digest, mask, t):

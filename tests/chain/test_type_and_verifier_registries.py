@@ -123,6 +123,31 @@ def test_verifier_window_is_respected(world: World) -> None:
     assert not check(world.second.address, world.type_id, purpose, 1, now + 200)
 
 
+def test_registration_in_force_agrees_with_the_contract_over_its_window(world: World) -> None:
+    now = world.now()
+    purpose = random32()
+    world.execute(
+        world.actions.register_verifier(
+            world.second.address, world.type_id, purpose, 1, valid_from=now + 100,
+            valid_until=now + 200,
+        )
+    )
+    reg = world.reader.verifier_registration(world.second.address, world.type_id, purpose)
+    for t in (now + 50, now + 100, now + 150, now + 199, now + 200):
+        on_chain = world.reader.is_verifier_authorized(world.second.address, world.type_id,
+                                                       purpose, 1, t)
+        assert reg.in_force_at(t) is on_chain, t
+    world.execute(world.actions.withdraw_verifier(world.second.address, world.type_id, purpose))
+    withdrawn = world.reader.verifier_registration(world.second.address, world.type_id, purpose)
+    assert withdrawn.withdrawn_at != 0
+    assert not withdrawn.in_force_at(now + 150)
+    assert not world.reader.is_verifier_authorized(world.second.address, world.type_id, purpose,
+                                                   1, now + 150)
+    unregistered = world.reader.verifier_registration(world.second.address, world.type_id,
+                                                      random32())
+    assert not unregistered.in_force_at(now)
+
+
 def test_verifier_registration_rejects_bad_input(world: World) -> None:
     with pytest.raises(VerifierRegistryInvalidClaimMask) as err:
         world.execute(

@@ -47,7 +47,8 @@ def save_network(home: Path, rpc_url: str, *, poa: bool = False) -> None:
     tmp.replace(path)
 
 
-def _saved(home: Path) -> dict[str, object]:
+def saved_network(home: Path) -> dict[str, object]:
+    """The network record `ledger deploy` wrote (`{}` if none); `ConfigError` if unreadable."""
     path = network_file(home)
     if not path.exists():
         return {}
@@ -66,7 +67,7 @@ def resolve_network(
 ) -> NetworkConfig:
     """Work out the RPC URL and deployment record to use; `ConfigError` when there is none."""
     home = ledger_home(home)
-    saved = _saved(home)
+    saved = saved_network(home)
     url = rpc_url or os.environ.get("LEDGER_RPC") or saved.get("rpc_url")
     if not url:
         from ledger.chain.devnet import devnet_status  # only when nothing else names a chain

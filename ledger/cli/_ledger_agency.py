@@ -490,7 +490,6 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
         raise CouldNotVerify(describe(exc)) from exc
 
 
-
 def _verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
             as_json: bool) -> None:
     req = _load_file(request_file, PresentationRequest.from_dict)

@@ -6,7 +6,6 @@ over a second to import, and `devnet up` should be ready in well under two secon
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import click
 
 from ledger.cli._common import emit, reports_errors
 from ledger.cli._ledger_context import LedgerContext, pass_ledger
+from ledger.errors import ConfigError
 
 if TYPE_CHECKING:
     from ledger.chain.devnet import DevnetInfo
@@ -32,13 +32,13 @@ def _recorded_port(home: Path) -> int | None:
     `down` forgets the running devnet, but every later command still goes to the recorded URL,
     so `up` must come back on that port for the state it kept to be found.
     """
-    from ledger.network import network_file
+    from ledger.network import saved_network
 
     try:
-        doc = json.loads(network_file(home).read_text())
-    except (OSError, ValueError):
+        url = saved_network(home).get("rpc_url")
+    except ConfigError:
         return None
-    match = _LOCAL_URL.fullmatch(str(doc.get("rpc_url", ""))) if isinstance(doc, dict) else None
+    match = _LOCAL_URL.fullmatch(str(url or ""))
     return int(match.group(1)) if match else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import hashlib
 
 from ledger.errors import MalformedSerialization, VerificationError
 
@@ -24,6 +25,16 @@ def b64e(data: bytes) -> str:
 def b64e_bytes(data: bytes) -> bytes:
     """Encode bytes as unpadded base64url, as ASCII bytes."""
     return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_TO_URL)
+
+
+def b64e_sha256(data: bytes) -> str:
+    """The base64url SHA-256 digest of `data` (43 characters): disclosure digests, `sd_hash`,
+    thumbprints."""
+    return (
+        binascii.b2a_base64(hashlib.sha256(data).digest(), newline=False)[:43]
+        .translate(_TO_URL)
+        .decode()
+    )
 
 
 def b64d(text: str, error: type[VerificationError] = MalformedSerialization) -> bytes:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import binascii
-import hashlib
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from ledger.errors import MalformedDisclosure
 from ledger.sdjwt import _json
-from ledger.sdjwt._b64 import _TO_URL, b64d, b64e
+from ledger.sdjwt._b64 import b64d, b64e, b64e_bytes, b64e_sha256
 from ledger.sdjwt._rand import RandomSource
 
 SALT_BYTES = 18  # 144 bits (>= 128, RFC 9901 §9.3): exactly 24 base64url characters
@@ -19,7 +17,7 @@ RESERVED_NAMES = frozenset({"_sd", "..."})
 
 def digest_of(encoded: str) -> str:
     """The base64url SHA-256 digest over a disclosure's ASCII form (RFC 9901 §4.2.3)."""
-    return b64e(hashlib.sha256(encoded.encode("ascii")).digest())
+    return b64e_sha256(encoded.encode("ascii"))
 
 
 class Disclosure(NamedTuple):
@@ -35,24 +33,20 @@ class Disclosure(NamedTuple):
     digest: str
 
 
-_b2a = binascii.b2a_base64
-_sha256 = hashlib.sha256
 _encode_str = _json.encode_str
 _dumps_str = _json.dumps_str
 
 
 def make_disclosure(name: str | None, value: Any, salt: str) -> Disclosure:
     """Create a disclosure with `salt` (base64url of 128 fresh random bits, see `salts`)."""
-    # `salt` is base64url, so it needs no JSON escaping. Hot in issuance: the b64/sha256 steps
-    # are spelled out rather than calling `b64e` (a digest of 32 bytes is 43 characters).
+    # `salt` is base64url, so it needs no JSON escaping.
     json_value = _encode_str(value) if type(value) is str else _dumps_str(value)
     if name is None:
         text = f'["{salt}",{json_value}]'
     else:
         text = f'["{salt}",{_encode_str(name)},{json_value}]'
-    encoded = _b2a(text.encode(), newline=False).rstrip(b"=").translate(_TO_URL)
-    digest = _b2a(_sha256(encoded).digest(), newline=False)[:43].translate(_TO_URL).decode()
-    return Disclosure(encoded.decode(), salt, name, value, digest)
+    encoded = b64e_bytes(text.encode())
+    return Disclosure(encoded.decode(), salt, name, value, b64e_sha256(encoded))
 
 
 def decoy_digest(salt: str) -> str:
@@ -78,8 +72,7 @@ def salts(rng: RandomSource) -> Iterator[str]:
 def parse_disclosure(encoded: str) -> Disclosure:
     """Decode one disclosure string; raises MalformedDisclosure. The digest is of `encoded`."""
     array = _json.loads(b64d(encoded, MalformedDisclosure), MalformedDisclosure)
-    # JSON gives exact lists and strs, so `type(...) is` checks suffice. `b64d` succeeded, so
-    # `encoded` is ASCII; its digest is spelled out as in `make_disclosure`.
+    # JSON gives exact lists and strs, so `type(...) is` checks suffice.
     if type(array) is not list or not array or type(array[0]) is not str:
         raise MalformedDisclosure("a disclosure is a JSON array starting with a string salt")
     size = len(array)
@@ -91,5 +84,4 @@ def parse_disclosure(encoded: str) -> Disclosure:
         name = None
     else:
         raise MalformedDisclosure("a disclosure has two or three elements")
-    digest = _b2a(_sha256(encoded.encode()).digest(), newline=False)[:43].translate(_TO_URL)
-    return Disclosure(encoded, array[0], name, array[-1], digest.decode())
+    return Disclosure(encoded, array[0], name, array[-1], digest_of(encoded))

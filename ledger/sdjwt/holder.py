@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from ledger.errors import HolderKeyMismatch, UnknownClaimPath
-from ledger.sdjwt._b64 import b64e
+from ledger.sdjwt._b64 import b64e_sha256
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
 from ledger.sdjwt._paths import Path, format_path, parse_path
 from ledger.sdjwt._reconstruct import reconstruct
@@ -109,6 +108,6 @@ def create_presentation(
         "iat": int(time.time()) if now is None else int(now),
         "aud": audience,
         "nonce": nonce,
-        "sd_hash": b64e(hashlib.sha256(sd_jwt.encode("ascii")).digest()),
+        "sd_hash": b64e_sha256(sd_jwt.encode("ascii")),
     }
     return sd_jwt + sign_compact({"typ": KB_JWT_TYP}, payload, holder_key)

@@ -30,7 +30,6 @@ _ISSUER_SET = frozenset({"iss", "iat", "exp", "vct", "cnf", "status", "_sd", "_s
 # (RFC 9901 §4.1, §4.1.1); at the top level `_ISSUER_SET` refuses `_sd_alg` first.
 _RESERVED = RESERVED_NAMES | {"_sd_alg"}
 MAX_DECOYS_DEFAULT = 3
-_STR_ONLY = frozenset({str})
 
 
 # A trie over the disclosable paths: segment -> (is this node disclosable, trie below it).
@@ -113,19 +112,13 @@ class _Builder:
                 sd, below = trie.get(key, _NOT_DISCLOSABLE)
                 found += sd
             kind = type(val)
-            if kind is str or kind is int or kind is bool:
-                if not sd:
-                    out[key] = val
-                    continue
-                child = f"{path}.{key}" if path else key
-            else:
-                child = f"{path}.{key}" if path else key
-                val = self.value(val, child, below, depth + 1)
-                if not sd:
-                    out[key] = val
-                    continue
+            if kind is not str and kind is not int and kind is not bool:
+                val = self.value(val, f"{path}.{key}" if path else key, below, depth + 1)
+            if not sd:
+                out[key] = val
+                continue
             disc = make_disclosure(key, val, salt())
-            emit(PathDisclosure(child, disc))
+            emit(PathDisclosure(f"{path}.{key}" if path else key, disc))
             digests.append(disc.digest)
         self.found += found
         if digests:
@@ -192,7 +185,7 @@ def issue_sd_jwt_vc(
         trie: _Trie | None = None
     else:
         paths = tuple(disclosable)
-        if not set(map(type, paths)) <= _STR_ONLY:
+        if not all(type(text) is str for text in paths):
             raise UnknownClaimPath("claim paths are strings")
         n_paths, trie = _compile_disclosable(paths)
     if decoys is not None and decoys < 0:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from ledger.errors import InvalidJwk, InvalidSignature, VerificationError
-from ledger.sdjwt._b64 import b64d, b64e
+from ledger.sdjwt._b64 import b64d, b64e, b64e_sha256
 from ledger.sdjwt._rand import RandomSource
 
 ES256 = "ES256"
@@ -259,7 +259,7 @@ class Ed25519PublicKey:
         self._raw = raw
         self._jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64e(raw)}
         canonical = f'{{"crv":"Ed25519","kty":"OKP","x":"{b64e(raw)}"}}'
-        self._kid = b64e(hashlib.sha256(canonical.encode("ascii")).digest())
+        self._kid = b64e_sha256(canonical.encode("ascii"))
 
     @property
     def jwk(self) -> dict[str, str]:

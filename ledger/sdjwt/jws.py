@@ -20,9 +20,6 @@ from ledger.sdjwt.jwk import AnySigningKey, VerifyingKey
 ALLOWED_ALGS = frozenset({"ES256", "EdDSA"})
 
 
-_STR_ONLY = frozenset({str})
-
-
 @lru_cache(maxsize=256)
 def _encoded_header(members: tuple[tuple[str, str], ...]) -> str:
     """The first segment of a compact JWS; cached, as a signer repeats its header."""
@@ -33,7 +30,7 @@ def sign_compact(header: dict[str, Any], payload: dict[str, Any], key: AnySignin
     """Serialize and sign a compact JWS; `alg` is set from the key."""
     members = (("alg", key.alg), *header.items())
     # Only all-string headers are cached: as cache keys, 1 and True (or 1.0) would be one header.
-    if set(map(type, header.values())) <= _STR_ONLY:
+    if all(type(value) is str for value in header.values()):
         encoded_header = _encoded_header(members)
     else:
         encoded_header = b64e(_json.dumps(dict(members)))

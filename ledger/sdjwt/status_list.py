@@ -203,7 +203,7 @@ def verify_status_list_token(
         raise StatusListError("ttl must be positive")
     lst = StatusList.decode(payload.get("status_list"), max_bytes=max_bytes)  # type: ignore[arg-type]
     return VerifiedStatusList(
-        lst, expected_uri, iss, int(iat), None if exp is None else int(exp), _int_or_none(ttl)
+        lst, expected_uri, iss, int(iat), _int_or_none(exp), _int_or_none(ttl)
     )
 
 
@@ -215,5 +215,5 @@ def _number(payload: Mapping[str, Any], name: str) -> int | float | None:
 
 
 def _int_or_none(value: int | float | None) -> int | None:
-    # A fractional ttl is rounded down: caching a token longer than allowed is the unsafe side.
+    # Fractions are rounded down: for `ttl` and `exp`, holding a token longer is the unsafe side.
     return None if value is None else int(value)

@@ -25,7 +25,7 @@ from ledger.errors import (
     MissingClaim,
     UnsupportedSdAlgorithm,
 )
-from ledger.sdjwt._b64 import b64e
+from ledger.sdjwt._b64 import b64e_sha256
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
 from ledger.sdjwt._paths import format_path
 from ledger.sdjwt._reconstruct import reconstruct
@@ -174,7 +174,7 @@ def _verify(
             nonce.encode(), str(expected_nonce).encode()
         ):
             raise KeyBindingNonceMismatch("KB-JWT nonce is not the expected nonce")
-        expected_hash = b64e(hashlib.sha256(parts.sd_jwt.encode("ascii")).digest())
+        expected_hash = b64e_sha256(parts.sd_jwt.encode("ascii"))
         if sd_hash != expected_hash:
             raise KeyBindingSdHashMismatch("KB-JWT sd_hash does not match the presentation")
         kb_info = KeyBindingInfo(kb_iat, aud, nonce, sd_hash)

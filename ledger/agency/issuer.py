@@ -442,8 +442,9 @@ class Issuer:
         accept it, so that suspend-then-reinstate could bring a revoked credential back."""
         refs = [t if isinstance(t, StatusRef) else self.status_ref(t) for t in targets]
         if status is not CredentialStatus.REVOKED:
-            for ref in refs:
-                if self.status(ref) is CredentialStatus.REVOKED:
+            now = self._chain.statuses_of(self.agency, [(r.list_id, r.index) for r in refs])
+            for ref, current in zip(refs, now, strict=True):
+                if current is CredentialStatus.REVOKED:
                     raise IssuanceError(f"credential {ref} is revoked; revocation is final")
         by_list: dict[int, set[int]] = {}
         for ref in refs:

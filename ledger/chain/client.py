@@ -722,6 +722,29 @@ class LedgerChain:
         value = self.view("StatusRegistry", "statusOf", [agency, list_id, index])[0]
         return CredentialStatus(value)
 
+    def statuses_of(
+        self, agency: str, entries: Sequence[tuple[int, int]]
+    ) -> list[CredentialStatus]:
+        """`status_of` for many `(list_id, index)` entries, in one JSON-RPC batch."""
+        abi = contract_abi("StatusRegistry")
+        to = self._deployment.address("StatusRegistry")
+        calls = [
+            (
+                "eth_call",
+                [{"to": to, "data": "0x" + abi.encode_call("statusOf", [agency, lst, i]).hex()},
+                 "latest"],
+            )
+            for lst, i in entries
+        ]
+        try:
+            raws = self._rpc.batch(calls)
+        except ContractReverted as exc:
+            raise self._decoder(exc.data) from exc
+        return [
+            CredentialStatus(abi.decode_result("statusOf", bytes.fromhex(str(raw)[2:]))[0])
+            for raw in raws
+        ]
+
     def status_words(self, agency: str, list_id: int, from_word: int, count: int) -> list[int]:
         """A page of raw words (128 two-bit entries each, LSB first)."""
         return list(

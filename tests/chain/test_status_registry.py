@@ -63,6 +63,20 @@ def test_revoking_again_is_allowed(world: World) -> None:
     assert world.reader.status_of(world.issuer.address, LIST_ID, 93) is CredentialStatus.REVOKED
 
 
+def test_many_statuses_are_read_in_one_batch_as_one_by_one(world: World) -> None:
+    agency = world.issuer.address
+    world.issuer.set_status(LIST_ID, 95, CredentialStatus.SUSPENDED)
+    world.issuer.set_status(LIST_ID, 96, CredentialStatus.REVOKED)
+    entries = [(LIST_ID, i) for i in (94, 95, 96, 95)]
+    assert world.reader.statuses_of(agency, entries) == [
+        world.reader.status_of(agency, lst, i) for lst, i in entries
+    ] == [CredentialStatus.VALID, CredentialStatus.SUSPENDED, CredentialStatus.REVOKED,
+          CredentialStatus.SUSPENDED]
+    assert world.reader.statuses_of(agency, []) == []
+    with pytest.raises(StatusRegistryUnknownList):
+        world.reader.statuses_of(agency, [(LIST_ID, 1), (LIST_ID + 1, 1)])
+
+
 def test_single_update_fits_the_gas_budget(world: World) -> None:
     assert world.issuer.set_status(LIST_ID, 500, 1).gas_used <= 55_000
 

@@ -22,6 +22,7 @@ from test_wallet_holder_world import (
 )
 
 from ledger.agency.packages import CredentialPackage, PresentationPackage
+from ledger.agency.request import PresentationRequest
 from ledger.cli import wallet_cli
 from ledger.cli.wallet_cli import cli
 from ledger.wallet.wallet import Wallet
@@ -74,6 +75,13 @@ def _imported(run: Cli, world: WalletWorld, tmp_path: Path) -> tuple[str, Creden
     assert result.exit_code == 0, result.output
     cred_id = result.stdout.split()[2].rstrip(":")
     return cred_id, package
+
+
+def _request_files(tmp_path: Path, request: PresentationRequest) -> tuple[Path, Path]:
+    """Write `request` to request.json; return its path and the presentation.json path."""
+    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
+    req_path.write_text(request.to_json())
+    return req_path, out
 
 
 def test_every_command_has_help_text() -> None:
@@ -199,8 +207,7 @@ def test_present_with_yes_writes_exactly_the_requested_claims(
 ) -> None:
     cred_id, _ = _imported(run, world, tmp_path)
     request = world.request()
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
-    req_path.write_text(request.to_json())
+    req_path, out = _request_files(tmp_path, request)
     result = run("present", "--request", str(req_path), "--out", str(out), "--yes")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
@@ -222,8 +229,7 @@ def test_present_asks_for_consent_and_declining_discloses_nothing(
     run: Cli, world: WalletWorld, tmp_path: Path
 ) -> None:
     _imported(run, world, tmp_path)
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
-    req_path.write_text(world.request().to_json())
+    req_path, out = _request_files(tmp_path, world.request())
     result = run("present", "--request", str(req_path), "--out", str(out), input="n\n")
     assert result.exit_code == 1
     assert "Disclose 2 claims to Municipality? [y/N]: n\n" in result.stdout
@@ -234,8 +240,7 @@ def test_present_asks_for_consent_and_declining_discloses_nothing(
 
 def test_present_with_consent_records_history(run: Cli, world: WalletWorld, tmp_path: Path) -> None:
     cred_id, _ = _imported(run, world, tmp_path)
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
-    req_path.write_text(world.request().to_json())
+    req_path, out = _request_files(tmp_path, world.request())
     assert run("present", "--request", str(req_path), "--out", str(out), input="y\n").exit_code == 0
     with Wallet.open(run.home, PASSPHRASE) as wallet:
         (entry,) = wallet.history()
@@ -249,9 +254,8 @@ def test_present_refuses_an_unregistered_verifier(
     run: Cli, world: WalletWorld, tmp_path: Path
 ) -> None:
     _imported(run, world, tmp_path)
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
     request = world.request(claims=["cpr_number"], account=world.unregistered)
-    req_path.write_text(request.to_json())
+    req_path, out = _request_files(tmp_path, request)
     result = run("present", "--request", str(req_path), "--out", str(out), "--yes")
     assert result.exit_code == 1
     assert result.stderr == (
@@ -265,9 +269,8 @@ def test_present_allow_unregistered_warns_loudly(
     run: Cli, world: WalletWorld, tmp_path: Path
 ) -> None:
     _imported(run, world, tmp_path)
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
     request = world.request(claims=["cpr_number"], account=world.unregistered)
-    req_path.write_text(request.to_json())
+    req_path, out = _request_files(tmp_path, request)
     result = run(
         "present", "--request", str(req_path), "--out", str(out), "--yes", "--allow-unregistered"
     )
@@ -280,9 +283,8 @@ def test_present_of_an_expired_request_is_an_error(
     run: Cli, world: WalletWorld, tmp_path: Path
 ) -> None:
     _imported(run, world, tmp_path)
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
     request = world.request(ttl=60, now=int(time.time()) - 3600)
-    req_path.write_text(request.to_json())
+    req_path, out = _request_files(tmp_path, request)
     result = run("present", "--request", str(req_path), "--out", str(out), "--yes")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: request expired at {_date(request.expires_at)} (now ")
@@ -292,8 +294,7 @@ def test_present_qr_prints_the_presentation_as_a_qr_code(
     run: Cli, world: WalletWorld, tmp_path: Path
 ) -> None:
     _imported(run, world, tmp_path)
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
-    req_path.write_text(world.request().to_json())
+    req_path, out = _request_files(tmp_path, world.request())
     result = run("present", "--request", str(req_path), "--out", str(out), "--yes", "--qr")
     assert result.exit_code == 0, result.output
     qr = result.stdout.split(f"Wrote presentation to {out}\n")[1]
@@ -437,8 +438,7 @@ def test_present_json_asks_for_consent_on_stderr_and_prints_only_json(
     run: Cli, world: WalletWorld, tmp_path: Path
 ) -> None:
     cred_id, _ = _imported(run, world, tmp_path)
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
-    req_path.write_text(world.request().to_json())
+    req_path, out = _request_files(tmp_path, world.request())
     result = run("--json", "present", "--request", str(req_path), "--out", str(out), input="y\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["credential_id"] == cred_id
@@ -450,8 +450,7 @@ def test_present_json_with_qr_keeps_stdout_json(
     run: Cli, world: WalletWorld, tmp_path: Path
 ) -> None:
     _imported(run, world, tmp_path)
-    req_path, out = tmp_path / "request.json", tmp_path / "presentation.json"
-    req_path.write_text(world.request().to_json())
+    req_path, out = _request_files(tmp_path, world.request())
     result = run(
         "--json", "present", "--request", str(req_path), "--out", str(out), "--yes", "--qr"
     )

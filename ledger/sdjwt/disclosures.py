@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from ledger.errors import MalformedDisclosure
 from ledger.sdjwt import _json
-from ledger.sdjwt._b64 import b64d, b64e, b64e_bytes, b64e_sha256
+from ledger.sdjwt._b64 import b64d, b64e, b64e_sha256, b64e_with_sha256
 from ledger.sdjwt._rand import RandomSource
 
 SALT_BYTES = 18  # 144 bits (>= 128, RFC 9901 §9.3): exactly 24 base64url characters
@@ -37,16 +37,13 @@ _encode_str = _json.encode_str
 _dumps_str = _json.dumps_str
 
 
-def make_disclosure(name: str | None, value: Any, salt: str) -> Disclosure:
-    """Create a disclosure with `salt` (base64url of 128 fresh random bits, see `salts`)."""
-    # `salt` is base64url, so it needs no JSON escaping.
+def encode_disclosure(name: str | None, value: Any, salt: str) -> tuple[str, str]:
+    """The base64url disclosure `[salt, name, value]` (`[salt, value]` for an array element,
+    `name` None) and its digest. `salt` is base64url (see `salts`), so it needs no escaping."""
     json_value = _encode_str(value) if type(value) is str else _dumps_str(value)
     if name is None:
-        text = f'["{salt}",{json_value}]'
-    else:
-        text = f'["{salt}",{_encode_str(name)},{json_value}]'
-    encoded = b64e_bytes(text.encode())
-    return Disclosure(encoded.decode(), salt, name, value, b64e_sha256(encoded))
+        return b64e_with_sha256(f'["{salt}",{json_value}]'.encode())
+    return b64e_with_sha256(f'["{salt}",{_encode_str(name)},{json_value}]'.encode())
 
 
 def decoy_digest(salt: str) -> str:

@@ -17,12 +17,12 @@ from ledger.sdjwt.disclosures import (
     RESERVED_NAMES,
     SD_ALG,
     decoy_digest,
-    make_disclosure,
+    encode_disclosure,
     salts,
 )
 from ledger.sdjwt.jwk import AnySigningKey, verifying_key_from_jwk
-from ledger.sdjwt.jws import sign_compact
-from ledger.sdjwt.results import IssuedCredential, PathDisclosure
+from ledger.sdjwt.jws import encoded_header, sign_with_header
+from ledger.sdjwt.results import IssuedCredential, RawDisclosure
 
 SD_JWT_VC_TYP = "dc+sd-jwt"
 _ISSUER_SET = frozenset({"iss", "iat", "exp", "vct", "cnf", "status", "_sd", "_sd_alg"})
@@ -54,6 +54,8 @@ def _compile_disclosable(paths: tuple[str, ...]) -> tuple[int, _Trie]:
 
     The trie is shared between calls and must not be modified.
     """
+    if not all(type(text) is str for text in paths):
+        raise UnknownClaimPath("claim paths are strings")
     sd_paths: set[Path] = set()
     for text in paths:
         path = parse_path(text)
@@ -79,15 +81,16 @@ class _Builder:
         self.decoys = decoys
         self.rng = rng
         self.salt = salts(rng).__next__
-        self.out: list[PathDisclosure] = []
+        self.out: list[RawDisclosure] = []
         self.found = 0  # how many disclosable paths were met (explicit paths only)
 
     def value(self, value: Any, path: str, trie: _Trie | None, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise InvalidClaims("claims nested too deeply")
-        if isinstance(value, (dict, Mapping)):
+        kind = type(value)  # exact types first: an ABC isinstance check is slow
+        if kind is dict or (kind is not list and isinstance(value, Mapping)):
             return self.obj(value, path, trie, depth)
-        if isinstance(value, (list, tuple)):
+        if kind is list or isinstance(value, tuple):
             return self.array(value, path, trie, depth)
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidClaims(f"claim {path!r} is not a finite number")
@@ -117,9 +120,10 @@ class _Builder:
             if not sd:
                 out[key] = val
                 continue
-            disc = make_disclosure(key, val, salt())
-            emit(PathDisclosure(f"{path}.{key}" if path else key, disc))
-            digests.append(disc.digest)
+            salt_text = salt()
+            encoded, digest = encode_disclosure(key, val, salt_text)
+            emit((f"{path}.{key}" if path else key, encoded, salt_text, key, val, digest))
+            digests.append(digest)
         self.found += found
         if digests:
             n = self.rng.randbelow(MAX_DECOYS_DEFAULT + 1) if self.decoys is None else self.decoys
@@ -142,9 +146,10 @@ class _Builder:
             if kind is not str and kind is not int and kind is not bool:
                 val = self.value(val, f"{path}[{i}]", below, depth + 1)
             if sd:
-                disc = make_disclosure(None, val, salt())
-                emit(PathDisclosure(f"{path}[{i}]", disc))
-                out.append({"...": disc.digest})
+                salt_text = salt()
+                encoded, digest = encode_disclosure(None, val, salt_text)
+                emit((f"{path}[{i}]", encoded, salt_text, None, val, digest))
+                out.append({"...": digest})
             else:
                 out.append(val)
         self.found += found
@@ -175,19 +180,19 @@ def issue_sd_jwt_vc(
     (default: a random 0-3). `iat` defaults to `now`, which defaults to the system clock.
     """
     rng = SYSTEM_RANDOM if rng is None else rng
-    for name in claims:
-        if name in _ISSUER_SET:
-            raise InvalidClaims(f"claim {name!r} is set by the issuer, not passed in claims")
+    if not _ISSUER_SET.isdisjoint(claims):
+        name = next(name for name in claims if name in _ISSUER_SET)
+        raise InvalidClaims(f"claim {name!r} is set by the issuer, not passed in claims")
     if isinstance(disclosable, str):
         if disclosable != "all":
             raise UnknownClaimPath("disclosable is 'all' or a list of claim paths")
         n_paths = 0
         trie: _Trie | None = None
     else:
-        paths = tuple(disclosable)
-        if not all(type(text) is str for text in paths):
-            raise UnknownClaimPath("claim paths are strings")
-        n_paths, trie = _compile_disclosable(paths)
+        try:
+            n_paths, trie = _compile_disclosable(tuple(disclosable))
+        except TypeError:  # unhashable
+            raise UnknownClaimPath("claim paths are strings") from None
     if decoys is not None and decoys < 0:
         raise InvalidClaims("decoys must be >= 0")
     if not isinstance(status_idx, int) or status_idx < 0:
@@ -208,11 +213,11 @@ def issue_sd_jwt_vc(
     payload.update(body)
     if builder.out:
         payload["_sd_alg"] = SD_ALG
-    jwt = sign_compact({"typ": SD_JWT_VC_TYP, "kid": signing_key.kid}, payload, signing_key)
-    compact = jwt + "~" + "".join([pd.disclosure.encoded + "~" for pd in builder.out])
+    header = encoded_header(
+        (("alg", signing_key.alg), ("typ", SD_JWT_VC_TYP), ("kid", signing_key.kid))
+    )
+    jwt = sign_with_header(header, payload, signing_key)
+    compact = jwt + "~" + "".join([raw[1] + "~" for raw in builder.out])  # raw[1]: encoded
     return IssuedCredential(
-        compact=compact,
-        issuer_jwt=jwt,
-        digest=hashlib.sha256(jwt.encode("ascii")).digest(),
-        disclosures=tuple(builder.out),
+        compact, jwt, hashlib.sha256(jwt.encode("ascii")).digest(), tuple(builder.out)
     )

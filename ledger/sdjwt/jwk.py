@@ -118,7 +118,7 @@ _BY_JWK_MAX = 4096
 
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
     """Load a public key from a JWK (`kty` EC, `crv` P-256). Private members are ignored."""
-    if not isinstance(jwk, Mapping):
+    if type(jwk) is not dict and not isinstance(jwk, Mapping):
         raise InvalidJwk("JWK must be a JSON object")
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise InvalidJwk("only EC P-256 keys are supported")
@@ -351,7 +351,8 @@ AnySigningKey = SigningKey | Ed25519SigningKey
 
 def verifying_key_from_jwk(jwk: Mapping[str, Any]) -> VerifyingKey:
     """Load a P-256 (EC) or Ed25519 (OKP) public key from a JWK."""
-    if isinstance(jwk, Mapping) and jwk.get("kty") == "OKP":
+    # `type(...) is dict` first: JWKs are parsed JSON, and an ABC isinstance check is slow.
+    if (type(jwk) is dict or isinstance(jwk, Mapping)) and jwk.get("kty") == "OKP":
         if jwk.get("crv") != "Ed25519":
             raise InvalidJwk("only the Ed25519 OKP curve is supported")
         x = jwk.get("x")

@@ -21,8 +21,9 @@ ALLOWED_ALGS = frozenset({"ES256", "EdDSA"})
 
 
 @lru_cache(maxsize=256)
-def _encoded_header(members: tuple[tuple[str, str], ...]) -> str:
-    """The first segment of a compact JWS; cached, as a signer repeats its header."""
+def encoded_header(members: tuple[tuple[str, str], ...]) -> str:
+    """The first segment of a compact JWS with these string-valued header members, `alg` first;
+    cached, as a signer repeats its header."""
     return b64e(_json.dumps(dict(members)))
 
 
@@ -31,10 +32,13 @@ def sign_compact(header: dict[str, Any], payload: dict[str, Any], key: AnySignin
     members = (("alg", key.alg), *header.items())
     # Only all-string headers are cached: as cache keys, 1 and True (or 1.0) would be one header.
     if all(type(value) is str for value in header.values()):
-        encoded_header = _encoded_header(members)
-    else:
-        encoded_header = b64e(_json.dumps(dict(members)))
-    signing_input = encoded_header + "." + b64e(_json.dumps(payload))
+        return sign_with_header(encoded_header(members), payload, key)
+    return sign_with_header(b64e(_json.dumps(dict(members))), payload, key)
+
+
+def sign_with_header(header_segment: str, payload: dict[str, Any], key: AnySigningKey) -> str:
+    """Sign a compact JWS whose header is already encoded (`encoded_header`), naming `key.alg`."""
+    signing_input = header_segment + "." + b64e(_json.dumps(payload))
     return signing_input + "." + b64e(key.sign(signing_input.encode("ascii")))
 
 
@@ -82,14 +86,24 @@ class UnverifiedJws:
         return self.unverified_payload
 
 
+@lru_cache(maxsize=256)
+def _decoded_header(segment: str) -> dict[str, Any]:
+    """A header segment decoded; cached, as every JWS of one signer repeats its header. Callers
+    copy the result (it is shared)."""
+    header = _json.loads(b64d(segment))
+    if not isinstance(header, dict):
+        raise MalformedSerialization("JWS header and payload must be JSON objects")
+    return header
+
+
 def parse_compact(token: str) -> UnverifiedJws:
     """Split and decode a compact JWS whose header and payload are JSON objects. Unverified."""
     parts = token.split(".")
     if len(parts) != 3:
         raise MalformedSerialization("a compact JWS has three parts")
-    header = _json.loads(b64d(parts[0]))
+    header = dict(_decoded_header(parts[0]))
     payload = _json.loads(b64d(parts[1]))
-    if not isinstance(header, dict) or not isinstance(payload, dict):
+    if not isinstance(payload, dict):
         raise MalformedSerialization("JWS header and payload must be JSON objects")
     return UnverifiedJws(
         header, payload, (parts[0] + "." + parts[1]).encode("ascii"), b64d(parts[2])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ledger.sdjwt.disclosures import Disclosure
@@ -15,6 +15,11 @@ class PathDisclosure(NamedTuple):
     disclosure: Disclosure
 
 
+RawDisclosure = tuple[str, str, str, "str | None", Any, str]
+"""(path, encoded, salt, name, value, digest): a disclosure as the issuer makes it, before
+`IssuedCredential.disclosures` wraps it (plain tuples are several times cheaper to build)."""
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedCredential:
     """An issued SD-JWT VC.
@@ -25,7 +30,15 @@ class IssuedCredential:
     compact: str
     issuer_jwt: str
     digest: bytes
-    disclosures: tuple[PathDisclosure, ...]
+    raw_disclosures: tuple[RawDisclosure, ...] = field(repr=False)
+
+    @property
+    def disclosures(self) -> tuple[PathDisclosure, ...]:
+        """Each disclosure with the claim path it reveals, in the order of `compact`."""
+        return tuple(
+            PathDisclosure(path, Disclosure(encoded, salt, name, value, digest))
+            for path, encoded, salt, name, value, digest in self.raw_disclosures
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from ledger.sdjwt import (
 )
 from ledger.sdjwt._b64 import b64d, b64e
 from ledger.sdjwt._json import loads
+from ledger.sdjwt.jws import parse_compact
 from tests.sdjwt._harness import (
     AUDIENCE,
     HOLDER_KEY,
@@ -86,6 +87,26 @@ def test_disclosures_are_listed_with_their_paths() -> None:
     paths = {d.path for d in cred.disclosures}
     assert {"given_name", "address", "address.locality", "nationalities[1]"} <= paths
     assert all(d.disclosure.encoded in cred.compact for d in cred.disclosures)
+
+
+def test_each_listed_disclosure_decodes_to_its_claim_and_has_the_rfc_digest() -> None:
+    cred = issue()
+    for item in cred.disclosures:
+        disc = item.disclosure
+        assert json.loads(b64d(disc.encoded)) == (
+            [disc.salt, disc.value] if disc.name is None else [disc.salt, disc.name, disc.value]
+        )
+        assert disc.digest == b64e(hashlib.sha256(disc.encoded.encode("ascii")).digest())
+    assert cred.compact == cred.issuer_jwt + "~" + "".join(
+        item.disclosure.encoded + "~" for item in cred.disclosures
+    )
+
+
+def test_a_caller_changing_a_parsed_header_does_not_change_the_next_parse() -> None:
+    compact = issue().compact
+    parse_compact(compact.split("~")[0]).unverified_header["typ"] = "changed"
+    assert parse_compact(compact.split("~")[0]).unverified_header["typ"] == "dc+sd-jwt"
+    verify(present(compact, ["given_name"]))
 
 
 def test_salts_are_128_bits_and_unique() -> None:

@@ -14,6 +14,7 @@ from ledger.sdjwt import (
     list_claim_paths,
     unverified_claims,
 )
+from ledger.sdjwt._b64 import b64e, b64e_sha256, b64e_with_sha256
 from ledger.sdjwt.status_list import StatusList
 from tests.sdjwt._harness import (
     NOW,
@@ -195,3 +196,10 @@ def test_signed_hostile_payloads_raise_only_verification_errors(
         return  # not JSON-serializable by the harness
     with contextlib.suppress(VerificationError):
         verify(presentation)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=300))
+def test_the_fused_disclosure_encoding_equals_encoding_then_hashing(data: bytes) -> None:
+    encoded = b64e(data)
+    assert b64e_with_sha256(data) == (encoded, b64e_sha256(encoded.encode("ascii")))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import secrets
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from ledger.errors import MalformedDisclosure
 from ledger.sdjwt import _json
 from ledger.sdjwt._b64 import b64d, b64e, b64e_sha256, b64e_with_sha256
-from ledger.sdjwt._rand import RandomSource
+from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
 
 SALT_BYTES = 18  # 144 bits (>= 128, RFC 9901 §9.3): exactly 24 base64url characters
 SD_ALG = "sha-256"
@@ -64,6 +66,29 @@ def salts(rng: RandomSource) -> Iterator[str]:
         block = b64e(rng.token_bytes(SALT_BYTES * _SALT_BLOCK))
         for pos in range(0, len(block), _SALT_CHARS):
             yield block[pos : pos + _SALT_CHARS]
+
+
+_POOL_SALTS = 512
+_pool: list[str] = []
+# A forked child must never hand out salts its parent also holds (they would link credentials).
+os.register_at_fork(after_in_child=_pool.clear)
+
+
+def _pooled_salt() -> str:
+    while True:
+        try:
+            return _pool.pop()
+        except IndexError:
+            block = b64e(secrets.token_bytes(SALT_BYTES * _POOL_SALTS))
+            step = _SALT_CHARS
+            _pool.extend([block[pos : pos + step] for pos in range(0, len(block), step)])
+
+
+def salt_source(rng: RandomSource) -> Callable[[], str]:
+    """Where an issuance takes its salts: for the system random source, a process-wide pool
+    filled 512 at a time (one `getrandom` call per 512 salts, not one per credential); for a
+    seeded test source, `salts(rng)`, so that its output stays reproducible."""
+    return _pooled_salt if rng is SYSTEM_RANDOM else salts(rng).__next__
 
 
 def parse_disclosure(encoded: str) -> Disclosure:

@@ -18,7 +18,7 @@ from ledger.sdjwt.disclosures import (
     SD_ALG,
     decoy_digest,
     encode_disclosure,
-    salts,
+    salt_source,
 )
 from ledger.sdjwt.jwk import AnySigningKey, verifying_key_from_jwk
 from ledger.sdjwt.jws import encoded_header, sign_with_header
@@ -80,7 +80,7 @@ class _Builder:
         self.trie = trie
         self.decoys = decoys
         self.rng = rng
-        self.salt = salts(rng).__next__
+        self.salt = salt_source(rng)
         self.out: list[RawDisclosure] = []
         self.found = 0  # how many disclosable paths were met (explicit paths only)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from ledger.sdjwt import (
     unverified_header_and_payload,
     verify_credential,
 )
+from ledger.sdjwt import disclosures as disclosures_module
 from ledger.sdjwt._b64 import b64d, b64e
 from ledger.sdjwt._json import loads
 from ledger.sdjwt.jws import parse_compact
@@ -114,6 +116,29 @@ def test_salts_are_128_bits_and_unique() -> None:
     salts = [d.disclosure.salt for d in cred.disclosures]
     assert len(set(salts)) == len(salts)
     assert all(len(b64d(s)) >= 16 for s in salts)  # at least 128 bits
+
+
+def test_salts_stay_unique_across_credentials_and_pool_refills() -> None:
+    creds = [issue(rng=None) for _ in range(130)]  # > 1024 salts: the pool refills twice or more
+    salts = [d.disclosure.salt for cred in creds for d in cred.disclosures]
+    assert len(salts) > 1024
+    assert len(set(salts)) == len(salts)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_never_reuses_the_parents_pooled_salts() -> None:
+    issue(rng=None)  # the parent's pool now holds unused salts
+    assert disclosures_module._pool
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report whether it inherited any salt
+        os.write(write, str(len(disclosures_module._pool)).encode())
+        os._exit(0)
+    os.close(write)
+    inherited = int(os.read(read, 16))
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert inherited == 0
 
 
 def test_digests_are_sorted_so_their_order_reveals_nothing() -> None:

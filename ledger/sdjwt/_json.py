@@ -14,9 +14,12 @@ from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[att
 from json.scanner import c_make_scanner  # type: ignore[attr-defined]
 from typing import Any
 
+import orjson
+
 from ledger.errors import MalformedSerialization, VerificationError
 
 _WHITESPACE = " \t\n\r"
+_orjson_dumps = orjson.dumps
 
 
 def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -83,5 +86,10 @@ def dumps_str(value: Any) -> str:
 
 
 def dumps(value: Any) -> bytes:
-    """Serialize compactly as UTF-8."""
-    return dumps_str(value).encode()
+    """Serialize compactly as UTF-8 (orjson; the stdlib encoder for what orjson refuses, such as
+    integers beyond 64 bits). Finite numbers only: orjson would write NaN as null, so callers
+    refuse non-finite floats first, as the issuer does for claims."""
+    try:
+        return _orjson_dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        return dumps_str(value).encode()

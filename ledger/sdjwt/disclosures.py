@@ -35,17 +35,13 @@ class Disclosure(NamedTuple):
     digest: str
 
 
-_encode_str = _json.encode_str
-_dumps_str = _json.dumps_str
+_dumps = _json.dumps
 
 
 def encode_disclosure(name: str | None, value: Any, salt: str) -> tuple[str, str]:
     """The base64url disclosure `[salt, name, value]` (`[salt, value]` for an array element,
-    `name` None) and its digest. `salt` is base64url (see `salts`), so it needs no escaping."""
-    json_value = _encode_str(value) if type(value) is str else _dumps_str(value)
-    if name is None:
-        return b64e_with_sha256(f'["{salt}",{json_value}]'.encode())
-    return b64e_with_sha256(f'["{salt}",{_encode_str(name)},{json_value}]'.encode())
+    `name` None) and its digest. `value` holds finite numbers only (see `_json.dumps`)."""
+    return b64e_with_sha256(_dumps([salt, value] if name is None else [salt, name, value]))
 
 
 def decoy_digest(salt: str) -> str:

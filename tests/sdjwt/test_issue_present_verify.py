@@ -111,6 +111,14 @@ def test_a_caller_changing_a_parsed_header_does_not_change_the_next_parse() -> N
     verify(present(compact, ["given_name"]))
 
 
+@pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 10**40, 2**64 - 1, -(2**63), 0.1, 1e300])
+def test_numbers_beyond_64_bits_and_floats_round_trip(number: float) -> None:
+    claims = {"n": number, "in_array": [number], "plain": number}
+    cred = issue(claims, disclosable=["n", "in_array[0]"])
+    result = verify(present(cred.compact, ["n", "in_array[0]"]))
+    assert user_claims(result.claims) == claims
+
+
 def test_salts_are_128_bits_and_unique() -> None:
     cred = issue()
     salts = [d.disclosure.salt for d in cred.disclosures]
@@ -202,6 +210,11 @@ def test_issuer_refuses_unknown_disclosable_paths_and_reserved_claims() -> None:
         issue({"a": object()})
     with pytest.raises(InvalidClaims):
         issue({"a": float("nan")})
+    # Nested and not disclosable too: nothing non-finite may reach the encoder (orjson would
+    # write it as null).
+    for bad in ({"a": {"b": [1, float("inf")]}}, {"a": [{"b": float("-inf")}]}):
+        with pytest.raises(InvalidClaims):
+            issue(bad, disclosable=[])
     deep: dict[str, Any] = {}
     node = deep
     for _ in range(200):

@@ -20,6 +20,7 @@ from ledger.errors import MalformedSerialization, VerificationError
 
 _WHITESPACE = " \t\n\r"
 _orjson_dumps = orjson.dumps
+_orjson_loads = orjson.loads
 
 
 def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -53,7 +54,19 @@ _encode = c_make_encoder(None, _default, c_encode_basestring, None, ":", ",", Fa
 
 
 def loads(data: bytes, error: type[VerificationError] = MalformedSerialization) -> Any:
-    """Parse UTF-8 JSON strictly, mapping every failure (duplicates, NaN, depth) to `error`."""
+    """Parse UTF-8 JSON strictly, mapping every failure (duplicates, NaN, depth) to `error`.
+
+    Fast path: a document that orjson parses and writes back byte for byte is compact JSON as
+    orjson writes it, which never repeats a member name, holds no NaN and no number that does
+    not survive the round trip; both parsers read it alike. Anything else (other spacing,
+    escapes, number forms, duplicates, errors) goes through the strict stdlib scanner below.
+    """
+    try:
+        value = _orjson_loads(data)
+        if _orjson_dumps(value) == data:
+            return value
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        pass
     try:
         text = data.decode("utf-8")
         if text[:1] in _WHITESPACE:  # also the empty document; the scanner wants a value at 0

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ledger.errors import OversizedInput, UnknownClaimPath, VerificationError
 from ledger.sdjwt import (
+    _json,
     list_claim_paths,
     unverified_claims,
 )
@@ -203,3 +204,20 @@ def test_signed_hostile_payloads_raise_only_verification_errors(
 def test_the_fused_disclosure_encoding_equals_encoding_then_hashing(data: bytes) -> None:
     encoded = b64e(data)
     assert b64e_with_sha256(data) == (encoded, b64e_sha256(encoded.encode("ascii")))
+
+
+@SETTINGS
+@given(value=json_values)
+def test_the_fast_and_the_strict_json_parser_read_canonical_documents_alike(value: Any) -> None:
+    document = _json.dumps(value)
+    # A leading space is insignificant JSON but never orjson's output: the strict path reads it.
+    assert _json.loads(document) == _json.loads(b" " + document) == value
+
+
+@pytest.mark.parametrize(
+    "document",
+    [b'{"a":1,"a":1}', b'{"a":{"b":2,"b":2}}', b"[NaN]", b"[1e400]"],
+)
+def test_documents_the_strict_parser_refuses_are_refused(document: bytes) -> None:
+    with pytest.raises(VerificationError):
+        _json.loads(document)

@@ -39,9 +39,8 @@ def b64e_sha256(data: bytes) -> str:
 
 def b64e_with_sha256(data: bytes) -> tuple[str, str]:
     """(`data` as base64url text, `b64e_sha256` of that text): a disclosure and its digest."""
-    encoded = binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_TO_URL)
-    digest = binascii.b2a_base64(hashlib.sha256(encoded).digest(), newline=False)
-    return encoded.decode(), digest[:43].translate(_TO_URL).decode()
+    encoded = b64e_bytes(data)
+    return encoded.decode(), b64e_sha256(encoded)
 
 
 def b64d(text: str, error: type[VerificationError] = MalformedSerialization) -> bytes:

@@ -79,21 +79,9 @@ def loads(data: bytes, error: type[VerificationError] = MalformedSerialization) 
         raise error("invalid JSON") from exc
 
 
-encode_str: Callable[[str], str] = c_encode_basestring
-"""A str as a JSON string literal (quoted, escaped, non-ASCII kept)."""
-
-
-def dumps_str(value: Any) -> str:
-    """Serialize compactly (non-ASCII kept as is, as RFC 9901's examples do)."""
-    kind = type(value)
-    if kind is str:
-        return str(c_encode_basestring(value))
-    if kind is bool:  # as the C encoder writes them (also ints: int.__repr__), without its setup
-        return "true" if value else "false"
-    if kind is int:
-        return int.__repr__(value)
+def _stdlib_dumps(value: Any) -> bytes:
     try:
-        return "".join(_encode(value, 0))
+        return "".join(_encode(value, 0)).encode()
     except RecursionError as exc:
         raise ValueError("value nested too deeply") from exc
 
@@ -105,4 +93,4 @@ def dumps(value: Any) -> bytes:
     try:
         return _orjson_dumps(value)
     except TypeError:  # orjson.JSONEncodeError
-        return dumps_str(value).encode()
+        return _stdlib_dumps(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -59,9 +58,13 @@ def salts(rng: RandomSource) -> Iterator[str]:
     18 bytes encode to exactly 24 characters, so a block is encoded once and sliced.
     """
     while True:
-        block = b64e(rng.token_bytes(SALT_BYTES * _SALT_BLOCK))
-        for pos in range(0, len(block), _SALT_CHARS):
-            yield block[pos : pos + _SALT_CHARS]
+        yield from _salt_list(rng.token_bytes(SALT_BYTES * _SALT_BLOCK))
+
+
+def _salt_list(random_bytes: bytes) -> list[str]:
+    """Random bytes as salts: encoded once, then sliced every 24 characters."""
+    block = b64e(random_bytes)
+    return [block[pos : pos + _SALT_CHARS] for pos in range(0, len(block), _SALT_CHARS)]
 
 
 _POOL_SALTS = 512
@@ -75,9 +78,7 @@ def _pooled_salt() -> str:
         try:
             return _pool.pop()
         except IndexError:
-            block = b64e(secrets.token_bytes(SALT_BYTES * _POOL_SALTS))
-            step = _SALT_CHARS
-            _pool.extend([block[pos : pos + step] for pos in range(0, len(block), step)])
+            _pool.extend(_salt_list(SYSTEM_RANDOM.token_bytes(SALT_BYTES * _POOL_SALTS)))
 
 
 def salt_source(rng: RandomSource) -> Callable[[], str]:

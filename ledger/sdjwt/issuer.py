@@ -84,6 +84,13 @@ class _Builder:
         self.out: list[RawDisclosure] = []
         self.found = 0  # how many disclosable paths were met (explicit paths only)
 
+    def disclose(self, path: str, name: str | None, value: Any) -> str:
+        """Make the disclosure of `value` (as member `name`, or an array element); its digest."""
+        salt = self.salt()
+        encoded, digest = encode_disclosure(name, value, salt)
+        self.out.append((path, encoded, salt, name, value, digest))
+        return digest
+
     def value(self, value: Any, path: str, trie: _Trie | None, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise InvalidClaims("claims nested too deeply")
@@ -105,7 +112,6 @@ class _Builder:
         digests: list[str] = []
         top = not path
         found = 0
-        salt, emit = self.salt, self.out.append
         for key, val in obj.items():
             if type(key) is not str or key in _RESERVED:
                 raise InvalidClaims(f"claim name {key!r} is not allowed")
@@ -117,25 +123,21 @@ class _Builder:
             kind = type(val)
             if kind is not str and kind is not int and kind is not bool:
                 val = self.value(val, f"{path}.{key}" if path else key, below, depth + 1)
-            if not sd:
+            if sd:
+                digests.append(self.disclose(f"{path}.{key}" if path else key, key, val))
+            else:
                 out[key] = val
-                continue
-            salt_text = salt()
-            encoded, digest = encode_disclosure(key, val, salt_text)
-            emit((f"{path}.{key}" if path else key, encoded, salt_text, key, val, digest))
-            digests.append(digest)
         self.found += found
         if digests:
             n = self.rng.randbelow(MAX_DECOYS_DEFAULT + 1) if self.decoys is None else self.decoys
             for _ in range(n):
-                digests.append(decoy_digest(salt()))
+                digests.append(decoy_digest(self.salt()))
             out["_sd"] = sorted(digests)
         return out
 
     def array(self, arr: Iterable[Any], path: str, trie: _Trie | None, depth: int) -> list[Any]:
         out: list[Any] = []
         found = 0
-        salt, emit = self.salt, self.out.append
         for i, val in enumerate(arr):
             if trie is None:
                 sd, below = True, None
@@ -146,10 +148,7 @@ class _Builder:
             if kind is not str and kind is not int and kind is not bool:
                 val = self.value(val, f"{path}[{i}]", below, depth + 1)
             if sd:
-                salt_text = salt()
-                encoded, digest = encode_disclosure(None, val, salt_text)
-                emit((f"{path}[{i}]", encoded, salt_text, None, val, digest))
-                out.append({"...": digest})
+                out.append({"...": self.disclose(f"{path}[{i}]", None, val)})
             else:
                 out.append(val)
         self.found += found

@@ -379,6 +379,22 @@ class LedgerChain:
             raise self._decoder(exc.data) from exc
         return abi.decode_result(fn, raw)
 
+    def views(
+        self, contract: str, fn: str, args_list: Sequence[Sequence[Any]]
+    ) -> list[tuple[Any, ...]]:
+        """`view` of `fn` once per argument list, all in one JSON-RPC batch."""
+        abi = contract_abi(contract)
+        to = self._deployment.address(contract)
+        calls = [
+            ("eth_call", [{"to": to, "data": "0x" + abi.encode_call(fn, list(a)).hex()}, "latest"])
+            for a in args_list
+        ]
+        try:
+            raws = self._rpc.batch(calls)
+        except ContractReverted as exc:
+            raise self._decoder(exc.data) from exc
+        return [abi.decode_result(fn, bytes.fromhex(str(raw)[2:])) for raw in raws]
+
     def _send(self, contract: str, fn: str, args: Sequence[Any]) -> Receipt:
         return self.transact(self.tx(contract, fn, args))
 
@@ -726,24 +742,8 @@ class LedgerChain:
         self, agency: str, entries: Sequence[tuple[int, int]]
     ) -> list[CredentialStatus]:
         """`status_of` for many `(list_id, index)` entries, in one JSON-RPC batch."""
-        abi = contract_abi("StatusRegistry")
-        to = self._deployment.address("StatusRegistry")
-        calls = [
-            (
-                "eth_call",
-                [{"to": to, "data": "0x" + abi.encode_call("statusOf", [agency, lst, i]).hex()},
-                 "latest"],
-            )
-            for lst, i in entries
-        ]
-        try:
-            raws = self._rpc.batch(calls)
-        except ContractReverted as exc:
-            raise self._decoder(exc.data) from exc
-        return [
-            CredentialStatus(abi.decode_result("statusOf", bytes.fromhex(str(raw)[2:]))[0])
-            for raw in raws
-        ]
+        results = self.views("StatusRegistry", "statusOf", [[agency, lst, i] for lst, i in entries])
+        return [CredentialStatus(result[0]) for result in results]
 
     def status_words(self, agency: str, list_id: int, from_word: int, count: int) -> list[int]:
         """A page of raw words (128 two-bit entries each, LSB first)."""

@@ -10,11 +10,17 @@ from ledger.errors import MalformedSerialization, VerificationError
 # To the standard alphabet; '+', '/' and '=' become '!' so strict decoding rejects them.
 _FROM_URL = bytes.maketrans(b"-_+/=", b"+/!!!")
 _TO_URL = bytes.maketrans(b"+/", b"-_")
-_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_VALUE = {c: i for i, c in enumerate(_ALPHABET)}
-# Bits of the last character that carry no data, by len % 4; they must be zero (canonical form),
-# so that no two strings decode to the same bytes (no malleable signatures or disclosures).
-_SPARE_MASK = {0: 0, 2: 0xF, 3: 0x3}
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_PADDING = (b"", b"===", b"==", b"=")  # by len % 4 (1 is invalid either way)
+# By len % 4, the byte values a last character may have: the bits it carries beyond the data must
+# be zero (canonical form), so that no two strings decode to the same bytes (no malleable
+# signatures or disclosures). Other bytes are refused by the decoder anyway.
+_CANONICAL_LAST: tuple[frozenset[int], ...] = (
+    frozenset(_ALPHABET),
+    frozenset(),
+    frozenset(c for i, c in enumerate(_ALPHABET) if not i & 0xF),
+    frozenset(c for i, c in enumerate(_ALPHABET) if not i & 0x3),
+)
 
 
 def b64e(data: bytes) -> str:
@@ -47,10 +53,18 @@ def b64d(text: str, error: type[VerificationError] = MalformedSerialization) -> 
     """Decode canonical unpadded base64url; anything else (padding, foreign characters, non-zero
     spare bits) raises `error`."""
     try:
-        raw = text.encode("ascii").translate(_FROM_URL)
-        data = binascii.a2b_base64(raw + b"=" * (-len(raw) % 4), strict_mode=True)
-    except (binascii.Error, UnicodeEncodeError, AttributeError) as exc:
+        return b64d_ascii(text.encode("ascii"), error)
+    except (UnicodeEncodeError, AttributeError) as exc:
         raise error("invalid base64url") from exc
-    if text and _VALUE[text[-1]] & _SPARE_MASK[len(text) % 4]:
+
+
+def b64d_ascii(data: bytes, error: type[VerificationError] = MalformedSerialization) -> bytes:
+    """`b64d` for text already encoded as ASCII bytes."""
+    rest = len(data) & 3
+    try:
+        decoded = binascii.a2b_base64(data.translate(_FROM_URL) + _PADDING[rest], strict_mode=True)
+    except binascii.Error as exc:
+        raise error("invalid base64url") from exc
+    if data and data[-1] not in _CANONICAL_LAST[rest]:
         raise error("non-canonical base64url")
-    return data
+    return decoded

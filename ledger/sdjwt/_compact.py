@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ledger.errors import MalformedSerialization, OversizedInput
 
 DEFAULT_MAX_SIZE = 256 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class UnverifiedParts:
+class UnverifiedParts(NamedTuple):
     """The pieces of a compact SD-JWT, nothing checked but the shape."""
 
     issuer_jwt: str

@@ -11,7 +11,7 @@ from ledger.sdjwt._b64 import b64e_sha256
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
 from ledger.sdjwt._paths import Path, format_path, parse_path
 from ledger.sdjwt._reconstruct import reconstruct
-from ledger.sdjwt.disclosures import Disclosure, parse_disclosure
+from ledger.sdjwt.disclosures import Disclosure, parse_disclosures
 from ledger.sdjwt.jwk import AnySigningKey, verifying_key_from_jwk
 from ledger.sdjwt.jws import parse_compact, sign_compact
 
@@ -21,7 +21,7 @@ KB_JWT_TYP = "kb+jwt"
 def _open(compact: str) -> tuple[str, dict[str, Any], list[tuple[Path, Disclosure]]]:
     parts = split_compact(compact, max_size=max(DEFAULT_MAX_SIZE, len(compact)))
     jws = parse_compact(parts.issuer_jwt)
-    discs = [parse_disclosure(d) for d in parts.disclosures]
+    discs = parse_disclosures(parts.disclosures)
     claims, used = reconstruct(jws.unverified_payload, discs)
     return parts.issuer_jwt, claims, used
 

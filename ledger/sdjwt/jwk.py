@@ -14,10 +14,7 @@ from typing import Any, Generic, TypeVar
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ledger.errors import InvalidJwk, InvalidSignature, VerificationError
 from ledger.sdjwt._b64 import b64d, b64e, b64e_sha256
@@ -38,6 +35,20 @@ def _coord(jwk: Mapping[str, Any], name: str) -> bytes:
     if len(raw) != 32:
         raise InvalidJwk(f"JWK member {name!r} must encode 32 bytes")
     return raw
+
+
+def _der_integer(big_endian: bytes) -> bytes:
+    value = big_endian.lstrip(b"\0")
+    if not value or value[0] & 0x80:
+        value = b"\0" + value
+    return b"\x02" + bytes((len(value),)) + value
+
+
+def _der_signature(raw: bytes) -> bytes:
+    """A 64-byte r||s signature as the DER `ECDSA-Sig-Value` that `cryptography` verifies. Written
+    out, as it is twice as fast as `encode_dss_signature` (integers converted both ways)."""
+    body = _der_integer(raw[:32]) + _der_integer(raw[32:])
+    return b"\x30" + bytes((len(body),)) + body
 
 
 class PublicKey:
@@ -83,10 +94,8 @@ class PublicKey:
         """Check a raw r||s ES256 signature over `signing_input`, raising `error` if it fails."""
         if len(signature) != 64:
             raise error("ES256 signature must be 64 bytes")
-        r = int.from_bytes(signature[:32], "big")
-        s = int.from_bytes(signature[32:], "big")
         try:
-            self._key.verify(encode_dss_signature(r, s), signing_input, _ECDSA_SHA256)
+            self._key.verify(_der_signature(signature), signing_input, _ECDSA_SHA256)
         except _CryptoInvalidSignature:
             raise error("signature does not verify") from None
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.errors import (
     InvalidSignature,
@@ -56,9 +55,9 @@ def _same_media_type(actual: Any, typ: str) -> bool:
     return text == typ
 
 
-@dataclass(frozen=True, slots=True)
-class UnverifiedJws:
-    """A compact JWS split and decoded, its signature NOT checked."""
+class UnverifiedJws(NamedTuple):
+    """A compact JWS split and decoded, its signature NOT checked. (A named tuple: two are built
+    per verification, and it is several times cheaper to build than a frozen dataclass.)"""
 
     unverified_header: dict[str, Any]
     unverified_payload: dict[str, Any]

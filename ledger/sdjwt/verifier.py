@@ -29,7 +29,7 @@ from ledger.sdjwt._b64 import b64e_sha256
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
 from ledger.sdjwt._paths import format_path
 from ledger.sdjwt._reconstruct import reconstruct
-from ledger.sdjwt.disclosures import SD_ALG, parse_disclosure
+from ledger.sdjwt.disclosures import SD_ALG, parse_disclosures
 from ledger.sdjwt.holder import KB_JWT_TYP
 from ledger.sdjwt.issuer import SD_JWT_VC_TYP
 from ledger.sdjwt.jwk import (
@@ -120,7 +120,7 @@ def _verify(
     sd_alg = payload.get("_sd_alg", SD_ALG)
     if sd_alg != SD_ALG:
         raise UnsupportedSdAlgorithm(f"_sd_alg {sd_alg!r} is not supported")
-    discs = [parse_disclosure(d) for d in parts.disclosures]
+    discs = parse_disclosures(parts.disclosures)
     claims, used = reconstruct(payload, discs)
 
     # 3. Validity period and SD-JWT VC claims.

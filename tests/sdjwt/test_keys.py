@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from jwcrypto.jwk import JWK
 
 from ledger.errors import InvalidJwk, InvalidSignature, VerificationError
@@ -16,6 +17,7 @@ from ledger.sdjwt import (
     public_key_from_xy,
 )
 from ledger.sdjwt._b64 import b64d, b64e
+from ledger.sdjwt.jwk import _P256_N, _der_signature
 
 
 def test_thumbprint_matches_jwcrypto_rfc7638() -> None:
@@ -69,6 +71,38 @@ def test_es256_signature_is_raw_r_s_and_verifies() -> None:
 
 
 @pytest.mark.parametrize(
+    ("r", "s"),
+    [(1, 1), (0x7F << 248, 0x80 << 248), (0x80, 0xFF << 248), (1 << 200, (1 << 256) - 1), (0, 0)],
+)
+def test_signature_der_form_matches_the_library_encoder(r: int, s: int) -> None:
+    raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    assert _der_signature(raw) == encode_dss_signature(r, s)
+
+
+@pytest.mark.parametrize("r_s", [(0, 1), (1, 0), (_P256_N, 1), (1, _P256_N)])
+def test_signature_with_r_or_s_out_of_range_is_refused(r_s: tuple[int, int]) -> None:
+    key = SigningKey.generate()
+    raw = r_s[0].to_bytes(32, "big") + r_s[1].to_bytes(32, "big")
+    with pytest.raises(InvalidSignature):
+        key.public_key.verify(raw, b"hello")
+
+
+def test_signatures_whose_r_or_s_has_leading_zero_bytes_verify() -> None:
+    key = SigningKey.generate(rng=UnsafeDeterministicRandom(9))
+    found = set()
+    for i in range(4000):
+        message = i.to_bytes(4, "big")
+        sig = key.sign(message)
+        for half, name in ((sig[:32], "r"), (sig[32:], "s")):
+            if half[0] == 0:
+                found.add(name)
+                key.public_key.verify(sig, message)
+        if found == {"r", "s"}:
+            return
+    pytest.fail(f"no signature with a leading zero byte in both r and s (found {found})")
+
+
+@pytest.mark.parametrize(
     "jwk",
     [
         {},
@@ -98,7 +132,11 @@ def test_base64url_round_trips_without_padding(data: bytes) -> None:
     assert text == base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("text", ["A", "AB=", "AB+C", "AB/C", "A B", "AAA=", "é"])
-def test_base64url_rejects_padding_and_foreign_characters(text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["A", "AB=", "AB+C", "AB/C", "A B", "AAA=", "é", "AB", "AAB", "AAAAAB", "AAAAAAB"]
+)
+def test_base64url_rejects_padding_foreign_characters_and_non_canonical_forms(text: str) -> None:
+    # "AB", "AAB", ...: spare bits set in the last character, so they would decode to the same
+    # bytes as "AA", "AAA", ... (a second spelling of one signature or disclosure).
     with pytest.raises(VerificationError):
         b64d(text)

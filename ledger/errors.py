@@ -95,8 +95,8 @@ class ReservedClaimName(VerificationError):
 
 
 class ProtectedClaimDisclosed(VerificationError):
-    """A claim that must stay plaintext (iss, nbf, exp, cnf, vct, vct#integrity, status) was
-    disclosed."""
+    """A claim that must stay plaintext (iss, nbf, exp, cnf, vct, vct#integrity, status), or a
+    part of one, was disclosed."""
 
 
 class ClaimNameCollision(VerificationError):

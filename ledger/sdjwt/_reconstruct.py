@@ -21,8 +21,10 @@ from ledger.sdjwt._paths import Path
 from ledger.sdjwt.disclosures import RESERVED_NAMES, Disclosure
 
 MAX_DEPTH = 64
-# Top-level claims that must never come from a disclosure (SD-JWT VC draft-18 §3.2.2.2, plus
-# `_sd_alg`). `iat` and `sub` are not among them: SD-JWT VC lets an issuer disclose them.
+# Top-level claims that must never come from a disclosure, in whole or in part (SD-JWT VC
+# draft-18 §3.2.2.2, plus `_sd_alg`): the verifier reads `cnf.jwk` from the signed payload
+# before it looks at disclosures. `iat` and `sub` are not among them: SD-JWT VC lets an issuer
+# disclose them.
 PROTECTED_CLAIMS = frozenset(
     {"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "_sd_alg"}
 )
@@ -85,6 +87,8 @@ class _Walk:
                 raise ClaimNameCollision(f"disclosed claim {name!r} already present")
             if depth == 1 and name in PROTECTED_CLAIMS:
                 raise ProtectedClaimDisclosed(f"claim {name!r} must not be selectively disclosed")
+            if depth > 1 and path[0] in PROTECTED_CLAIMS:
+                raise ProtectedClaimDisclosed(f"nothing inside {path[0]!r} may be disclosed")
             child = (*path, name)
             self.used.append((child, disc))
             obj[name] = self.value(disc.value, child, depth)
@@ -106,6 +110,8 @@ class _Walk:
                     continue
                 if disc.name is not None:
                     raise MalformedDisclosure("an object-property disclosure is used in an array")
+                if path[0] in PROTECTED_CLAIMS:
+                    raise ProtectedClaimDisclosed(f"nothing inside {path[0]!r} may be disclosed")
                 child = (*path, len(out))
                 self.used.append((child, disc))
                 out.append(self.value(disc.value, child, depth))

@@ -371,6 +371,34 @@ def test_registered_claims_that_must_stay_plaintext_are_refused_as_disclosures(
         verify(build_crafted(case), require_key_binding=False)
 
 
+@pytest.mark.parametrize(
+    ("payload", "disclosure"),
+    [
+        ({"cnf": {"_sd": ["@x"]}}, ["aW5zaWRlY25mc2FsdHNhbHQx", "jwk", HOLDER_KEY.public_jwk]),
+        (
+            {"status": {"status_list": {"idx": 3, "uri": STATUS_URI, "_sd": ["@x"]}}},
+            ["aW5zaWRlc3RhdHVzc2FsdHNh", "note", "x"],
+        ),
+        (
+            {"cnf": {"jwk": HOLDER_KEY.public_jwk, "x5c": [{"...": "@x"}]}},
+            ["c2FsdHNhbHRzYWx0c2FsdA", "a"],
+        ),
+    ],
+    ids=["cnf.jwk", "status.status_list.note", "cnf.x5c[0]"],
+)
+@pytest.mark.parametrize("key_binding", [True, False])
+def test_nothing_inside_cnf_or_status_may_be_disclosed(
+    payload: dict[str, Any], disclosure: list[Any], key_binding: bool
+) -> None:
+    # The verifier takes the holder key from the signed `cnf` before it reads disclosures, so a
+    # disclosed part of `cnf` (or of `status`) is refused, never used.
+    case = {"disclosures": {"x": disclosure}, "payload": payload}
+    if not key_binding:
+        case["kb"] = None
+    with pytest.raises(ProtectedClaimDisclosed):
+        verify(build_crafted(case), require_key_binding=key_binding)
+
+
 @pytest.mark.parametrize("name", ["iat", "sub"])
 def test_iat_and_sub_may_be_disclosed(name: str) -> None:
     case = {

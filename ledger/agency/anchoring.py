@@ -1,9 +1,9 @@
 """The outbox's `AnchorChain` over the real chain: sign, broadcast and confirm batch anchors.
 
 The outbox needs a signed anchor transaction *before* it is broadcast (write-ahead), so this
-module signs without sending (`sign_batch_anchors`), sends stored raw transactions
-(`broadcast_raw`, which tells a spent nonce apart from "already known"), waits for receipts and
-looks roots up in the AnchorRegistry (`anchor_of`).
+module signs without sending (`sign_anchors`), sends stored raw transactions (`broadcast_raw`,
+which tells a spent nonce apart from "already known"), waits for receipts and looks roots (or,
+for a credential anchored alone, its digest) up in the AnchorRegistry (`anchor_of`).
 
 Nonces: the transactions are signed with the nonces `LedgerChain`'s `TxSender` would use next;
 after broadcasting, `broadcast_signed` makes the sender fetch its nonce again. Use one signing
@@ -64,8 +64,12 @@ class LedgerAnchorChain:
 
     # -- AnchorChain protocol -----------------------------------------------------------------
 
-    def anchor_of(self, root: bytes) -> AnchorInclusion | None:
-        """Where batch `root` was anchored (timestamp and block), None if it is not."""
+    def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
+        """Where batch `root` (or, if `single`, the digest `root` anchored alone) was anchored:
+        timestamp and, for a batch, block; None if it is not."""
+        if single:
+            record = self._chain.anchor_of(root)
+            return None if record is None else AnchorInclusion(record.anchored_at)
         info = self._chain.batch_of(root)
         if info is None:
             return None
@@ -87,24 +91,36 @@ class LedgerAnchorChain:
     # -- the issuing path ---------------------------------------------------------------------
 
     def sign_batch_anchors(self, batches: Sequence[tuple[bytes, int, int]]) -> list[SignedAnchor]:
-        """Sign `anchorBatch(root, type_id, count)` for each batch with consecutive nonces,
-        without sending. A batch the chain would reject (not accredited, already anchored)
-        raises its decoded error here, before anything is recorded or sent."""
-        if not batches:
+        """`sign_anchors` for batch roots: `anchorBatch(root, type_id, count)` each."""
+        return self.sign_anchors([(root, t, count, False) for root, t, count in batches])
+
+    def sign_anchors(self, anchors: Sequence[tuple[bytes, int, int, bool]]) -> list[SignedAnchor]:
+        """Sign, with consecutive nonces and without sending, `anchorBatch(root, type_id, count)`
+        for each (root, type_id, count, single) or, where `single`, `anchor(root, type_id)` (a
+        credential digest anchored alone). An anchor the chain would reject (not accredited,
+        already anchored) raises its decoded error here, before anything is recorded or sent."""
+        if not anchors:
             return []
         sender = self._chain.sender
         start, fees = self._nonce_and_fees()
-        requests = [self._chain.anchor_batch_tx(r, t, c) for r, t, c in batches]
+        requests = [
+            self._chain.anchor_tx(r, t) if single else self._chain.anchor_batch_tx(r, t, c)
+            for r, t, c, single in anchors
+        ]
         to = self._chain.deployment.address("AnchorRegistry")
-        # Every anchorBatch costs the same (one fresh slot); estimating the first one also
-        # surfaces a revert (not accredited, already anchored) before anything is recorded.
-        gas = max(sender.estimate_gas(to, requests[0].data), _ANCHOR_GAS)
+        # Anchors of one kind cost the same (one fresh slot); estimating the first of each kind
+        # also surfaces a revert (not accredited, already anchored) before anything is recorded.
+        gas: dict[bool, int] = {}
+        for (_, _, _, single), request in zip(anchors, requests, strict=True):
+            if single not in gas:
+                estimate = sender.estimate_gas(to, request.data)
+                gas[single] = estimate if single else max(estimate, _ANCHOR_GAS)
         out: list[SignedAnchor] = []
-        for i, ((root, _, _), request) in enumerate(zip(batches, requests, strict=True)):
+        for i, ((root, _, _, single), request) in enumerate(zip(anchors, requests, strict=True)):
             # Signed by the chain's TxSender: the write-ahead transaction is exactly what it
             # would send.
             signed = sender.sign(
-                TxRequest(to=to, data=request.data, gas=gas), nonce=start + i, fees=fees
+                TxRequest(to=to, data=request.data, gas=gas[single]), nonce=start + i, fees=fees
             )
             out.append(SignedAnchor(root, signed.raw, signed.tx_hash, signed.nonce))
         return out
@@ -141,9 +157,10 @@ class LedgerAnchorChain:
         # Mined: `wait` returns at once, decoding a revert if there was one.
         return [sender.wait(h, timeout=timeout) for h in tx_hashes]
 
-    def confirm(self, root: bytes, receipt: Receipt) -> AnchorInclusion:
-        """The inclusion of `root` after its anchor transaction was mined (`receipt`)."""
-        info = self._chain.batch_of(root)
+    def confirm(self, root: bytes, receipt: Receipt, *, single: bool = False) -> AnchorInclusion:
+        """The inclusion of `root` (a digest anchored alone if `single`) after its anchor
+        transaction was mined (`receipt`)."""
+        info = self._chain.anchor_of(root) if single else self._chain.batch_of(root)
         if info is None:
             raise ChainError(f"transaction {receipt.tx_hash} was mined but root is not anchored")
         return AnchorInclusion(info.anchored_at, receipt.block_number)

@@ -11,9 +11,10 @@ the chain together::
         issuer.revoke(pkg)
 
 Guarantees: a `CredentialPackage` is only ever returned once its anchor (single digest or batch
-root) is mined; batched credentials wait in the outbox on disk and are anchored exactly once
-(see `ledger.agency.outbox`); status indexes are drawn at random from the agency's current list,
-which is created on chain on first use and replaced by a new one when full.
+root) is mined; every credential is in the outbox on disk before its anchor transaction is sent
+(a single anchor together with that transaction) and is anchored exactly once, so a crash loses
+none (see `ledger.agency.outbox`); status indexes are drawn at random from the agency's current
+list, which is created on chain on first use and replaced by a new one when full.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, Literal
 
 from ledger.agency.anchoring import LedgerAnchorChain
 from ledger.agency.outbox import (
+    BatchRecord,
     DeliveredCredential,
     Outbox,
     PendingCredential,
@@ -283,26 +285,31 @@ class Issuer:
         holder_jwk: Mapping[str, str],
         validity: int | None = None,
         anchor: Literal["now", "batch"] = "now",
+        credential_id: str | None = None,
     ) -> CredentialPackage | PendingIssue:
         """Issue one credential. `validity` (seconds) sets `exp`. With `anchor="now"` its digest
         is anchored at once and the package returned once mined; with `"batch"` it waits in
-        the outbox (returned as `PendingIssue`) until `flush()`."""
+        the outbox (returned as `PendingIssue`) until `flush()`. `credential_id` (default: a
+        random one) names it in the outbox.
+
+        Either way the credential is in the outbox before its anchor transaction is sent (with
+        that transaction, for `"now"`), so a crash loses neither: after `recover()` and
+        `flush()`, `delivered(credential_id)` returns it."""
         if anchor not in ("now", "batch"):
             raise InputError("anchor must be 'now' or 'batch'")
         ctype = self.credential_type(vct)
-        request = IssueRequest(claims, holder_jwk, validity)
+        request = IssueRequest(claims, holder_jwk, validity, credential_id)
         pending = self._sign([request], ctype)[0]
         if anchor == "batch":
             self._outbox.enqueue(pending, now=self._now())
             return PendingIssue(pending.id, pending.digest, ctype.type_id, _ref(pending))
-        receipt = self._chain.anchor(pending.digest, ctype.type_id)
-        record = self._chain.anchor_of(pending.digest)
-        if record is None:
-            raise IssuanceError(f"anchor {receipt.tx_hash} mined but digest not anchored")
-        meta = _metadata(pending, record.anchored_at, receipt.block_number, receipt.tx_hash)
-        return CredentialPackage(
-            pending.compact, AnchorEvidence(), ctype.type_id, self._chain_id, meta
+        (signed,) = self._anchors.sign_anchors([(pending.digest, ctype.type_id, 1, True)])
+        batch_id = self._outbox.enqueue_single(
+            pending, signed.raw_tx, signed.tx_hash, signed.nonce, now=self._now()
         )
+        self._anchors.broadcast_signed([signed])
+        self._anchor_submitted([self._outbox.batch(batch_id)])
+        return self.delivered(pending.id)
 
     def issue_many(
         self,
@@ -387,22 +394,32 @@ class Issuer:
                 pass
         todo = self._outbox.unanchored_batches()
         sealed = [b for b in todo if b.state == "sealed"]
-        signed = self._anchors.sign_batch_anchors([(b.root, b.type_id, b.count) for b in sealed])
+        signed = self._anchors.sign_anchors(
+            [(b.root, b.type_id, b.count, b.single) for b in sealed]
+        )
         for batch, tx in zip(sealed, signed, strict=True):
             self._outbox.record_submission(batch.id, tx.raw_tx, tx.tx_hash, tx.nonce, now=t)
         self._anchors.broadcast_signed(signed)
-        waiting = self._outbox.unanchored_batches()
-        hashes = [b.tx_hash for b in waiting if b.tx_hash is not None]
+        return self._anchor_submitted(self._outbox.unanchored_batches(), progress)
+
+    def _anchor_submitted(
+        self,
+        batches: Sequence[BatchRecord],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[CredentialPackage]:
+        """Wait for the anchors of submitted `batches`, mark them anchored and return their
+        packages (batches not yet submitted are skipped)."""
+        hashes = [b.tx_hash for b in batches if b.tx_hash is not None]
         receipts = dict(zip(hashes, self._anchors.wait_mined(hashes), strict=True))
         packages: list[CredentialPackage] = []
-        for done, b in enumerate(waiting, 1):
+        for done, b in enumerate(batches, 1):
             if b.tx_hash is None:
                 continue
-            inclusion = self._anchors.confirm(b.root, receipts[b.tx_hash])
+            inclusion = self._anchors.confirm(b.root, receipts[b.tx_hash], single=b.single)
             self._outbox.mark_anchored(b.id, inclusion.block_number, inclusion.anchored_at)
             packages.extend(self._package(d) for d in self._outbox.deliverables(b.id))
             if progress is not None:
-                progress(done, len(waiting))
+                progress(done, len(batches))
         return packages
 
     def recover(self) -> RecoveryReport:
@@ -636,24 +653,16 @@ class Issuer:
             "block_number": a.block_number,
             "tx_hash": a.tx_hash,
         }
-        evidence = AnchorEvidence(root=a.root, proof=a.proof, leaf_index=a.leaf_index)
+        evidence = (
+            AnchorEvidence()
+            if a.single
+            else AnchorEvidence(root=a.root, proof=a.proof, leaf_index=a.leaf_index)
+        )
         return CredentialPackage(d.compact, evidence, d.type_id, self._chain_id, meta)
 
 
 def _ref(p: PendingCredential) -> StatusRef:
     return StatusRef(p.list_id, p.status_idx)
-
-
-def _metadata(
-    p: PendingCredential, anchored_at: int, block: int | None, tx_hash: str | None
-) -> dict[str, Any]:
-    return {
-        "credential_id": p.id,
-        "status": {"list_id": p.list_id, "idx": p.status_idx},
-        "anchored_at": anchored_at,
-        "block_number": block,
-        "tx_hash": tx_hash,
-    }
 
 
 def package_id(package: CredentialPackage) -> str:

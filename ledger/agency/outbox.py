@@ -11,6 +11,11 @@ batch. The outbox (one SQLite file on the issuer's own disk) guarantees:
   a batch is anchored at most once (the contract also rejects a duplicate root);
 * a credential is handed out (`deliverable`) only once its batch's anchor is mined.
 
+A credential anchored on its own (`Issuer.issue(anchor="now")`) goes through the same table as a
+*single* batch: root = its digest, anchored by `AnchorRegistry.anchor` rather than
+`anchorBatch`, no Merkle proof. `enqueue_single` stores it together with its signed anchor
+transaction, so a crash between broadcast and receipt loses neither.
+
 Durability: WAL journal with ``synchronous=FULL``. In WAL mode FULL fsyncs the log at every
 commit, so a committed write-ahead record survives power loss, not just a process crash (NORMAL
 would only survive the latter, and losing the record of a broadcast transaction is what this
@@ -52,7 +57,7 @@ from ledger.errors import (
     OutboxSchemaMismatch,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: batches.single
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox_meta (
@@ -72,7 +77,9 @@ CREATE TABLE IF NOT EXISTS batches (
     anchored_at  INTEGER,
     created_at   INTEGER NOT NULL,
     submitted_at INTEGER,
+    single       INTEGER NOT NULL DEFAULT 0 CHECK (single IN (0, 1)),
     CHECK (state != 'submitted' OR raw_tx IS NOT NULL),
+    CHECK (single = 0 OR count = 1),
     CHECK ((state = 'anchored') = (anchored_at IS NOT NULL))
 );
 CREATE TABLE IF NOT EXISTS credentials (
@@ -120,8 +127,9 @@ class BroadcastOutcome(enum.Enum):
 class AnchorChain(Protocol):
     """What `Outbox.recover` asks of the chain (the integration layer implements it)."""
 
-    def anchor_of(self, root: bytes) -> AnchorInclusion | None:
-        """Where ``root`` was anchored, or None if it is not anchored (yet)."""
+    def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
+        """Where ``root`` was anchored (a credential digest anchored alone if ``single``), or
+        None if it is not anchored (yet)."""
         ...
 
     def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
@@ -173,6 +181,7 @@ class BatchRecord:
     block_number: int | None
     anchored_at: int | None
     created_at: int
+    single: bool = False  # one credential anchored alone: root is its digest, no Merkle tree
 
 
 @dataclass(frozen=True)
@@ -187,10 +196,12 @@ class AnchorProof:
     anchored_at: int
     batch_id: int
     tx_hash: str | None
+    single: bool = False  # anchored alone: `root` is the credential's digest, `proof` empty
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (hex strings)."""
         return {
+            "single": self.single,
             "root": "0x" + self.root.hex(),
             "proof": ["0x" + p.hex() for p in self.proof],
             "leaf_index": self.leaf_index,
@@ -276,6 +287,15 @@ class Outbox(SQLiteStore):
                 "INSERT INTO outbox_meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
             )
+        elif row[0] == "1":  # version 2 added single anchors
+            db.execute(
+                "ALTER TABLE batches ADD COLUMN single INTEGER NOT NULL DEFAULT 0"
+                " CHECK (single IN (0, 1))"
+            )
+            db.execute(
+                "UPDATE outbox_meta SET value = ? WHERE key = 'schema_version'",
+                (str(SCHEMA_VERSION),),
+            )
         elif row[0] != str(SCHEMA_VERSION):
             raise OutboxSchemaMismatch(
                 f"outbox {self._path} has schema version {row[0]}, "
@@ -321,6 +341,56 @@ class Outbox(SQLiteStore):
             raise DuplicateCredential(
                 f"a credential id, digest or status index is already queued: {exc}"
             ) from exc
+
+    def enqueue_single(
+        self,
+        credential: PendingCredential,
+        raw_tx: bytes,
+        tx_hash: str,
+        nonce: int,
+        *,
+        now: int | None = None,
+    ) -> int:
+        """Store a credential to be anchored alone together with its signed `anchor`
+        transaction (write-ahead: call BEFORE broadcasting it), in one transaction. Returns the
+        id of its single batch, already `submitted`. Raises `DuplicateCredential` like
+        `enqueue`."""
+        if len(credential.digest) != 32:
+            raise OutboxError(f"credential {credential.id!r}: digest must be 32 bytes")
+        if not raw_tx:
+            raise OutboxError("raw_tx is empty")
+        t = _now(now)
+        c = credential
+        try:
+            with self._write() as db:
+                cur = db.execute(
+                    "INSERT INTO batches(root, type_id, count, state, raw_tx, tx_hash, nonce,"
+                    " created_at, submitted_at, single)"
+                    " VALUES (?, ?, 1, 'submitted', ?, ?, ?, ?, ?, 1)",
+                    (c.digest, c.type_id, raw_tx, tx_hash, nonce, t, t),
+                )
+                batch_id = int(cur.lastrowid or 0)
+                db.execute(
+                    "INSERT INTO credentials(id, digest, type_id, list_id, status_idx, compact,"
+                    " holder_ref, state, batch_id, leaf_index, proof, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'batched', ?, 0, x'', ?)",
+                    (
+                        c.id,
+                        c.digest,
+                        c.type_id,
+                        c.list_id,
+                        c.status_idx,
+                        c.compact,
+                        c.holder_ref,
+                        batch_id,
+                        t,
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateCredential(
+                f"a credential id, digest or status index is already queued: {exc}"
+            ) from exc
+        return batch_id
 
     def seal_batch(
         self, type_id: int, max_size: int, *, now: int | None = None
@@ -443,7 +513,7 @@ class Outbox(SQLiteStore):
         resealed: list[int] = []
         sealed: list[int] = []
         for b in self.unanchored_batches():
-            inclusion = chain.anchor_of(b.root)
+            inclusion = chain.anchor_of(b.root, single=b.single)
             if inclusion is not None:
                 self.mark_anchored(b.id, inclusion.block_number, inclusion.anchored_at)
                 anchored.append(b.id)
@@ -451,7 +521,7 @@ class Outbox(SQLiteStore):
                 if chain.broadcast_raw(b.raw_tx) is BroadcastOutcome.SENT:
                     rebroadcast.append(b.id)
                     continue
-                late = chain.anchor_of(b.root)  # mined between the two questions?
+                late = chain.anchor_of(b.root, single=b.single)  # mined in between?
                 if late is not None:
                     self.mark_anchored(b.id, late.block_number, late.anchored_at)
                     anchored.append(b.id)
@@ -544,12 +614,12 @@ class Outbox(SQLiteStore):
 
 _BATCH_SQL = (
     "SELECT id, root, type_id, count, state, raw_tx, tx_hash, nonce, block_number,"
-    " anchored_at, created_at FROM batches"
+    " anchored_at, created_at, single FROM batches"
 )
 _DELIVERABLE_SQL = (
     "SELECT c.id, c.compact, c.digest, c.type_id, c.list_id, c.status_idx, c.holder_ref,"
     " c.state, c.leaf_index, c.proof, b.id, b.root, b.state, b.block_number, b.anchored_at,"
-    " b.tx_hash FROM credentials c LEFT JOIN batches b ON b.id = c.batch_id"
+    " b.tx_hash, b.single FROM credentials c LEFT JOIN batches b ON b.id = c.batch_id"
 )
 
 
@@ -570,6 +640,7 @@ def _batch_record(r: Sequence[Any]) -> BatchRecord:
         block_number=r[8],
         anchored_at=r[9],
         created_at=int(r[10]),
+        single=bool(r[11]),
     )
 
 
@@ -596,5 +667,6 @@ def _delivered(r: Sequence[Any]) -> DeliveredCredential:
             anchored_at=int(r[14]),
             batch_id=int(r[10]),
             tx_hash=r[15],
+            single=bool(r[16]),
         ),
     )

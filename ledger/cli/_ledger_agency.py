@@ -5,7 +5,8 @@ The acting agency is `--as NAME`. Its signing keys sit beside its account keysto
 passphrase); its issuer outbox and its verifier nonces live in `<home>/agencies/<NAME>/`.
 Issuing signs with the agency's local key that is registered on chain and valid now (or
 `--kid`). Batched credentials (`issue --batch`) are written to their `--out` file by
-`ledger anchor`, once their batch root is mined.
+`ledger anchor`, once their batch root is mined; so are credentials anchored alone whose `issue`
+run stopped before their anchor was mined.
 """
 
 from __future__ import annotations
@@ -101,14 +102,27 @@ def _issuer_without_key(ctx: LedgerContext) -> Issuer:
 
 
 def _deliveries(ctx: LedgerContext) -> Path:
-    """Where `issue --batch` records each queued credential's --out path, one file per
+    """Where `issue` records each credential's --out path until it is written, one file per
     credential (`<id>.path`), so concurrent issues never overwrite each other's records."""
     return ensure_dir(ctx.state_dir() / DELIVERIES_DIR)
 
 
+def _delivery_record(ctx: LedgerContext, credential_id: str) -> Path:
+    return _deliveries(ctx) / f"{credential_id}.path"
+
+
 def _record_delivery(ctx: LedgerContext, credential_id: str, out: Path) -> None:
-    path = _deliveries(ctx) / f"{credential_id}.path"
-    _write(path, str(out.resolve()) + "\n")
+    _write(_delivery_record(ctx, credential_id), str(out.resolve()) + "\n")
+
+
+def _in_outbox(issuer: Issuer, credential_id: str) -> bool:
+    try:
+        issuer.delivered(credential_id)
+    except CredentialNotFound:
+        return False
+    except CredentialNotYetAnchored:
+        pass
+    return True
 
 
 def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
@@ -242,22 +256,38 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
           batch: bool, validity: int | None, kid: str | None) -> None:
     """Issue a credential of --type to the holder key, anchored on chain.
 
-    Without --batch the credential's digest is anchored now and --out written once mined.
+    Without --batch the credential's digest is anchored now and --out written once mined. If
+    the run stops before that, `ledger anchor` finishes the anchor and writes --out.
     """
     claims = _object_file(claims_file, "the claims")
     holder = _load_file(holder_file, _holder_jwk)
     _writable(out)
-    with _open_issuer(ctx, kid) as issuer:
-        result = issuer.issue(claims, vct=vct, holder_jwk=holder, validity=validity,
-                              anchor="batch" if batch else "now")
-        if isinstance(result, PendingIssue):
-            _record_delivery(ctx, result.credential_id, out)
-            emit({"credential_id": result.credential_id, "anchored": False, "out": str(out),
-                  "status": {"list_id": result.status.list_id, "idx": result.status.index}},
-                 f"Queued credential {result.credential_id} for the next batch anchor; "
-                 f"`ledger anchor` writes {out}.", as_json=ctx.as_json)
-            return
+    credential_id = secrets.token_hex(16)
+    try:
+        with _open_issuer(ctx, kid) as issuer:
+            # Recorded before the credential exists: should this run stop after signing,
+            # `ledger anchor` finishes its anchor and writes --out.
+            _record_delivery(ctx, credential_id, out)
+            try:
+                result = issuer.issue(claims, vct=vct, holder_jwk=holder, validity=validity,
+                                      anchor="batch" if batch else "now",
+                                      credential_id=credential_id)
+            except LedgerError:
+                if not _in_outbox(issuer, credential_id):  # refused: nothing will be written
+                    _delivery_record(ctx, credential_id).unlink(missing_ok=True)
+                raise
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} if the "
+                   "credential was signed.", err=True)
+        raise
+    if isinstance(result, PendingIssue):
+        emit({"credential_id": result.credential_id, "anchored": False, "out": str(out),
+              "status": {"list_id": result.status.list_id, "idx": result.status.index}},
+             f"Queued credential {result.credential_id} for the next batch anchor; "
+             f"`ledger anchor` writes {out}.", as_json=ctx.as_json)
+        return
     _write_package(str(out), result)
+    _delivery_record(ctx, credential_id).unlink(missing_ok=True)  # `anchor` may have written it
     meta = result.metadata
     emit({"credential_id": package_id(result), "anchored": True, "out": str(out), **meta},
          f"Issued credential {package_id(result)} ({vct}), anchored in block "

@@ -69,7 +69,7 @@ class FileChain:
 
     # AnchorChain protocol
 
-    def anchor_of(self, root: bytes) -> AnchorInclusion | None:
+    def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
         entry = self._load()["anchors"].get(root.hex())
         return None if entry is None else AnchorInclusion(entry[1], entry[0])
 

@@ -71,6 +71,45 @@ def test_immediate_issue_is_anchored_and_confirmed_by_the_lens(
     assert world.reader().anchor_of(digest_of(pkg)) is not None
 
 
+def _crash(*_: object, **__: object) -> None:
+    raise SystemExit("simulated crash")
+
+
+@pytest.mark.parametrize(
+    ("crash_in", "recovered_as"),
+    [("broadcast_signed", "rebroadcast"), ("wait_mined", "anchored")],
+    ids=["before-broadcast", "before-receipt"],
+)
+def test_credential_anchored_alone_survives_a_crash_before_its_anchor_is_confirmed(
+    world: AgencyWorld,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    crash_in: str,
+    recovered_as: str,
+) -> None:
+    state = tmp_path / "issuer"
+    with world.make_issuer(state) as crashing:
+        monkeypatch.setattr(crashing._anchors, crash_in, _crash)
+        with pytest.raises(SystemExit):
+            crashing.issue(
+                PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="now", credential_id="c1"
+            )
+    with world.make_issuer(state) as restarted:
+        report = restarted.recover()
+        assert len(getattr(report, recovered_as)) == 1
+        restarted.flush()
+        pkg = restarted.delivered("c1")
+        assert not pkg.anchor.is_batch
+        assert package_id(pkg) == "c1"
+        check = lens_check(world, pkg, restarted)
+        assert check.anchored and check.issuer == world.issuer.address
+        verify_credential(
+            pkg.sd_jwt,
+            issuer_key_resolver=world.signing_key.public_key,
+            expected_holder_jwk=HOLDER.public_jwk,
+        )
+
+
 def test_issued_credential_is_a_valid_sd_jwt_vc_naming_the_agency(
     world: AgencyWorld, issuer: Issuer
 ) -> None:

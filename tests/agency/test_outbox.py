@@ -21,6 +21,7 @@ from ledger.errors import (
 )
 
 NOW = 1_800_000_000
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
@@ -285,3 +286,70 @@ def test_block_number_learnt_later_is_filled_in(outbox: Outbox) -> None:
     assert outbox.batch(batch.id).block_number == 7
     with pytest.raises(BatchStateError):
         outbox.mark_anchored(batch.id, 7, NOW + 1)
+
+
+def _enqueue_single_c0(outbox: Outbox, chain: FileChain) -> tuple[int, bytes, str]:
+    """Credential c0 stored with its signed single anchor at nonce 0 (not broadcast)."""
+    credential = make_credential(0)
+    raw, tx_hash = chain.sign(credential.digest, 1, 0)
+    return outbox.enqueue_single(credential, raw, tx_hash, 0, now=NOW), raw, tx_hash
+
+
+def test_single_anchor_is_stored_with_its_transaction_in_one_step(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    batch_id, raw, tx_hash = _enqueue_single_c0(outbox, file_chain)
+    b = outbox.batch(batch_id)
+    assert b.single and b.state == "submitted" and (b.raw_tx, b.tx_hash) == (raw, tx_hash)
+    assert b.root == make_credential(0).digest and b.count == 1
+    assert outbox.pending_count() == 0  # never swept into a Merkle batch
+    assert outbox.seal_batch(1, max_size=10) is None
+    with pytest.raises(CredentialNotYetAnchored):
+        outbox.deliverable("c0")
+
+
+def test_single_anchor_is_delivered_without_a_merkle_proof(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    batch_id, raw, tx_hash = _enqueue_single_c0(outbox, file_chain)
+    file_chain.broadcast_raw(raw)
+    inc = file_chain.anchor_of(make_credential(0).digest, single=True)
+    assert inc is not None
+    outbox.mark_anchored(batch_id, inc.block_number, inc.anchored_at)
+    anchor = outbox.deliverable("c0").anchor
+    assert anchor.single and anchor.proof == () and anchor.tx_hash == tx_hash
+    assert anchor.root == make_credential(0).digest
+
+
+def test_recover_rebroadcasts_a_single_anchor_lost_in_a_crash(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    batch_id, _, tx_hash = _enqueue_single_c0(outbox, file_chain)  # died before broadcasting
+    assert outbox.recover(file_chain).rebroadcast == (batch_id,)
+    assert outbox.recover(file_chain).anchored == (batch_id,)
+    assert outbox.deliverable("c0").anchor.tx_hash == tx_hash
+    assert file_chain.state()["received"] == [tx_hash]
+
+
+def test_single_anchor_of_a_queued_credential_is_refused(
+    outbox: Outbox, file_chain: FileChain
+) -> None:
+    outbox.enqueue(make_credential(0))
+    with pytest.raises(DuplicateCredential):
+        _enqueue_single_c0(outbox, file_chain)
+    assert outbox.stats().batches_submitted == 0  # all or nothing
+
+
+def test_outbox_of_schema_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "o.db"
+    with sqlite3.connect(path) as db:
+        db.executescript((DATA / "outbox_schema_v1.sql").read_text(encoding="utf-8"))
+    with Outbox(path) as box:
+        assert not box.batch(1).single
+        assert box.deliverable("c0").anchor.anchored_at == 1_800_000_012
+        assert box.pending_count() == 2
+        batch = box.seal_batch(1, max_size=10)
+        assert batch is not None and batch.count == 2
+    with sqlite3.connect(path) as db:
+        version = db.execute("SELECT value FROM outbox_meta WHERE key = 'schema_version'")
+        assert version.fetchone() == ("2",)

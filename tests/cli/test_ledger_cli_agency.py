@@ -347,6 +347,45 @@ def test_anchor_writes_files_a_crashed_run_left_unwritten(
     assert CredentialPackage.from_json(out.read_text()).anchor.is_batch
 
 
+def test_single_anchor_issue_a_crashed_run_left_unwritten_is_written_by_anchor(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.agency.anchoring import LedgerAnchorChain
+
+    files = setup_network(ledger, tmp_path)
+    out = files["credential"]
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("killed after broadcasting the anchor")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LedgerAnchorChain, "wait_mined", crash)
+        with pytest.raises(RuntimeError):
+            issue(ledger, files)
+    assert not out.exists()
+    assert len(list(home.rglob("*.path"))) == 1  # where `anchor` will write it
+
+    again = json.loads(ok(ledger("--as", "cpr", "--json", "anchor")))
+    assert (again["written"], again["still_waiting"]) == (1, 0)
+    assert again["recovered"]["anchored"] == 1
+    assert not CredentialPackage.from_json(out.read_text()).anchor.is_batch
+    ask(ledger, files)
+    present(files, HOLDERS[str(tmp_path)])
+    assert verify(ledger, files).exit_code == 0
+
+
+def test_issue_leaves_no_delivery_record_once_written_or_refused(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    issue(ledger, files)
+    ok(ledger("--as", "alice", "agency", "suspend", "cpr"))
+    refused = ledger("--as", "cpr", "issue", "--type", VCT, "--claims", str(files["claims"]),
+                     "--holder-jwk", str(files["holder"]), "--out", str(tmp_path / "no.json"))
+    assert refused.exit_code == 1
+    assert list(home.rglob("*.path")) == []
+
+
 def test_council_revokes_a_stolen_key_earlier_credentials_stay_valid(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:

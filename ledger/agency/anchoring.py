@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ledger.agency.outbox import AnchorInclusion, BroadcastOutcome
-from ledger.chain.client import LedgerChain
+from ledger.chain.client import AnchorInfo, LedgerChain
 from ledger.chain.deploy import contract_abi
 from ledger.chain.rpc import to_hex
 from ledger.chain.sender import Receipt, TxRequest
@@ -65,15 +65,13 @@ class LedgerAnchorChain:
     # -- AnchorChain protocol -----------------------------------------------------------------
 
     def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
-        """Where batch `root` (or, if `single`, the digest `root` anchored alone) was anchored:
-        timestamp and, for a batch, block; None if it is not."""
-        if single:
-            record = self._chain.anchor_of(root)
-            return None if record is None else AnchorInclusion(record.anchored_at)
-        info = self._chain.batch_of(root)
+        """Where this agency anchored batch `root` (or, if `single`, the digest `root` alone):
+        timestamp and, for a batch, block; None if it did not (an anchor of the same key by
+        another agency is not ours: our own transaction will revert, and say so)."""
+        info = self._ours(root, single)
         if info is None:
             return None
-        return AnchorInclusion(info.anchored_at, self._batch_block(root))
+        return AnchorInclusion(info.anchored_at, None if single else self._batch_block(root))
 
     def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
         """Send a stored signed transaction; "already known" is SENT, a spent nonce STALE."""
@@ -160,12 +158,20 @@ class LedgerAnchorChain:
     def confirm(self, root: bytes, receipt: Receipt, *, single: bool = False) -> AnchorInclusion:
         """The inclusion of `root` (a digest anchored alone if `single`) after its anchor
         transaction was mined (`receipt`)."""
-        info = self._chain.anchor_of(root) if single else self._chain.batch_of(root)
+        info = self._ours(root, single)
         if info is None:
-            raise ChainError(f"transaction {receipt.tx_hash} was mined but root is not anchored")
+            raise ChainError(
+                f"transaction {receipt.tx_hash} was mined but the root is not this agency's anchor"
+            )
         return AnchorInclusion(info.anchored_at, receipt.block_number)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _ours(self, root: bytes, single: bool) -> AnchorInfo | None:
+        info = self._chain.anchor_of(root) if single else self._chain.batch_of(root)
+        if info is None or info.issuer.lower() != self._chain.address.lower():
+            return None
+        return info
 
     def _nonce_and_fees(self) -> tuple[int, dict[str, int]]:
         rpc = self._chain.rpc

@@ -130,7 +130,7 @@ def _verify(
     holder = _holder_key(payload)
 
     # 2. The KB-JWT's signature, right after the issuer's: back to back, the second P-256
-    # verification finds the curve's tables still in the CPU cache (3% of a verification).
+    # verification finds the curve's tables still in the CPU cache (1-2% of a verification).
     # Its claims are checked in step 5, in RFC 9901 §7.3 order.
     kb_payload: dict[str, Any] | None = None
     if require_key_binding and holder is not None:

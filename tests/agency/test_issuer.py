@@ -16,6 +16,7 @@ from ledger.chain.client import CheckRequest, CredentialCheck, CredentialStatus
 from ledger.chain.merkle import leaf_hash
 from ledger.chain.merkle import verify as merkle_verify
 from ledger.errors import (
+    AnchorRegistryAlreadyAnchored,
     AnchorRegistryNotAccredited,
     ClaimNotInType,
     CredentialNotYetAnchored,
@@ -108,6 +109,27 @@ def test_credential_anchored_alone_survives_a_crash_before_its_anchor_is_confirm
             issuer_key_resolver=world.signing_key.public_key,
             expected_holder_jwk=HOLDER.public_jwk,
         )
+
+
+def test_a_digest_another_agency_anchored_first_is_not_taken_for_ours_after_a_crash(
+    world: AgencyWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "issuer"
+    with world.make_issuer(state) as crashing:
+        monkeypatch.setattr(crashing._anchors, "broadcast_signed", _crash)
+        with pytest.raises(SystemExit):
+            crashing.issue(
+                PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="now", credential_id="c1"
+            )
+        digest = crashing.outbox.batch(1).root
+    rival = world.chain(world.new_agency("Front Runner", accredit=True))
+    rival.anchor(digest, world.type_id)  # e.g. copied from the mempool
+    with world.make_issuer(state) as restarted:
+        assert restarted.recover().rebroadcast == (1,)  # not marked anchored: not ours
+        with pytest.raises(AnchorRegistryAlreadyAnchored):
+            restarted.flush()
+        with pytest.raises(CredentialNotYetAnchored):
+            restarted.delivered("c1")
 
 
 def test_issued_credential_is_a_valid_sd_jwt_vc_naming_the_agency(

@@ -40,7 +40,8 @@ from __future__ import annotations
 import enum
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -314,33 +315,13 @@ class Outbox(SQLiteStore):
     ) -> None:
         """Store several issued credentials as pending in one transaction (one fsync): all or
         none. Raises `DuplicateCredential` if any id, digest or status index is taken."""
-        for credential in credentials:
-            if len(credential.digest) != 32:
-                raise OutboxError(f"credential {credential.id!r}: digest must be 32 bytes")
         t = _now(now)
-        try:
-            with self._write() as db:
-                db.executemany(
-                    "INSERT INTO credentials(id, digest, type_id, list_id, status_idx, compact,"
-                    " holder_ref, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                    [
-                        (
-                            c.id,
-                            c.digest,
-                            c.type_id,
-                            c.list_id,
-                            c.status_idx,
-                            c.compact,
-                            c.holder_ref,
-                            t,
-                        )
-                        for c in credentials
-                    ],
-                )
-        except sqlite3.IntegrityError as exc:
-            raise DuplicateCredential(
-                f"a credential id, digest or status index is already queued: {exc}"
-            ) from exc
+        with self._inserting(credentials) as db:
+            db.executemany(
+                f"INSERT INTO credentials({_CREDENTIAL_COLUMNS}, state, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                [(*_credential_values(c), t) for c in credentials],
+            )
 
     def enqueue_single(
         self,
@@ -355,42 +336,38 @@ class Outbox(SQLiteStore):
         transaction (write-ahead: call BEFORE broadcasting it), in one transaction. Returns the
         id of its single batch, already `submitted`. Raises `DuplicateCredential` like
         `enqueue`."""
-        if len(credential.digest) != 32:
-            raise OutboxError(f"credential {credential.id!r}: digest must be 32 bytes")
         if not raw_tx:
             raise OutboxError("raw_tx is empty")
         t = _now(now)
-        c = credential
+        with self._inserting((credential,)) as db:
+            cur = db.execute(
+                "INSERT INTO batches(root, type_id, count, state, raw_tx, tx_hash, nonce,"
+                " created_at, submitted_at, single)"
+                " VALUES (?, ?, 1, 'submitted', ?, ?, ?, ?, ?, 1)",
+                (credential.digest, credential.type_id, raw_tx, tx_hash, nonce, t, t),
+            )
+            batch_id = int(cur.lastrowid or 0)
+            db.execute(
+                f"INSERT INTO credentials({_CREDENTIAL_COLUMNS}, state, batch_id, leaf_index,"
+                " proof, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'batched', ?, 0, x'', ?)",
+                (*_credential_values(credential), batch_id, t),
+            )
+        return batch_id
+
+    @contextmanager
+    def _inserting(self, credentials: Sequence[PendingCredential]) -> Iterator[sqlite3.Connection]:
+        """A write transaction that stores `credentials`: their digests are checked first, and
+        an id, digest or status index already taken raises `DuplicateCredential`."""
+        for credential in credentials:
+            if len(credential.digest) != 32:
+                raise OutboxError(f"credential {credential.id!r}: digest must be 32 bytes")
         try:
             with self._write() as db:
-                cur = db.execute(
-                    "INSERT INTO batches(root, type_id, count, state, raw_tx, tx_hash, nonce,"
-                    " created_at, submitted_at, single)"
-                    " VALUES (?, ?, 1, 'submitted', ?, ?, ?, ?, ?, 1)",
-                    (c.digest, c.type_id, raw_tx, tx_hash, nonce, t, t),
-                )
-                batch_id = int(cur.lastrowid or 0)
-                db.execute(
-                    "INSERT INTO credentials(id, digest, type_id, list_id, status_idx, compact,"
-                    " holder_ref, state, batch_id, leaf_index, proof, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'batched', ?, 0, x'', ?)",
-                    (
-                        c.id,
-                        c.digest,
-                        c.type_id,
-                        c.list_id,
-                        c.status_idx,
-                        c.compact,
-                        c.holder_ref,
-                        batch_id,
-                        t,
-                    ),
-                )
+                yield db
         except sqlite3.IntegrityError as exc:
             raise DuplicateCredential(
                 f"a credential id, digest or status index is already queued: {exc}"
             ) from exc
-        return batch_id
 
     def seal_batch(
         self, type_id: int, max_size: int, *, now: int | None = None
@@ -621,6 +598,14 @@ _DELIVERABLE_SQL = (
     " c.state, c.leaf_index, c.proof, b.id, b.root, b.state, b.block_number, b.anchored_at,"
     " b.tx_hash, b.single FROM credentials c LEFT JOIN batches b ON b.id = c.batch_id"
 )
+
+
+_CREDENTIAL_COLUMNS = "id, digest, type_id, list_id, status_idx, compact, holder_ref"
+
+
+def _credential_values(c: PendingCredential) -> tuple[Any, ...]:
+    """The values of `_CREDENTIAL_COLUMNS`."""
+    return (c.id, c.digest, c.type_id, c.list_id, c.status_idx, c.compact, c.holder_ref)
 
 
 def _now(now: int | None) -> int:

@@ -133,7 +133,8 @@ contract Council is ICouncil, EIP712, Nonces {
     function proposalOf(uint256 id) external view returns (Proposal memory) {
         Record storage p = _proposals[id];
         if (p.createdAt == 0) revert CouncilUnknownProposal(id);
-        return Proposal(p.target, p.proposer, p.createdAt, p.expiresAt, p.votes, p.executed, p.data);
+        uint16 votes = p.executed ? p.votes : _tally(id);
+        return Proposal(p.target, p.proposer, p.createdAt, p.expiresAt, votes, p.executed, p.data);
     }
 
     /// @inheritdoc ICouncil
@@ -182,7 +183,7 @@ contract Council is ICouncil, EIP712, Nonces {
 
     function _vote(uint256 id, Record storage p, address member) private {
         _voted[id][member] = true;
-        uint16 votes = p.votes + 1;
+        uint16 votes = _tally(id);
         p.votes = votes;
         emit ProposalVoted(id, member, votes);
         if (votes >= _threshold) {
@@ -190,6 +191,16 @@ contract Council is ICouncil, EIP712, Nonces {
             (bool ok, bytes memory reason) = p.target.call(p.data);
             if (!ok) revert CouncilExecutionFailed(id, reason);
             emit ProposalExecuted(id, p.target);
+        }
+    }
+
+    /// @dev The votes of the current members: a removed member's votes stop counting (a council
+    /// removes a member whose key it no longer trusts, and with it every vote cast with that key).
+    function _tally(uint256 id) private view returns (uint16 votes) {
+        mapping(address member => bool voted) storage voted = _voted[id];
+        uint256 n = _members.length();
+        for (uint256 i = 0; i < n; ++i) {
+            if (voted[_members.at(i)]) ++votes;
         }
     }
 

@@ -6,8 +6,9 @@ pragma solidity 0.8.37;
 /// council itself (members, threshold, lifetime). The proposer's `propose` is its vote; each
 /// member votes once; the proposal executes in the vote that reaches the threshold. If the call
 /// reverts, that vote reverts with {CouncilExecutionFailed} (carrying the inner revert data) and
-/// the proposal stays open. Proposals expire `proposalLifetime` seconds after creation. Votes
-/// already cast by a member who is later removed still count.
+/// the proposal stays open. Proposals expire `proposalLifetime` seconds after creation. Only the
+/// votes of current members count: removing a member withdraws its votes from open proposals
+/// (they count again if it is re-added while they are open).
 /// A vote may also be relayed by anyone with the member's EIP-712 signature over
 /// `Vote(uint256 proposalId,address member,uint256 nonce,uint256 deadline)` in the domain
 /// ("LedgerCouncil", "1", chainId, this contract); each member's nonce is used once.
@@ -27,7 +28,7 @@ interface ICouncil {
     event ProposalCreated(
         uint256 indexed id, address indexed proposer, address indexed target, bytes data, uint64 expiresAt
     );
-    /// @notice Emitted on every vote, with the running vote count.
+    /// @notice Emitted on every vote, with the votes of current members so far.
     event ProposalVoted(uint256 indexed id, address indexed member, uint16 votes);
     /// @notice Emitted when a proposal's call succeeded.
     event ProposalExecuted(uint256 indexed id, address indexed target);
@@ -85,7 +86,8 @@ interface ICouncil {
     /// @notice Change the proposal lifetime in seconds, 1..2**32 - 1 (council only).
     function setProposalLifetime(uint64 lifetime) external;
 
-    /// @notice A proposal (reverts for unknown ids).
+    /// @notice A proposal (reverts for unknown ids); `votes` counts current members only, or, once
+    /// executed, the votes it executed with.
     function proposalOf(uint256 id) external view returns (Proposal memory);
     /// @notice Whether `member` voted on `id`.
     function hasVoted(uint256 id, address member) external view returns (bool);

@@ -134,6 +134,31 @@ def test_threshold_must_stay_reachable(world: World) -> None:
         world.execute(world.actions.remove_member(world.council[1].address))
 
 
+def test_votes_of_a_removed_member_stop_counting(world: World) -> None:
+    # Three members, threshold 2. Member 2 votes for a proposal, then is removed (say its key
+    # was stolen): its vote no longer brings the proposal to the threshold.
+    agency = funded_account(world.rpc).address
+    pending = world.council[2].propose(world.actions.admit_agency(agency, "Pre-voted"))
+    assert pending.votes == 1
+    world.execute(world.actions.remove_member(world.council[2].address))
+    assert world.reader.proposal(pending.proposal_id).votes == 0
+    first = world.council[0].vote(pending.proposal_id)
+    assert (first.executed, first.votes) == (False, 1)
+    assert world.reader.agency_status(agency) is AgencyStatus.NONE
+    second = world.council[1].vote(pending.proposal_id)
+    assert (second.executed, second.votes) == (True, 2)
+    assert world.reader.proposal(pending.proposal_id).votes == 2
+
+
+def test_a_re_added_member_s_open_votes_count_again(world: World) -> None:
+    agency = funded_account(world.rpc).address
+    pending = world.council[2].propose(world.actions.admit_agency(agency, "Returning"))
+    world.execute(world.actions.remove_member(world.council[2].address))
+    world.execute(world.actions.add_member(world.council[2].address))
+    assert world.reader.proposal(pending.proposal_id).votes == 1
+    assert world.council[0].vote(pending.proposal_id).executed
+
+
 def test_removing_a_non_member_names_that_account(world: World) -> None:
     with pytest.raises(CouncilNotMember) as err:
         world.execute(world.actions.remove_member(world.outsider.address))

@@ -55,7 +55,11 @@ class LedgerAnchorChain:
         self._chain = chain
         self._gas_price = gas_price
         self._poll = poll_interval
-        self._batch_topic = "0x" + contract_abi("AnchorRegistry").topic("BatchAnchored").hex()
+        abi = contract_abi("AnchorRegistry")
+        self._topics = {
+            single: "0x" + abi.topic(event).hex()
+            for single, event in ((False, "BatchAnchored"), (True, "CredentialAnchored"))
+        }
 
     @property
     def chain(self) -> LedgerChain:
@@ -66,12 +70,12 @@ class LedgerAnchorChain:
 
     def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
         """Where this agency anchored batch `root` (or, if `single`, the digest `root` alone):
-        timestamp and, for a batch, block; None if it did not (an anchor of the same key by
+        timestamp and block; None if it did not (an anchor of the same key by
         another agency is not ours: our own transaction will revert, and say so)."""
         info = self._ours(root, single)
         if info is None:
             return None
-        return AnchorInclusion(info.anchored_at, None if single else self._batch_block(root))
+        return AnchorInclusion(info.anchored_at, self._anchor_block(root, single))
 
     def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
         """Send a stored signed transaction; "already known" is SENT, a spent nonce STALE."""
@@ -193,8 +197,9 @@ class LedgerAnchorChain:
         # As TxSender: twice the base fee survives six full blocks of base-fee growth.
         return int(count, 16), {"maxFeePerGas": 2 * base + tip_wei, "maxPriorityFeePerGas": tip_wei}
 
-    def _batch_block(self, root: bytes) -> int | None:
-        """The block of the `BatchAnchored` event of `root` (None if the node has no logs)."""
+    def _anchor_block(self, root: bytes, single: bool) -> int | None:
+        """The block of the `BatchAnchored` (`CredentialAnchored` if `single`) event of `root`
+        by this agency (None if the node has no logs)."""
         try:
             logs = self._chain.rpc.call(
                 "eth_getLogs",
@@ -203,7 +208,11 @@ class LedgerAnchorChain:
                         "address": self._chain.deployment.address("AnchorRegistry"),
                         "fromBlock": hex(self._chain.deployment.block_number),
                         "toBlock": "latest",
-                        "topics": [self._batch_topic, to_hex(root)],
+                        "topics": [
+                            self._topics[single],
+                            to_hex(root),
+                            "0x" + self._chain.address[2:].lower().rjust(64, "0"),
+                        ],
                     }
                 ],
             )

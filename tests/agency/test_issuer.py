@@ -102,6 +102,7 @@ def test_credential_anchored_alone_survives_a_crash_before_its_anchor_is_confirm
         pkg = restarted.delivered("c1")
         assert not pkg.anchor.is_batch
         assert package_id(pkg) == "c1"
+        assert isinstance(pkg.metadata["block_number"], int)  # from the receipt or the event
         check = lens_check(world, pkg, restarted)
         assert check.anchored and check.issuer == world.issuer.address
         verify_credential(

@@ -21,7 +21,7 @@ from ledger.chain.client import AnchorInfo, LedgerChain
 from ledger.chain.deploy import contract_abi
 from ledger.chain.rpc import to_hex
 from ledger.chain.sender import Receipt, TxRequest
-from ledger.errors import ChainError, RpcError, TransactionTimeout
+from ledger.errors import ChainError, ContractRevert, RpcError, TransactionTimeout
 
 __all__ = ["LedgerAnchorChain", "SignedAnchor"]
 
@@ -146,6 +146,16 @@ class LedgerAnchorChain:
 
     def wait_mined(self, tx_hashes: Sequence[str], *, timeout: float = 120.0) -> list[Receipt]:
         """Receipts of `tx_hashes` once all are mined; a reverted one raises its decoded error."""
+        outcomes = self.wait_outcomes(tx_hashes, timeout=timeout)
+        for outcome in outcomes:
+            if isinstance(outcome, ContractRevert):
+                raise outcome
+        return [o for o in outcomes if not isinstance(o, ContractRevert)]
+
+    def wait_outcomes(
+        self, tx_hashes: Sequence[str], *, timeout: float = 120.0
+    ) -> list[Receipt | ContractRevert]:
+        """For each of `tx_hashes` once all are mined: its receipt, or its decoded revert."""
         deadline = time.monotonic() + timeout
         sender = self._chain.sender
         pending = list(tx_hashes)
@@ -156,8 +166,19 @@ class LedgerAnchorChain:
             if time.monotonic() > deadline:
                 raise TransactionTimeout(pending[0], timeout)
             time.sleep(self._poll)
-        # Mined: `wait` returns at once, decoding a revert if there was one.
-        return [sender.wait(h, timeout=timeout) for h in tx_hashes]
+        outcomes: list[Receipt | ContractRevert] = []
+        for h in tx_hashes:
+            try:  # mined: `wait` returns at once, decoding a revert if there was one
+                outcomes.append(sender.wait(h, timeout=timeout))
+            except ContractRevert as revert:
+                outcomes.append(revert)
+        return outcomes
+
+    def taken_by_another(self, root: bytes, *, single: bool = False) -> bool:
+        """Whether another agency anchored `root` (a digest alone if `single`): then this
+        agency's anchor of it can never be mined without a revert."""
+        info = self._chain.anchor_of(root) if single else self._chain.batch_of(root)
+        return info is not None and info.issuer.lower() != self._chain.address.lower()
 
     def confirm(self, root: bytes, receipt: Receipt, *, single: bool = False) -> AnchorInclusion:
         """The inclusion of `root` (a digest anchored alone if `single`) after its anchor

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from scenario import PERSON, VCT, AgencyWorld, agency_world  # noqa: F401
 
+from ledger.agency.anchoring import SignedAnchor
 from ledger.agency.issuer import Issuer, IssueRequest, PendingIssue, StatusRef, package_id
 from ledger.agency.packages import CredentialPackage, parse_issuer_did
 from ledger.chain.client import CheckRequest, CredentialCheck, CredentialStatus
@@ -78,7 +79,7 @@ def _crash(*_: object, **__: object) -> None:
 
 @pytest.mark.parametrize(
     ("crash_in", "recovered_as"),
-    [("broadcast_signed", "rebroadcast"), ("wait_mined", "anchored")],
+    [("broadcast_signed", "rebroadcast"), ("wait_outcomes", "anchored")],
     ids=["before-broadcast", "before-receipt"],
 )
 def test_credential_anchored_alone_survives_a_crash_before_its_anchor_is_confirmed(
@@ -112,7 +113,7 @@ def test_credential_anchored_alone_survives_a_crash_before_its_anchor_is_confirm
         )
 
 
-def test_a_digest_another_agency_anchored_first_is_not_taken_for_ours_after_a_crash(
+def test_a_digest_another_agency_anchored_first_is_anchored_again_under_a_new_root(
     world: AgencyWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     state = tmp_path / "issuer"
@@ -127,10 +128,46 @@ def test_a_digest_another_agency_anchored_first_is_not_taken_for_ours_after_a_cr
     rival.anchor(digest, world.type_id)  # e.g. copied from the mempool
     with world.make_issuer(state) as restarted:
         assert restarted.recover().rebroadcast == (1,)  # not marked anchored: not ours
-        with pytest.raises(AnchorRegistryAlreadyAnchored):
-            restarted.flush()
-        with pytest.raises(CredentialNotYetAnchored):
-            restarted.delivered("c1")
+        (pkg,) = restarted.flush()  # our anchor reverts; resealed with a random extra leaf
+        assert package_id(pkg) == "c1" and pkg.anchor.is_batch
+        check = lens_check(world, pkg, restarted)
+        assert check.anchored and check.issuer == world.issuer.address
+    assert world.reader().anchor_of(digest).issuer == rival.address  # theirs, untouched
+
+
+def test_a_batch_root_another_agency_anchored_first_is_anchored_again_under_a_new_root(
+    world: AgencyWorld, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
+    sealed = issuer.outbox.seal_batch(world.type_id, max_size=10)
+    assert sealed is not None
+    rival = world.chain(world.new_agency("Front Runner", accredit=True))
+    rival.anchor_batch(sealed.root, world.type_id, sealed.count)
+    packages = issuer.flush()  # the estimate reverts: resealed before anything is sent
+    assert sorted(package_id(p) for p in packages) == sorted(sealed.credential_ids)
+    (root,) = {p.anchor.root for p in packages}
+    assert root != sealed.root
+    for pkg in packages:
+        assert lens_check(world, pkg, issuer).anchored
+
+
+def test_an_anchor_front_run_at_every_attempt_is_given_up(
+    world: AgencyWorld, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rival = world.chain(world.new_agency("Front Runner", accredit=True))
+    anchors = issuer._anchors
+    broadcast = anchors.broadcast_signed
+
+    def front_run_then_broadcast(signed: list[SignedAnchor]) -> None:
+        for tx in signed:  # the rival sees each transaction and anchors its root first
+            rival.anchor_batch(tx.root, world.type_id, 1)
+        broadcast(signed)
+
+    monkeypatch.setattr(anchors, "broadcast_signed", front_run_then_broadcast)
+    issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
+    with pytest.raises(AnchorRegistryAlreadyAnchored):
+        issuer.flush()
 
 
 def test_issued_credential_is_a_valid_sd_jwt_vc_naming_the_agency(

@@ -359,7 +359,7 @@ def test_single_anchor_issue_a_crashed_run_left_unwritten_is_written_by_anchor(
         raise RuntimeError("killed after broadcasting the anchor")
 
     with monkeypatch.context() as patch:
-        patch.setattr(LedgerAnchorChain, "wait_mined", crash)
+        patch.setattr(LedgerAnchorChain, "wait_outcomes", crash)
         with pytest.raises(RuntimeError):
             issue(ledger, files)
     assert not out.exists()

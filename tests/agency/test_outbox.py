@@ -49,6 +49,15 @@ def _seal_c0(outbox: Outbox) -> SealedBatch:
     return batch
 
 
+def _seal_three(outbox: Outbox) -> SealedBatch:
+    """Credentials c0, c1, c2 (type 1), enqueued and sealed into one batch."""
+    for i in range(3):
+        outbox.enqueue(make_credential(i))
+    batch = outbox.seal_batch(1, max_size=10)
+    assert batch is not None
+    return batch
+
+
 def _submit(outbox: Outbox, chain: FileChain, batch: SealedBatch) -> tuple[bytes, str]:
     """Sign the batch's anchor at nonce 0 and record it as submitted (not broadcast)."""
     raw, tx_hash = chain.sign(batch.root, 1, 0)
@@ -114,10 +123,7 @@ def test_seal_takes_only_the_type_oldest_first_up_to_max_size(outbox: Outbox) ->
 def test_credential_is_deliverable_only_once_its_anchor_is_mined(
     outbox: Outbox, file_chain: FileChain
 ) -> None:
-    for i in range(3):
-        outbox.enqueue(make_credential(i))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
+    batch = _seal_three(outbox)
     with pytest.raises(CredentialNotYetAnchored, match="sealed"):
         outbox.deliverable("c1")
     raw, tx_hash = _submit(outbox, file_chain, batch)
@@ -358,10 +364,7 @@ def test_outbox_of_schema_version_1_is_upgraded_in_place(tmp_path: Path) -> None
 def test_reseal_gives_a_batch_a_new_root_its_proofs_verify_against(
     outbox: Outbox, file_chain: FileChain
 ) -> None:
-    for i in range(3):
-        outbox.enqueue(make_credential(i))
-    batch = outbox.seal_batch(1, max_size=10)
-    assert batch is not None
+    batch = _seal_three(outbox)
     _submit(outbox, file_chain, batch)
     resealed = outbox.reseal(batch.id, b"\x07" * 32)
     b = outbox.batch(batch.id)

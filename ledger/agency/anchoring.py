@@ -177,8 +177,8 @@ class LedgerAnchorChain:
     def taken_by_another(self, root: bytes, *, single: bool = False) -> bool:
         """Whether another agency anchored `root` (a digest alone if `single`): then this
         agency's anchor of it can never be mined without a revert."""
-        info = self._chain.anchor_of(root) if single else self._chain.batch_of(root)
-        return info is not None and info.issuer.lower() != self._chain.address.lower()
+        info = self._record(root, single)
+        return info is not None and not self._is_ours(info)
 
     def confirm(self, root: bytes, receipt: Receipt, *, single: bool = False) -> AnchorInclusion:
         """The inclusion of `root` (a digest anchored alone if `single`) after its anchor
@@ -192,11 +192,15 @@ class LedgerAnchorChain:
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _record(self, root: bytes, single: bool) -> AnchorInfo | None:
+        return self._chain.anchor_of(root) if single else self._chain.batch_of(root)
+
+    def _is_ours(self, info: AnchorInfo) -> bool:
+        return info.issuer.lower() == self._chain.address.lower()
+
     def _ours(self, root: bytes, single: bool) -> AnchorInfo | None:
-        info = self._chain.anchor_of(root) if single else self._chain.batch_of(root)
-        if info is None or info.issuer.lower() != self._chain.address.lower():
-            return None
-        return info
+        info = self._record(root, single)
+        return info if info is not None and self._is_ours(info) else None
 
     def _nonce_and_fees(self) -> tuple[int, dict[str, int]]:
         rpc = self._chain.rpc

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from ledger.agency.anchoring import LedgerAnchorChain
+from ledger.agency.anchoring import LedgerAnchorChain, SignedAnchor
 from ledger.agency.outbox import (
     BatchRecord,
     DeliveredCredential,
@@ -402,18 +402,20 @@ class Issuer:
     def _submit(self, sealed: Sequence[BatchRecord], t: int) -> None:
         """Sign the anchors of `sealed` batches, record them (write-ahead) and broadcast them. A
         root (or digest) another agency anchored first is resealed under a new root first."""
-        try:
-            signed = self._anchors.sign_anchors(
-                [(b.root, b.type_id, b.count, b.single) for b in sealed]
+
+        def sign(batches: Sequence[BatchRecord]) -> list[SignedAnchor]:
+            return self._anchors.sign_anchors(
+                [(b.root, b.type_id, b.count, b.single) for b in batches]
             )
+
+        try:
+            signed = sign(sealed)
         except AnchorRegistryAlreadyAnchored:
             sealed = [
                 self._resealed(b) if self._anchors.taken_by_another(b.root, single=b.single) else b
                 for b in sealed
             ]
-            signed = self._anchors.sign_anchors(
-                [(b.root, b.type_id, b.count, b.single) for b in sealed]
-            )
+            signed = sign(sealed)
         for batch, tx in zip(sealed, signed, strict=True):
             self._outbox.record_submission(batch.id, tx.raw_tx, tx.tx_hash, tx.nonce, now=t)
         self._anchors.broadcast_signed(signed)

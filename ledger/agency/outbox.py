@@ -63,11 +63,7 @@ from ledger.errors import (
 
 SCHEMA_VERSION = 2  # 2: batches.single
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox_meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
+_BATCHES_TABLE = """
 CREATE TABLE IF NOT EXISTS batches (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     root         BLOB    NOT NULL UNIQUE CHECK (length(root) = 32),
@@ -85,7 +81,20 @@ CREATE TABLE IF NOT EXISTS batches (
     CHECK (state != 'submitted' OR raw_tx IS NOT NULL),
     CHECK (single = 0 OR count = 1),
     CHECK ((state = 'anchored') = (anchored_at IS NOT NULL))
+)"""
+_BATCHES_INDEX = "CREATE INDEX IF NOT EXISTS batches_by_state ON batches(state)"
+# The columns a schema-1 outbox has (all but `single`), for the upgrade's copy.
+_BATCHES_V1_COLUMNS = (
+    "id, root, type_id, count, state, raw_tx, tx_hash, nonce, block_number, anchored_at,"
+    " created_at, submitted_at"
+)
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS outbox_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
+{_BATCHES_TABLE};
 CREATE TABLE IF NOT EXISTS credentials (
     id         TEXT    PRIMARY KEY,
     digest     BLOB    NOT NULL UNIQUE CHECK (length(digest) = 32),
@@ -105,7 +114,7 @@ CREATE TABLE IF NOT EXISTS credentials (
 );
 CREATE INDEX IF NOT EXISTS credentials_by_state ON credentials(state, type_id);
 CREATE INDEX IF NOT EXISTS credentials_by_batch ON credentials(batch_id);
-CREATE INDEX IF NOT EXISTS batches_by_state ON batches(state);
+{_BATCHES_INDEX};
 """
 
 
@@ -254,6 +263,33 @@ class OutboxStats:
 # --- the outbox ------------------------------------------------------------------------------
 
 
+def _rebuild_batches_from_v1(db: sqlite3.Connection) -> None:
+    """Give a schema-1 `batches` table the `single` column and its CHECK (a single holds one
+    credential). SQLite cannot add a table constraint to a table, so the table is rebuilt:
+    copied aside, dropped, created as version 2 writes it and filled again, inside the caller's
+    transaction. Foreign keys are deferred to its commit, as `credentials.batch_id` points at
+    no row between the drop and the refill; the commit fails if any is left dangling."""
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.execute(f"CREATE TEMP TABLE batches_v1 AS SELECT {_BATCHES_V1_COLUMNS} FROM batches")
+    # AUTOINCREMENT's high-water mark goes with the table; keep it, so no id is ever reused.
+    high_water = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'batches'").fetchone()
+    db.execute("DROP TABLE batches")
+    db.execute(_BATCHES_TABLE)
+    db.execute(
+        f"INSERT INTO batches ({_BATCHES_V1_COLUMNS}, single)"
+        f" SELECT {_BATCHES_V1_COLUMNS}, 0 FROM batches_v1 ORDER BY id"
+    )
+    if high_water is not None:
+        db.execute("DELETE FROM sqlite_sequence WHERE name = 'batches'")
+        db.execute(
+            "INSERT INTO sqlite_sequence(name, seq)"
+            " SELECT 'batches', max(?, coalesce(max(id), 0)) FROM batches",
+            high_water,
+        )
+    db.execute("DROP TABLE batches_v1")
+    db.execute(_BATCHES_INDEX)
+
+
 class Outbox(SQLiteStore):
     """The issuance outbox in one SQLite file. The constructor does no I/O; call `open()` or
     use it as a context manager. One `Outbox` object per thread."""
@@ -292,10 +328,7 @@ class Outbox(SQLiteStore):
                 (str(SCHEMA_VERSION),),
             )
         elif row[0] == "1":  # version 2 added single anchors
-            db.execute(
-                "ALTER TABLE batches ADD COLUMN single INTEGER NOT NULL DEFAULT 0"
-                " CHECK (single IN (0, 1))"
-            )
+            _rebuild_batches_from_v1(db)
             db.execute(
                 "UPDATE outbox_meta SET value = ? WHERE key = 'schema_version'",
                 (str(SCHEMA_VERSION),),

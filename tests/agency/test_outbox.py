@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from outbox_fakes import FileChain, make_credential
 
+import ledger.agency.outbox as outbox_module
 from ledger.agency.outbox import Outbox, SealedBatch
 from ledger.chain.merkle import MerkleTree, leaf_hash, verify
 from ledger.errors import (
@@ -17,6 +18,7 @@ from ledger.errors import (
     CredentialNotFound,
     CredentialNotYetAnchored,
     DuplicateCredential,
+    OutboxError,
     OutboxSchemaMismatch,
 )
 
@@ -346,10 +348,20 @@ def test_single_anchor_of_a_queued_credential_is_refused(
     assert outbox.stats().batches_submitted == 0  # all or nothing
 
 
-def test_outbox_of_schema_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
-    path = tmp_path / "o.db"
+def _batches_sql(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as db:
+        query = "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'batches' ORDER BY name"
+        return db.execute(query).fetchall()
+
+
+def _load_v1_outbox(path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.executescript((DATA / "outbox_schema_v1.sql").read_text(encoding="utf-8"))
+
+
+def test_outbox_of_schema_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "o.db"
+    _load_v1_outbox(path)
     with Outbox(path) as box:
         assert not box.batch(1).single
         assert box.deliverable("c0").anchor.anchored_at == 1_800_000_012
@@ -359,6 +371,38 @@ def test_outbox_of_schema_version_1_is_upgraded_in_place(tmp_path: Path) -> None
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM outbox_meta WHERE key = 'schema_version'")
         assert version.fetchone() == ("2",)
+        assert batch.id == 2  # ids go on from the old table's AUTOINCREMENT mark
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_upgraded_outbox_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
+    fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
+    Outbox(fresh).open().close()
+    _load_v1_outbox(old)
+    Outbox(old).open().close()
+    assert _batches_sql(old) == _batches_sql(fresh)
+    with sqlite3.connect(old) as db, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        db.execute(  # a single anchor holds exactly one credential
+            "INSERT INTO batches (root, type_id, count, state, created_at, single)"
+            " VALUES (?, 1, 2, 'sealed', 0, 1)",
+            (b"\x01" * 32,),
+        )
+
+
+def test_interrupted_upgrade_leaves_the_version_1_outbox_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "o.db"
+    _load_v1_outbox(path)
+    before = _batches_sql(path)
+    monkeypatch.setattr(outbox_module, "_BATCHES_INDEX", "CREATE INDEX broken ON nowhere(x)")
+    with pytest.raises(OutboxError, match="cannot open outbox"):
+        Outbox(path).open()
+    assert _batches_sql(path) == before
+    with sqlite3.connect(path) as db:
+        version = db.execute("SELECT value FROM outbox_meta WHERE key = 'schema_version'")
+        assert version.fetchone() == ("1",)
+        assert db.execute("SELECT count(*) FROM batches").fetchone() == (1,)
 
 
 def test_reseal_gives_a_batch_a_new_root_its_proofs_verify_against(

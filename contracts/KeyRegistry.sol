@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {IKeyRegistry} from "./interfaces/IKeyRegistry.sol";
 import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
 
@@ -20,6 +21,11 @@ contract KeyRegistry is IKeyRegistry, AccessControl {
         uint40 revokedAt;
     }
 
+    bytes32 private constant _POSSESSION_TAG = keccak256("ledger.KeyRegistry.possession.v1");
+    /// @dev The P256VERIFY precompile (EIP-7951). Where it is missing, a call returns no data
+    /// and every proof is refused.
+    address private constant _P256_VERIFY = address(0x100);
+
     ITrustRegistry private immutable _trust;
     mapping(bytes32 kid => KeyRecord key) private _keys;
 
@@ -37,14 +43,20 @@ contract KeyRegistry is IKeyRegistry, AccessControl {
     }
 
     /// @inheritdoc IKeyRegistry
-    function registerKey(bytes32 kid, bytes32 x, bytes32 y, uint64 validFrom, uint64 validUntil) external {
+    function registerKey(bytes32 kid, bytes32 x, bytes32 y, uint64 validFrom, uint64 validUntil, bytes32 r, bytes32 s)
+        external
+    {
         _requireActive(msg.sender);
+        _requirePossession(kid, x, y, r, s);
         _store(kid, x, y, validFrom, validUntil);
     }
 
     /// @inheritdoc IKeyRegistry
-    function rotateKey(bytes32 oldKid, bytes32 newKid, bytes32 x, bytes32 y, uint64 validUntil) external {
+    function rotateKey(bytes32 oldKid, bytes32 newKid, bytes32 x, bytes32 y, uint64 validUntil, bytes32 r, bytes32 s)
+        external
+    {
         _requireActive(msg.sender);
+        _requirePossession(newKid, x, y, r, s);
         KeyRecord storage old = _requireOwned(oldKid);
         if (old.revokedAt != 0) revert KeyRegistryKeyRevoked(oldKid, old.revokedAt);
         if (old.validUntil != 0 && old.validUntil <= block.timestamp) {
@@ -82,8 +94,31 @@ contract KeyRegistry is IKeyRegistry, AccessControl {
         return k.revokedAt == 0 || t < k.revokedAt;
     }
 
-    function _store(bytes32 kid, bytes32 x, bytes32 y, uint64 validFrom, uint64 validUntil) private {
+    /// @inheritdoc IKeyRegistry
+    function possessionMessage(address agency, bytes32 kid) public view returns (bytes memory) {
+        return abi.encode(_POSSESSION_TAG, block.chainid, address(this), agency, kid);
+    }
+
+    /// @dev kid = RFC 7638 thumbprint of (x, y), and (r, s) = the key's signature over
+    /// possessionMessage(msg.sender, kid).
+    function _requirePossession(bytes32 kid, bytes32 x, bytes32 y, bytes32 r, bytes32 s) private view {
         if (kid == bytes32(0)) revert KeyRegistryZeroKid();
+        bytes32 thumbprint = sha256(
+            bytes.concat(
+                '{"crv":"P-256","kty":"EC","x":"',
+                bytes(Base64.encodeURL(bytes.concat(x))),
+                '","y":"',
+                bytes(Base64.encodeURL(bytes.concat(y))),
+                '"}'
+            )
+        );
+        if (kid != thumbprint) revert KeyRegistryKidMismatch(kid, thumbprint);
+        bytes32 digest = sha256(possessionMessage(msg.sender, kid));
+        (bool ok, bytes memory result) = _P256_VERIFY.staticcall(abi.encode(digest, r, s, x, y));
+        if (!ok || result.length != 32 || uint256(bytes32(result)) != 1) revert KeyRegistryBadPossessionProof(kid);
+    }
+
+    function _store(bytes32 kid, bytes32 x, bytes32 y, uint64 validFrom, uint64 validUntil) private {
         address owner = _keys[kid].agency;
         if (owner != address(0)) revert KeyRegistryKidTaken(kid, owner);
         // Times are stored in uint40: a larger value would wrap (a far-future validFrom into a

@@ -189,7 +189,7 @@ def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) ->
     say.step("The CPR office issues a person credential to Karen's wallet")
     cpr_chain = LedgerChain(rpc, deployment, cpr)
     key = SigningKey.generate()
-    cpr_chain.register_key(key.thumbprint, *key.public_xy)
+    cpr_chain.register_key(key)
     say.ok(f"CPR Office registered its P-256 signing key kid={key.kid[:12]}…")
     reader = LedgerChain(rpc, deployment)
     wallet = Wallet.init(work / "wallet", secrets.token_urlsafe(16))

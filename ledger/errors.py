@@ -576,6 +576,13 @@ class KeyRegistryAgencyNotActive(KeyRegistryError):
     status: int
 
 
+class KeyRegistryBadPossessionProof(KeyRegistryError):
+    """The proof of possession does not verify: (r, s) is not the key's signature over
+    `possessionMessage(caller, kid)`, or (x, y) is not a P-256 point."""
+
+    kid: bytes
+
+
 class KeyRegistryInvalidWindow(KeyRegistryError):
     """validUntil must be 0 (open) or after validFrom; neither above 2**40 - 1."""
 
@@ -595,6 +602,13 @@ class KeyRegistryKeyRevoked(KeyRegistryError):
 
     kid: bytes
     revokedAt: int
+
+
+class KeyRegistryKidMismatch(KeyRegistryError):
+    """The kid is not the RFC 7638 thumbprint of the key's (x, y)."""
+
+    kid: bytes
+    thumbprint: bytes
 
 
 class KeyRegistryKidTaken(KeyRegistryError):

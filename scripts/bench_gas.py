@@ -26,6 +26,7 @@ from ledger.chain.devnet import Devnet
 from ledger.chain.merkle import MerkleTree
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import TxSender
+from ledger.sdjwt.jwk import SigningKey
 
 CAPACITY = 1 << 20  # a list of ~1M entries: random indexes almost never share a word
 
@@ -62,8 +63,9 @@ def main() -> None:
             actions.accredit(issuer.address, 1, authority=True),
         ):
             council_execute(council, action)
-        kid = secrets.token_bytes(32)
-        issuer.register_key(kid, secrets.token_bytes(32), secrets.token_bytes(32))
+        key = SigningKey.generate()
+        kid = key.thumbprint
+        registered = issuer.register_key(key).gas_used
         issuer.create_status_list(1, CAPACITY)
 
         print(f"solc {load_artifact('AnchorRegistry').compiler_version}, evm cancun, optimizer on")
@@ -164,6 +166,11 @@ def main() -> None:
             f"  anchored={check.anchored} accredited_at_anchor={check.issuer_accredited_at_anchor}"
             f" key_valid_at_anchor={check.key_valid_at_anchor} status={check.status}"
         )
+
+        print("\nKeys (once per signing key)")
+        row("register key (thumbprint + P256VERIFY proof)", registered)
+        rotated = issuer.rotate_key(kid, SigningKey.generate()).gas_used
+        row("rotate key (new key's proof included)", rotated)
 
 
 if __name__ == "__main__":

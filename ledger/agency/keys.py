@@ -12,8 +12,8 @@ encrypts it unchanged; the address recorded in such a file is meaningless and is
 `kid` is the base64url RFC 7638 thumbprint (the JWT header `kid`; the raw 32 bytes are the
 on-chain key id).
 
-Chain operations on keys (register, rotate, revoke) are thin wrappers over `LedgerChain` that
-take the signing key's public part from here.
+Chain operations on keys (register, rotate, revoke) are thin wrappers over `LedgerChain`;
+registering unlocks the key, as the registry wants its signature (proof of possession).
 """
 
 from __future__ import annotations
@@ -203,24 +203,30 @@ class AgencyKeyring:
         chain: LedgerChain,
         name: str,
         kid: str,
+        passphrase: str,
         *,
         valid_from: int = 0,
         valid_until: int = 0,
     ) -> Receipt:
-        """Register signing key `kid` of `name` for the agency signing `chain` (0 = now / open)."""
-        x, y = public_key_from_jwk(self.public_jwk(name, kid)).public_xy
-        return chain.register_key(
-            kid_bytes(kid), x, y, valid_from=valid_from, valid_until=valid_until
-        )
+        """Register signing key `kid` of `name` for the agency signing `chain` (0 = now / open).
+        The key is unlocked to sign the registry's proof of possession."""
+        key = self.unlock_signing_key(name, kid, passphrase)
+        return chain.register_key(key, valid_from=valid_from, valid_until=valid_until)
 
     def rotate(
-        self, chain: LedgerChain, name: str, old_kid: str, new_kid: str, *, valid_until: int = 0
+        self,
+        chain: LedgerChain,
+        name: str,
+        old_kid: str,
+        new_kid: str,
+        passphrase: str,
+        *,
+        valid_until: int = 0,
     ) -> Receipt:
-        """Register `new_kid` from now and end `old_kid` now, in one transaction."""
-        x, y = public_key_from_jwk(self.public_jwk(name, new_kid)).public_xy
-        return chain.rotate_key(
-            kid_bytes(old_kid), kid_bytes(new_kid), x, y, valid_until=valid_until
-        )
+        """Register `new_kid` from now and end `old_kid` now, in one transaction. The new key
+        is unlocked to sign the registry's proof of possession."""
+        key = self.unlock_signing_key(name, new_kid, passphrase)
+        return chain.rotate_key(kid_bytes(old_kid), key, valid_until=valid_until)
 
     @staticmethod
     def revoke(chain: LedgerChain, kid: str) -> Receipt:

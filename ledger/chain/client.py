@@ -15,16 +15,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ledger.chain.council import ZERO32, CouncilAction, CouncilActions
 from ledger.chain.deploy import Deployment, contract_abi, suite_error_decoder
+from ledger.chain.possession import PossessionProof, prove_possession
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import Receipt, TxRequest, TxSender
 from ledger.errors import ChainError, ConfigError, ContractReverted, CouncilExecutionFailed
+
+if TYPE_CHECKING:
+    from ledger.sdjwt.jwk import SigningKey
 
 __all__ = [
     "ZERO32",
@@ -629,25 +633,33 @@ class LedgerChain:
 
     # -- keys ---------------------------------------------------------------------------------
 
+    def prove_possession(self, key: SigningKey) -> PossessionProof:
+        """`key`'s proof of possession for this agency at this deployment's KeyRegistry."""
+        registry = self._deployment.address("KeyRegistry")
+        return prove_possession(key, self._rpc.chain_id, registry, self.address)
+
     def register_key_tx(
-        self, kid: bytes, x: bytes, y: bytes, *, valid_from: int = 0, valid_until: int = 0
+        self, proof: PossessionProof, *, valid_from: int = 0, valid_until: int = 0
     ) -> TxRequest:
-        """Prepared `registerKey` for this agency."""
-        return self.tx("KeyRegistry", "registerKey", [kid, x, y, valid_from, valid_until])
+        """Prepared `registerKey` for this agency (`proof` from `prove_possession`)."""
+        kid, x, y, r, s = proof
+        return self.tx("KeyRegistry", "registerKey", [kid, x, y, valid_from, valid_until, r, s])
 
     def register_key(
-        self, kid: bytes, x: bytes, y: bytes, *, valid_from: int = 0, valid_until: int = 0
+        self, key: SigningKey, *, valid_from: int = 0, valid_until: int = 0
     ) -> Receipt:
-        """Register a P-256 key (`kid` = raw RFC 7638 thumbprint) for this agency."""
+        """Register P-256 `key` for this agency under its RFC 7638 thumbprint, proving
+        possession with a signature (0 = from now / open-ended)."""
         return self.transact(
-            self.register_key_tx(kid, x, y, valid_from=valid_from, valid_until=valid_until)
+            self.register_key_tx(
+                self.prove_possession(key), valid_from=valid_from, valid_until=valid_until
+            )
         )
 
-    def rotate_key(
-        self, old_kid: bytes, new_kid: bytes, x: bytes, y: bytes, *, valid_until: int = 0
-    ) -> Receipt:
-        """Register `new_kid` from now and end `old_kid` now, in one transaction."""
-        return self._send("KeyRegistry", "rotateKey", [old_kid, new_kid, x, y, valid_until])
+    def rotate_key(self, old_kid: bytes, key: SigningKey, *, valid_until: int = 0) -> Receipt:
+        """Register `key` from now and end `old_kid` now, in one transaction."""
+        kid, x, y, r, s = self.prove_possession(key)
+        return self._send("KeyRegistry", "rotateKey", [old_kid, kid, x, y, valid_until, r, s])
 
     def revoke_key(self, kid: bytes) -> Receipt:
         """Emergency revocation of one of this agency's keys."""

@@ -180,6 +180,10 @@ def _anvil_args(
         str(history),
         "--cache-path",
         str(cache_path),
+        # Osaka brings the P256VERIFY precompile (EIP-7951) that KeyRegistry checks proofs of
+        # possession with; named, so that a future anvil default cannot change the chain's rules.
+        "--hardfork",
+        "osaka",
     ]
     if block_time is not None:
         args += ["--block-time", f"{block_time:g}"]

@@ -134,8 +134,9 @@ def keys_register(ctx: LedgerContext, kid: str | None, valid_from: int, valid_un
     """Register signing key KID on chain (default: the one local key not registered yet)."""
     chain = ctx.chain()
     kid = kid or _default_kid(ctx, chain)
+    name = ctx.acting()
     receipt = keyring(ctx.home).register(
-        chain, ctx.acting(), kid, valid_from=valid_from, valid_until=valid_until
+        chain, name, kid, ctx.passphrase(name), valid_from=valid_from, valid_until=valid_until
     )
     emit({"kid": kid, "tx": receipt.tx_hash, "block": receipt.block_number},
          f"Registered signing key {kid} (block {receipt.block_number}).", as_json=ctx.as_json)
@@ -158,7 +159,7 @@ def keys_rotate(ctx: LedgerContext, old_kid: str | None, valid_until: int) -> No
     old = old_kid or current_kid(ctx, chain)
     ring = keyring(ctx.home)
     new = ring.create_signing_key(name, ctx.passphrase(name))
-    receipt = ring.rotate(chain, name, old, new, valid_until=valid_until)
+    receipt = ring.rotate(chain, name, old, new, ctx.passphrase(name), valid_until=valid_until)
     emit({"old_kid": old, "kid": new, "tx": receipt.tx_hash, "block": receipt.block_number},
          f"Rotated {old} -> {new} (block {receipt.block_number}).", as_json=ctx.as_json)
 

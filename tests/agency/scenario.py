@@ -191,8 +191,7 @@ def build_world(rpc: Rpc) -> AgencyWorld:
     mask = sum(1 << CLAIMS.index(name) for name in VERIFIER_CLAIMS)
     run(actions.register_verifier(verifier.address, type_id, purpose_digest(PURPOSE), mask))
     key = SigningKey.generate()
-    x, y = key.public_xy
-    LedgerChain(rpc, deployment, issuer).register_key(key.thumbprint, x, y)
+    LedgerChain(rpc, deployment, issuer).register_key(key)
     return AgencyWorld(rpc, deployment, council, issuer, key, verifier, outsider, type_id)
 
 

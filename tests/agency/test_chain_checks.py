@@ -46,6 +46,7 @@ from ledger.errors import (
     IssuerAgencySuspended,
     IssuerKeyOwnerMismatch,
     IssuerNotAccreditedAtAnchor,
+    KeyRegistryKidMismatch,
     SigningKeyNotValidAtAnchor,
     StatusReferenceInvalid,
     UnknownIssuerKey,
@@ -154,11 +155,14 @@ def test_unknown_or_malformed_kid_is_refused(env: AgencyWorld, kid: str) -> None
         resolve_issuer_key(env.reader(), kid, _iss(env))
 
 
-def test_key_registered_under_a_kid_that_is_not_its_thumbprint_is_refused(
+def test_key_cannot_be_registered_under_a_kid_that_is_not_its_thumbprint(
     env: AgencyWorld,
 ) -> None:
     key, other = SigningKey.generate(), SigningKey.generate()
-    env.issuer_chain().register_key(other.thumbprint, *key.public_xy)
+    chain = env.issuer_chain()
+    proof = chain.prove_possession(key)._replace(kid=other.thumbprint)
+    with pytest.raises(KeyRegistryKidMismatch):
+        chain.transact(chain.register_key_tx(proof))
     with pytest.raises(UnknownIssuerKey):
         resolve_issuer_key(env.reader(), other.kid, _iss(env))
 
@@ -167,7 +171,7 @@ def test_unregistered_kid_is_not_cached_as_missing(env: AgencyWorld) -> None:
     key = SigningKey.generate()
     with pytest.raises(UnknownIssuerKey):
         resolve_issuer_key(env.reader(), key.kid, _iss(env))
-    env.issuer_chain().register_key(key.thumbprint, *key.public_xy)
+    env.issuer_chain().register_key(key)
     assert resolve_issuer_key(env.reader(), key.kid, _iss(env)) == key.public_key
 
 

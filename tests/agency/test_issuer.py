@@ -352,7 +352,7 @@ def test_agency_not_accredited_cannot_anchor_and_nothing_is_recorded(
     account = world.new_agency("Unaccredited Office")
     key = SigningKey.generate()
     chain = world.chain(account)
-    chain.register_key(key.thumbprint, *key.public_xy)
+    chain.register_key(key)
     with Issuer.open(chain, key, tmp_path / "rogue") as rogue:
         with pytest.raises(AnchorRegistryNotAccredited):
             rogue.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="now")

@@ -110,14 +110,14 @@ def test_register_rotate_and_revoke_on_chain(
     agency = world.new_agency("Road Directorate", accredit=True)
     chain = world.chain(agency)
     old = keyring.create_signing_key("roads", PASS)
-    keyring.register(chain, "roads", old)
+    keyring.register(chain, "roads", old, PASS)
     record = keyring.on_chain(chain, old)
     x, y = keyring.unlock_signing_key("roads", old, PASS).public_xy
     assert (record.agency, record.x, record.y, record.revoked_at) == (agency.address, x, y, 0)
 
     new = keyring.create_signing_key("roads", PASS)
     world.advance(10)
-    keyring.rotate(chain, "roads", old, new)
+    keyring.rotate(chain, "roads", old, new, PASS)
     t = world.now()
     old_record, new_record = keyring.on_chain(chain, old), keyring.on_chain(chain, new)
     assert new_record.agency == agency.address and new_record.valid_from <= t

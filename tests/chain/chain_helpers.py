@@ -23,6 +23,7 @@ from ledger.chain.council import CouncilAction, council_execute
 from ledger.chain.deploy import Deployment
 from ledger.chain.rpc import Rpc
 from ledger.errors import ContractRevert
+from ledger.sdjwt.jwk import SigningKey
 
 CLAIMS = ("given_name", "family_name", "birthdate", "address")
 VCT = "https://credentials.example.dk/person/v1"
@@ -45,6 +46,7 @@ class Base:
     kid: bytes
     x: bytes
     y: bytes
+    key: SigningKey  # the issuer's registered key: kid is its thumbprint, (x, y) its point
 
 
 class World:

@@ -22,6 +22,7 @@ from ledger.chain.client import LedgerChain
 from ledger.chain.council import council_execute
 from ledger.chain.deploy import deploy_suite
 from ledger.chain.rpc import Rpc
+from ledger.sdjwt.jwk import SigningKey
 
 
 @pytest.fixture(scope="session")
@@ -43,10 +44,11 @@ def base(rpc: Rpc, dev_accounts: list[LocalAccount]) -> Base:
     run(actions.accredit(issuer.address, type_id, authority=True))
     run(actions.register_verifier(verifier.address, type_id, PURPOSE, 0b0011))
     issuer_chain = LedgerChain(rpc, deployment, issuer)
-    kid, x, y = random32(), random32(), random32()
-    issuer_chain.register_key(kid, x, y)
+    key = SigningKey.generate()
+    kid, (x, y) = key.thumbprint, key.public_xy
+    issuer_chain.register_key(key)
     issuer_chain.create_status_list(LIST_ID, CAPACITY)
-    return Base(deployment, council, issuer, second, verifier, outsider, type_id, kid, x, y)
+    return Base(deployment, council, issuer, second, verifier, outsider, type_id, kid, x, y, key)
 
 
 @pytest.fixture

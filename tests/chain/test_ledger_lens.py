@@ -7,6 +7,7 @@ from chain_helpers import LIST_ID, PURPOSE, World, random32
 
 from ledger.chain.client import AgencyStatus, CheckRequest, CredentialStatus
 from ledger.chain.merkle import MerkleTree
+from ledger.sdjwt.jwk import SigningKey
 
 
 def _single(world: World, index: int = 5) -> CheckRequest:
@@ -89,8 +90,9 @@ def test_anchor_after_key_revocation_fails_the_key_check(world: World) -> None:
 
 
 def test_key_of_another_agency_fails_the_key_check(world: World) -> None:
-    other_kid = random32()
-    world.second.register_key(other_kid, random32(), random32())
+    other = SigningKey.generate()
+    other_kid = other.thumbprint
+    world.second.register_key(other)
     digest = random32()
     world.issuer.anchor(digest, world.type_id)
     assert not world.reader.check_credential(

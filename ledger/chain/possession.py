@@ -1,0 +1,47 @@
+"""Proof of possession for `KeyRegistry`: what an agency's P-256 key signs to register it.
+
+The registry accepts a key only with the key's ES256 signature over
+`possession_message(chain_id, registry, agency, kid)`, checked on chain by the P256VERIFY
+precompile (EIP-7951), and only if `kid` is the key's RFC 7638 thumbprint. So no agency can
+register another agency's key, or a key of its own under another key's kid.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from eth_abi.abi import encode as _abi_encode
+from eth_hash.auto import keccak
+
+if TYPE_CHECKING:
+    from ledger.sdjwt.jwk import SigningKey
+
+__all__ = ["POSSESSION_TAG", "PossessionProof", "possession_message", "prove_possession"]
+
+POSSESSION_TAG = keccak(b"ledger.KeyRegistry.possession.v1")
+
+
+class PossessionProof(NamedTuple):
+    """A key and its proof, as `registerKey` and `rotateKey` take them."""
+
+    kid: bytes
+    x: bytes
+    y: bytes
+    r: bytes
+    s: bytes
+
+
+def possession_message(chain_id: int, registry: str, agency: str, kid: bytes) -> bytes:
+    """`KeyRegistry.possessionMessage(agency, kid)` on chain `chain_id`, computed locally."""
+    return _abi_encode(
+        ["bytes32", "uint256", "address", "address", "bytes32"],
+        [POSSESSION_TAG, chain_id, registry, agency, kid],
+    )
+
+
+def prove_possession(key: SigningKey, chain_id: int, registry: str, agency: str) -> PossessionProof:
+    """Sign the possession message for registering `key` by `agency` at `registry`."""
+    kid = key.thumbprint
+    x, y = key.public_xy
+    signature = key.sign(possession_message(chain_id, registry, agency, kid))
+    return PossessionProof(kid, x, y, signature[:32], signature[32:])

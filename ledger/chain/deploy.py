@@ -119,6 +119,15 @@ class Deployment:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"malformed deployment record: {exc}") from exc
 
+    def outdated_contracts(self) -> tuple[str, ...]:
+        """The suite's contracts deployed from other bytecode than this version's artifacts: a
+        call with this version's ABI may revert there without a reason (redeploy)."""
+        return tuple(
+            name
+            for name in SUITE
+            if self.artifact_digests.get(name) != artifact_digest(name)
+        )
+
     def is_live(self, rpc: Rpc) -> bool:
         """Whether this deployment exists on the chain behind `rpc` (see `is_live`)."""
         return is_live(rpc, self)

@@ -15,7 +15,7 @@ from ledger.cli._ledger_accounts import (
     name_of,
     read_account_passphrase,
 )
-from ledger.cli._ledger_context import LedgerContext, format_time, pass_ledger
+from ledger.cli._ledger_context import LedgerContext, format_time, outdated_message, pass_ledger
 from ledger.cli._ledger_ops import DEVNET_FUNDING, ETHER, fund_on_devnet, is_devnet, run_deploy
 from ledger.errors import ConfigError
 
@@ -172,7 +172,8 @@ def status(ctx: LedgerContext) -> None:
         "chain_id": dep.chain_id,
         "head": head,
         "deployment": {"record": str(net.deployment_path), "block": dep.block_number,
-                       "addresses": dict(dep.addresses)},
+                       "addresses": dict(dep.addresses),
+                       "outdated_contracts": list(dep.outdated_contracts())},
         "council": {"members": [{"name": n, "address": a} for n, a in named],
                     "threshold": threshold},
         "account": None,
@@ -185,6 +186,8 @@ def status(ctx: LedgerContext) -> None:
         f"Council     {threshold} of {len(members)}: "
         + ", ".join(f"{n} ({a})" if n else a for n, a in named),
     ]
+    if dep.outdated_contracts():
+        lines.append(f"Contracts   outdated: {outdated_message(dep.outdated_contracts())}")
     if ctx.account:
         address = ctx.address(ctx.account)
         info = reader.agency(address)

@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def outdated_message(contracts: tuple[str, ...]) -> str:
+    """What to tell the user when the recorded deployment runs other contract code."""
+    return (
+        f"the recorded deployment runs other code than this version of ledger for "
+        f"{', '.join(contracts)}; calls to it may revert without a reason. Redeploy with "
+        "`ledger deploy --force` (the new contracts start empty)"
+    )
+
+
 class LedgerContext:
     """Global options of one `ledger` invocation, and the handles built from them."""
 
@@ -68,6 +77,9 @@ class LedgerContext:
             from ledger.chain.deploy import Deployment
 
             self._deployment = Deployment.load(self.network().deployment_path)
+            outdated = self._deployment.outdated_contracts()
+            if outdated:
+                click.echo(f"Warning: {outdated_message(outdated)}", err=True)
         return self._deployment
 
     def reader(self) -> LedgerChain:

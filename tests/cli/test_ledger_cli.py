@@ -346,6 +346,27 @@ def test_status_shows_network_council_and_acting_account(
     assert text[0] == f"Home        {home}"
     assert text[-1].startswith(f"Account     alice {data['account']['address']}, ")
     assert text[-1].endswith(", council member, not an agency")
+    assert data["deployment"]["outdated_contracts"] == [] and result.stderr == ""
+
+
+def test_deployment_of_other_contract_code_is_flagged(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    _deploy(ledger, "--threshold", "1")
+    record = Path(json.loads(ledger("--json", "status").stdout)["deployment"]["record"])
+    raw = json.loads(record.read_text())
+    raw["artifactDigests"]["KeyRegistry"] = "0x" + "00" * 32  # as an older version recorded it
+    record.write_text(json.dumps(raw))
+    result = ledger("--json", "status")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["deployment"]["outdated_contracts"] == ["KeyRegistry"]
+    assert result.stderr == (
+        "Warning: the recorded deployment runs other code than this version of ledger for "
+        "KeyRegistry; calls to it may revert without a reason. Redeploy with `ledger deploy "
+        "--force` (the new contracts start empty)\n"
+    )
+    text = ledger("status").stdout
+    assert "Contracts   outdated: the recorded deployment runs other code" in text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -284,6 +284,11 @@ _GENERIC_REVERTS: frozenset[type[ContractRevert]] = frozenset(
 )
 
 
+class P256VerifyUnavailable(ChainError):
+    """The chain has no P256VERIFY precompile (EIP-7951, Osaka hardfork), so its KeyRegistry can
+    check no proof of possession and registers no signing key."""
+
+
 class TransactionFailed(ChainError):
     """A transaction was mined with status 0 and no revert reason could be recovered."""
 

@@ -11,7 +11,8 @@ call by hand (prebuilt selector, no ABI machinery) and decodes its fixed-size an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -22,10 +23,17 @@ from eth_utils.address import to_checksum_address
 
 from ledger.chain.council import ZERO32, CouncilAction, CouncilActions
 from ledger.chain.deploy import Deployment, contract_abi, suite_error_decoder
-from ledger.chain.possession import PossessionProof, prove_possession
+from ledger.chain.possession import PossessionProof, p256_verify_available, prove_possession
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import Receipt, TxRequest, TxSender
-from ledger.errors import ChainError, ConfigError, ContractReverted, CouncilExecutionFailed
+from ledger.errors import (
+    ChainError,
+    ConfigError,
+    ContractReverted,
+    CouncilExecutionFailed,
+    KeyRegistryBadPossessionProof,
+    P256VerifyUnavailable,
+)
 
 if TYPE_CHECKING:
     from ledger.sdjwt.jwk import SigningKey
@@ -650,16 +658,30 @@ class LedgerChain:
     ) -> Receipt:
         """Register P-256 `key` for this agency under its RFC 7638 thumbprint, proving
         possession with a signature (0 = from now / open-ended)."""
-        return self.transact(
-            self.register_key_tx(
-                self.prove_possession(key), valid_from=valid_from, valid_until=valid_until
+        proof = self.prove_possession(key)
+        with self._own_proof_checked():
+            return self.transact(
+                self.register_key_tx(proof, valid_from=valid_from, valid_until=valid_until)
             )
-        )
 
     def rotate_key(self, old_kid: bytes, key: SigningKey, *, valid_until: int = 0) -> Receipt:
         """Register `key` from now and end `old_kid` now, in one transaction."""
         kid, x, y, r, s = self.prove_possession(key)
-        return self._send("KeyRegistry", "rotateKey", [old_kid, kid, x, y, valid_until, r, s])
+        with self._own_proof_checked():
+            return self._send("KeyRegistry", "rotateKey", [old_kid, kid, x, y, valid_until, r, s])
+
+    @contextmanager
+    def _own_proof_checked(self) -> Iterator[None]:
+        """A proof this client made is refused only where the chain cannot check it: say so."""
+        try:
+            yield
+        except KeyRegistryBadPossessionProof as exc:
+            if p256_verify_available(self._rpc):
+                raise
+            raise P256VerifyUnavailable(
+                f"chain {self._rpc.chain_id} has no P256VERIFY precompile (EIP-7951, Osaka "
+                "hardfork): its KeyRegistry can register no signing key"
+            ) from exc
 
     def revoke_key(self, kid: bytes) -> Receipt:
         """Emergency revocation of one of this agency's keys."""

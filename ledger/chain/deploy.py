@@ -123,9 +123,7 @@ class Deployment:
         """The suite's contracts deployed from other bytecode than this version's artifacts: a
         call with this version's ABI may revert there without a reason (redeploy)."""
         return tuple(
-            name
-            for name in SUITE
-            if self.artifact_digests.get(name) != artifact_digest(name)
+            name for name in SUITE if self.artifact_digests.get(name) != artifact_digest(name)
         )
 
     def is_live(self, rpc: Rpc) -> bool:

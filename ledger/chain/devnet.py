@@ -69,6 +69,9 @@ _STOP_TIMEOUT = 10.0
 _LOG_TAIL = 2000
 # States of recent blocks kept in memory for calls at past blocks (replaying a failed
 # transaction at its block needs this); older history is pruned.
+# Osaka brings the P256VERIFY precompile (EIP-7951) that KeyRegistry checks proofs of possession
+# with; named, so that a future anvil default cannot change the devnet's rules.
+HARDFORK = "osaka"
 _HISTORY = 256
 
 
@@ -165,6 +168,7 @@ def _anvil_args(
     state_file: Path | None,
     state_interval: int | None,
     history: int,
+    hardfork: str = HARDFORK,
 ) -> list[str]:
     args = [
         str(anvil),
@@ -180,10 +184,8 @@ def _anvil_args(
         str(history),
         "--cache-path",
         str(cache_path),
-        # Osaka brings the P256VERIFY precompile (EIP-7951) that KeyRegistry checks proofs of
-        # possession with; named, so that a future anvil default cannot change the chain's rules.
         "--hardfork",
-        "osaka",
+        hardfork,
     ]
     if block_time is not None:
         args += ["--block-time", f"{block_time:g}"]
@@ -276,6 +278,8 @@ class Devnet:
     back at exit (and every `state_interval` seconds). Calls at past blocks work for the
     last `history` blocks only. `die_with_parent` (Linux, main thread) makes the kernel
     terminate anvil if this process dies without cleaning up (test workers use it).
+    `hardfork` names the EVM rules (default Osaka; an older one lacks P256VERIFY, so its
+    KeyRegistry refuses every key).
     """
 
     def __init__(
@@ -291,8 +295,10 @@ class Devnet:
         history: int = _HISTORY,
         ready_timeout: float = _READY_TIMEOUT,
         die_with_parent: bool = False,
+        hardfork: str = HARDFORK,
     ) -> None:
         self._requested_port = port
+        self._hardfork = hardfork
         self._die_with_parent = die_with_parent
         self._state_file = state_file
         self._chain_id = chain_id
@@ -388,6 +394,7 @@ class Devnet:
             state_file=self._state_file,
             state_interval=self._state_interval,
             history=self._history,
+            hardfork=self._hardfork,
         )
         self._proc = subprocess.Popen(
             args,

@@ -8,17 +8,28 @@ register another agency's key, or a key of its own under another key's kid.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, NamedTuple
 
 from eth_abi.abi import encode as _abi_encode
 from eth_hash.auto import keccak
 
 if TYPE_CHECKING:
+    from ledger.chain.rpc import Rpc
     from ledger.sdjwt.jwk import SigningKey
 
-__all__ = ["POSSESSION_TAG", "PossessionProof", "possession_message", "prove_possession"]
+__all__ = [
+    "P256_VERIFY",
+    "POSSESSION_TAG",
+    "PossessionProof",
+    "p256_verify_available",
+    "possession_message",
+    "prove_possession",
+]
 
 POSSESSION_TAG = keccak(b"ledger.KeyRegistry.possession.v1")
+P256_VERIFY = "0x0000000000000000000000000000000000000100"
+_TRUE = (1).to_bytes(32, "big")
 
 
 class PossessionProof(NamedTuple):
@@ -45,3 +56,15 @@ def prove_possession(key: SigningKey, chain_id: int, registry: str, agency: str)
     x, y = key.public_xy
     signature = key.sign(possession_message(chain_id, registry, agency, kid))
     return PossessionProof(kid, x, y, signature[:32], signature[32:])
+
+
+def p256_verify_available(rpc: Rpc) -> bool:
+    """Whether the chain behind `rpc` has the P256VERIFY precompile (EIP-7951, from Osaka): it
+    answers 1 for a valid signature, where a chain without it answers nothing."""
+    from ledger.sdjwt.jwk import SigningKey
+
+    key = SigningKey.generate()
+    message = b"ledger: is P256VERIFY here?"
+    x, y = key.public_xy
+    data = hashlib.sha256(message).digest() + key.sign(message) + x + y
+    return rpc.eth_call(P256_VERIFY, data) == _TRUE

@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 
 from ledger.chain.deploy import SUITE, Deployment
-from ledger.chain.devnet import devnet_down, free_port
+from ledger.chain.devnet import Devnet, devnet_down, free_port
 from ledger.chain.rpc import Rpc
 from ledger.cli._ledger_accounts import FAST_KDF_ENV, FAST_KDF_WARNING
 from ledger.cli.ledger_cli import cli
@@ -347,6 +347,17 @@ def test_status_shows_network_council_and_acting_account(
     assert text[-1].startswith(f"Account     alice {data['account']['address']}, ")
     assert text[-1].endswith(", council member, not an agency")
     assert data["deployment"]["outdated_contracts"] == [] and result.stderr == ""
+
+
+def test_deploy_refuses_a_chain_without_p256verify(ledger: Invoke, home: Path) -> None:
+    with Devnet(die_with_parent=True, hardfork="prague") as net:
+        result = ledger("--rpc", net.rpc_url, "deploy", "--council", "alice")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: chain 31337 has no P256VERIFY precompile (EIP-7951, Osaka hardfork): the "
+        "KeyRegistry could register no signing key there\n"
+    )
+    assert not (home / "deployment.json").exists()
 
 
 def test_deployment_of_other_contract_code_is_flagged(

@@ -19,8 +19,8 @@ contract AnchorRegistry is IAnchorRegistry {
     uint32 private constant _MAX_BATCH = type(uint24).max;
 
     ITrustRegistry private immutable _trust;
-    mapping(bytes32 digest => Record record) private _anchors;
-    mapping(bytes32 root => Record record) private _batches;
+    mapping(address issuer => mapping(bytes32 digest => Record record)) private _anchors;
+    mapping(address issuer => mapping(bytes32 root => Record record)) private _batches;
 
     /// @param trust the TrustRegistry answering `canAnchor`
     constructor(ITrustRegistry trust) {
@@ -35,7 +35,7 @@ contract AnchorRegistry is IAnchorRegistry {
     /// @inheritdoc IAnchorRegistry
     function anchor(bytes32 digest, uint32 typeId) external {
         if (digest == bytes32(0)) revert AnchorRegistryZeroDigest();
-        _store(_anchors, digest, typeId, 1);
+        _store(_anchors[msg.sender], digest, typeId, 1);
         emit CredentialAnchored(digest, msg.sender, typeId);
     }
 
@@ -44,32 +44,36 @@ contract AnchorRegistry is IAnchorRegistry {
         if (root == bytes32(0)) revert AnchorRegistryZeroRoot();
         if (count == 0) revert AnchorRegistryEmptyBatch(root);
         if (count > _MAX_BATCH) revert AnchorRegistryBatchTooLarge(count, _MAX_BATCH);
-        _store(_batches, root, typeId, uint24(count));
+        _store(_batches[msg.sender], root, typeId, uint24(count));
         emit BatchAnchored(root, msg.sender, typeId, count);
     }
 
     /// @inheritdoc IAnchorRegistry
-    function anchorOf(bytes32 digest) external view returns (AnchorRecord memory) {
-        return _toView(_anchors[digest]);
+    function anchorOf(address issuer, bytes32 digest) external view returns (AnchorRecord memory) {
+        return _toView(_anchors[issuer][digest]);
     }
 
     /// @inheritdoc IAnchorRegistry
-    function batchOf(bytes32 root) external view returns (AnchorRecord memory) {
-        return _toView(_batches[root]);
+    function batchOf(address issuer, bytes32 root) external view returns (AnchorRecord memory) {
+        return _toView(_batches[issuer][root]);
     }
 
     /// @inheritdoc IAnchorRegistry
-    function verifyInclusion(bytes32 root, bytes32[] calldata proof, bytes32 digest) external view returns (bool) {
-        return _batches[root].issuer != address(0) && MerkleProof.verifyCalldata(proof, root, _leaf(digest));
+    function verifyInclusion(address issuer, bytes32 root, bytes32[] calldata proof, bytes32 digest)
+        external
+        view
+        returns (bool)
+    {
+        return _batches[issuer][root].issuer != address(0) && MerkleProof.verifyCalldata(proof, root, _leaf(digest));
     }
 
     /// @inheritdoc IAnchorRegistry
-    function inclusionOf(bytes32 root, bytes32[] calldata proof, bytes32 digest)
+    function inclusionOf(address issuer, bytes32 root, bytes32[] calldata proof, bytes32 digest)
         external
         view
         returns (AnchorRecord memory empty)
     {
-        Record memory r = _batches[root];
+        Record memory r = _batches[issuer][root];
         if (r.issuer == address(0) || !MerkleProof.verifyCalldata(proof, root, _leaf(digest))) return empty;
         return _toView(r);
     }

@@ -83,8 +83,10 @@ contract LedgerLens is ILedgerLens {
         c.keyAgency = key.agency;
         c.keyRevokedAt = key.revokedAt;
 
-        IAnchorRegistry.AnchorRecord memory a =
-            q.root == bytes32(0) ? _anchors.anchorOf(q.digest) : _anchors.inclusionOf(q.root, q.proof, q.digest);
+        // Anchors are keyed by issuer: the credential's is the agency that owns its signing key.
+        IAnchorRegistry.AnchorRecord memory a = q.root == bytes32(0)
+            ? _anchors.anchorOf(key.agency, q.digest)
+            : _anchors.inclusionOf(key.agency, q.root, q.proof, q.digest);
         if (a.issuer == address(0)) return c;
         c.anchored = true;
         c.issuer = a.issuer;

@@ -195,7 +195,7 @@ def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) ->
     wallet = Wallet.init(work / "wallet", secrets.token_urlsafe(16))
     with wallet, Issuer.open(cpr_chain, key, work / "cpr-outbox") as issuer:
         package = _issue(issuer, wallet)
-        anchored = reader.anchor_of(_digest(package))
+        anchored = reader.anchor_of(cpr.address, _digest(package))
         say.ok(f"credential signed and its digest anchored on chain "
                f"(block time {anchored.anchored_at if anchored else '?'}; no personal data)")
         stored = wallet.import_credential(package, chain=reader)

@@ -2,10 +2,12 @@
 pragma solidity 0.8.37;
 
 /// @title Anchor registry: credential digests and Merkle batch roots, with issuer, type and time.
-/// @notice A single anchor is keyed by the credential digest (sha256 of the issuer-signed JWT).
-/// A batch is keyed by its Merkle root over leaves `keccak256(bytes.concat(keccak256(abi.encode(digest))))`
-/// with sorted-pair hashing (OpenZeppelin MerkleProof). Only an agency that `canAnchor` the type
-/// at that moment may anchor. Each record is one storage slot.
+/// @notice A single anchor is keyed by its issuer and the credential digest (sha256 of the
+/// issuer-signed JWT). A batch is keyed by its issuer and its Merkle root over leaves
+/// `keccak256(bytes.concat(keccak256(abi.encode(digest))))` with sorted-pair hashing
+/// (OpenZeppelin MerkleProof). Keyed by issuer, an anchor cannot be taken by another agency that
+/// anchors the same digest or root first: that makes a record of its own. Only an agency that
+/// `canAnchor` the type at that moment may anchor. Each record is one storage slot.
 interface IAnchorRegistry {
     /// @notice An anchor record. `count` is 1 for single anchors, the batch size for roots;
     /// issuer zero = not anchored.
@@ -29,7 +31,7 @@ interface IAnchorRegistry {
     error AnchorRegistryEmptyBatch(bytes32 root);
     /// @notice A batch larger than the record can count.
     error AnchorRegistryBatchTooLarge(uint32 count, uint32 max);
-    /// @notice The digest or root is already anchored.
+    /// @notice The caller already anchored this digest or root.
     error AnchorRegistryAlreadyAnchored(bytes32 digest, address issuer, uint64 anchoredAt);
     /// @notice The caller may not anchor this type now (not accredited, or agency not Active).
     error AnchorRegistryNotAccredited(address agency, uint32 typeId);
@@ -38,14 +40,18 @@ interface IAnchorRegistry {
     function anchor(bytes32 digest, uint32 typeId) external;
     /// @notice Anchor a Merkle root over `count` credential digests.
     function anchorBatch(bytes32 root, uint32 typeId, uint32 count) external;
-    /// @notice The record of a single anchor.
-    function anchorOf(bytes32 digest) external view returns (AnchorRecord memory);
-    /// @notice The record of a batch root.
-    function batchOf(bytes32 root) external view returns (AnchorRecord memory);
-    /// @notice Whether `root` is an anchored batch root and `proof` proves `digest`'s leaf in it.
-    function verifyInclusion(bytes32 root, bytes32[] calldata proof, bytes32 digest) external view returns (bool);
-    /// @notice The batch record if `proof` proves `digest` under an anchored `root`, else an empty record.
-    function inclusionOf(bytes32 root, bytes32[] calldata proof, bytes32 digest)
+    /// @notice The record of `issuer`'s single anchor of `digest`.
+    function anchorOf(address issuer, bytes32 digest) external view returns (AnchorRecord memory);
+    /// @notice The record of `issuer`'s batch root.
+    function batchOf(address issuer, bytes32 root) external view returns (AnchorRecord memory);
+    /// @notice Whether `issuer` anchored batch `root` and `proof` proves `digest`'s leaf in it.
+    function verifyInclusion(address issuer, bytes32 root, bytes32[] calldata proof, bytes32 digest)
+        external
+        view
+        returns (bool);
+    /// @notice The batch record if `proof` proves `digest` under `issuer`'s anchored `root`, else an
+    /// empty record.
+    function inclusionOf(address issuer, bytes32 root, bytes32[] calldata proof, bytes32 digest)
         external
         view
         returns (AnchorRecord memory);

@@ -70,8 +70,8 @@ class LedgerAnchorChain:
 
     def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
         """Where this agency anchored batch `root` (or, if `single`, the digest `root` alone):
-        timestamp and block; None if it did not (an anchor of the same key by
-        another agency is not ours: our own transaction will revert, and say so)."""
+        timestamp and block; None if it did not (anchors are keyed by issuer, so another
+        agency's anchor of the same root is not looked at)."""
         info = self._ours(root, single)
         if info is None:
             return None
@@ -174,12 +174,6 @@ class LedgerAnchorChain:
                 outcomes.append(revert)
         return outcomes
 
-    def taken_by_another(self, root: bytes, *, single: bool = False) -> bool:
-        """Whether another agency anchored `root` (a digest alone if `single`): then this
-        agency's anchor of it can never be mined without a revert."""
-        info = self._record(root, single)
-        return info is not None and not self._is_ours(info)
-
     def confirm(self, root: bytes, receipt: Receipt, *, single: bool = False) -> AnchorInclusion:
         """The inclusion of `root` (a digest anchored alone if `single`) after its anchor
         transaction was mined (`receipt`)."""
@@ -192,15 +186,9 @@ class LedgerAnchorChain:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _record(self, root: bytes, single: bool) -> AnchorInfo | None:
-        return self._chain.anchor_of(root) if single else self._chain.batch_of(root)
-
-    def _is_ours(self, info: AnchorInfo) -> bool:
-        return info.issuer.lower() == self._chain.address.lower()
-
     def _ours(self, root: bytes, single: bool) -> AnchorInfo | None:
-        info = self._record(root, single)
-        return info if info is not None and self._is_ours(info) else None
+        agency = self._chain.address
+        return self._chain.anchor_of(agency, root) if single else self._chain.batch_of(agency, root)
 
     def _nonce_and_fees(self) -> tuple[int, dict[str, int]]:
         rpc = self._chain.rpc

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from ledger.agency.anchoring import LedgerAnchorChain, SignedAnchor
+from ledger.agency.anchoring import LedgerAnchorChain
 from ledger.agency.outbox import (
     BatchRecord,
     DeliveredCredential,
@@ -46,7 +46,6 @@ from ledger.agency.status_alloc import StatusIndexAllocator
 from ledger.chain.client import CredentialStatus, CredentialTypeInfo, LedgerChain
 from ledger.chain.sender import Receipt
 from ledger.errors import (
-    AnchorRegistryAlreadyAnchored,
     ClaimNotInType,
     ContractRevert,
     InputError,
@@ -389,9 +388,8 @@ class Issuer:
         """Seal every pending credential into batches (per type, at most `max_batch` each),
         anchor the roots (write-ahead: each signed transaction is recorded before it is sent)
         and return the packages of every batch anchored by this call, with inclusion proofs.
-        Batches left submitted by an earlier run are waited for too. A root or digest another
-        agency anchored first is resealed under a new root and anchored again (three times at
-        most; then its `AnchorRegistryAlreadyAnchored` is raised)."""
+        Batches left submitted by an earlier run are waited for too. Anchors are keyed by
+        issuer, so another agency anchoring the same root or digest first changes nothing."""
         t = self._now()
         for type_id in self._outbox.pending_types():
             while self._outbox.seal_batch(type_id, max_batch, now=t) is not None:
@@ -400,22 +398,10 @@ class Issuer:
         return self._anchor_submitted(self._outbox.unanchored_batches(), progress)
 
     def _submit(self, sealed: Sequence[BatchRecord], t: int) -> None:
-        """Sign the anchors of `sealed` batches, record them (write-ahead) and broadcast them. A
-        root (or digest) another agency anchored first is resealed under a new root first."""
-
-        def sign(batches: Sequence[BatchRecord]) -> list[SignedAnchor]:
-            return self._anchors.sign_anchors(
-                [(b.root, b.type_id, b.count, b.single) for b in batches]
-            )
-
-        try:
-            signed = sign(sealed)
-        except AnchorRegistryAlreadyAnchored:
-            sealed = [
-                self._resealed(b) if self._anchors.taken_by_another(b.root, single=b.single) else b
-                for b in sealed
-            ]
-            signed = sign(sealed)
+        """Sign the anchors of `sealed` batches, record them (write-ahead) and broadcast them."""
+        signed = self._anchors.sign_anchors(
+            [(b.root, b.type_id, b.count, b.single) for b in sealed]
+        )
         for batch, tx in zip(sealed, signed, strict=True):
             self._outbox.record_submission(batch.id, tx.raw_tx, tx.tx_hash, tx.nonce, now=t)
         self._anchors.broadcast_signed(signed)
@@ -424,27 +410,15 @@ class Issuer:
         self,
         batches: Sequence[BatchRecord],
         progress: Callable[[int, int], None] | None = None,
-        *,
-        reseals_left: int = 3,
     ) -> list[CredentialPackage]:
         """Wait for the anchors of submitted `batches`, mark them anchored and return their
-        packages (batches not yet submitted are skipped).
-
-        An anchor that reverted because another agency anchored the same root or digest first
-        (front-running it, say) is resealed under a new root and anchored again, at most
-        `reseals_left` times; any other revert is raised before anything is marked."""
+        packages (batches not yet submitted are skipped). A reverted anchor is raised before
+        anything is marked."""
         hashes = [b.tx_hash for b in batches if b.tx_hash is not None]
         outcomes = dict(zip(hashes, self._anchors.wait_outcomes(hashes), strict=True))
-        taken: list[BatchRecord] = []
-        for b in batches:
-            outcome = None if b.tx_hash is None else outcomes[b.tx_hash]
+        for outcome in outcomes.values():
             if isinstance(outcome, ContractRevert):
-                front_run = isinstance(outcome, AnchorRegistryAlreadyAnchored) and (
-                    self._anchors.taken_by_another(b.root, single=b.single)
-                )
-                if not front_run or not reseals_left:
-                    raise outcome
-                taken.append(b)
+                raise outcome
         packages: list[CredentialPackage] = []
         for done, b in enumerate(batches, 1):
             receipt = None if b.tx_hash is None else outcomes[b.tx_hash]
@@ -455,16 +429,7 @@ class Issuer:
             packages.extend(self._package(d) for d in self._outbox.deliverables(b.id))
             if progress is not None:
                 progress(done, len(batches))
-        if taken:
-            resealed = [self._resealed(b) for b in taken]
-            self._submit(resealed, self._now())
-            resubmitted = [self._outbox.batch(b.id) for b in resealed]
-            packages.extend(self._anchor_submitted(resubmitted, reseals_left=reseals_left - 1))
         return packages
-
-    def _resealed(self, batch: BatchRecord) -> BatchRecord:
-        self._outbox.reseal(batch.id, self._rng.token_bytes(32))
-        return self._outbox.batch(batch.id)
 
     def recover(self) -> RecoveryReport:
         """Reconcile the outbox with the chain after a (re)start: anchored batches are marked,

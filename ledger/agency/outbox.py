@@ -9,10 +9,7 @@ batch. The outbox (one SQLite file on the issuer's own disk) guarantees:
 * the signed anchor transaction is recorded *before* it is broadcast (write-ahead), so after a
   crash the very same transaction (same nonce, same hash) is re-sent instead of a new one, and
   a batch is anchored at most once (the contract also rejects a duplicate root);
-* a credential is handed out (`deliverable`) only once its batch's anchor is mined;
-* a batch whose root (or a single whose digest) another agency anchored first is `reseal`ed
-  with a random extra leaf under a new root, as this agency's anchor of the old one can never
-  be mined.
+* a credential is handed out (`deliverable`) only once its batch's anchor is mined.
 
 A credential anchored on its own (`Issuer.issue(anchor="now")`) goes through the same table as a
 *single* batch: root = its digest, anchored by `AnchorRegistry.anchor` rather than
@@ -481,38 +478,6 @@ class Outbox(SQLiteStore):
                 " nonce = NULL, submitted_at = NULL WHERE id = ?",
                 (batch_id,),
             )
-
-    def reseal(self, batch_id: int, extra_leaf: bytes) -> SealedBatch:
-        """Give an unanchored batch a new root: its credentials, in the same leaf order, plus
-        `extra_leaf` (32 random bytes, no credential's leaf), with new proofs, back to sealed
-        and its stored transaction forgotten. For a root (or, for a single, a digest) that
-        another agency anchored first: this agency's anchor of it can never be mined. A single
-        becomes a Merkle batch, since its digest itself is taken.
-
-        Warning: only safe when the stored transaction can never anchor the old root."""
-        if len(extra_leaf) != 32:
-            raise OutboxError("the extra leaf must be 32 bytes")
-        with self._write() as db:
-            b = self._batch(db, batch_id)
-            if b.state == "anchored":
-                raise BatchStateError(f"batch {batch_id} is anchored")
-            rows = db.execute(
-                "SELECT id, digest FROM credentials WHERE batch_id = ? ORDER BY leaf_index",
-                (batch_id,),
-            ).fetchall()
-            tree = MerkleTree.from_leaves([*(leaf_hash(bytes(r[1])) for r in rows), extra_leaf])
-            root = bytes(tree.root)
-            db.execute(
-                "UPDATE batches SET root = ?, single = 0, state = 'sealed', raw_tx = NULL,"
-                " tx_hash = NULL, nonce = NULL, submitted_at = NULL WHERE id = ?",
-                (root, batch_id),
-            )
-            db.executemany(
-                "UPDATE credentials SET proof = ? WHERE id = ?",
-                [(b"".join(tree.proof(i)), str(r[0])) for i, r in enumerate(rows)],
-            )
-        ids = tuple(str(r[0]) for r in rows)
-        return SealedBatch(batch_id, root, b.type_id, len(ids), ids, b.created_at)
 
     def mark_anchored(self, batch_id: int, block_number: int | None, anchored_at: int) -> None:
         """Record that the batch root is mined (normally from the submitted state, or from

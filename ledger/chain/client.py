@@ -722,24 +722,30 @@ class LedgerChain:
             return None
         return AnchorInfo(key, a[0], a[1], a[2], a[3], is_batch)
 
-    def anchor_of(self, digest: bytes) -> AnchorInfo | None:
-        """The single-anchor record of `digest`, None if not anchored."""
-        (a,) = self.view("AnchorRegistry", "anchorOf", [digest])
+    def anchor_of(self, issuer: str, digest: bytes) -> AnchorInfo | None:
+        """`issuer`'s single-anchor record of `digest`, None if it did not anchor it."""
+        (a,) = self.view("AnchorRegistry", "anchorOf", [issuer, digest])
         return self._anchor(digest, a, False)
 
-    def batch_of(self, root: bytes) -> AnchorInfo | None:
-        """The batch record of `root`, None if not anchored."""
-        (a,) = self.view("AnchorRegistry", "batchOf", [root])
+    def batch_of(self, issuer: str, root: bytes) -> AnchorInfo | None:
+        """`issuer`'s batch record of `root`, None if it did not anchor it."""
+        (a,) = self.view("AnchorRegistry", "batchOf", [issuer, root])
         return self._anchor(root, a, True)
 
-    def inclusion_of(self, root: bytes, proof: Sequence[bytes], digest: bytes) -> AnchorInfo | None:
-        """The batch record if `proof` proves `digest` under anchored `root`, else None."""
-        (a,) = self.view("AnchorRegistry", "inclusionOf", [root, list(proof), digest])
+    def inclusion_of(
+        self, issuer: str, root: bytes, proof: Sequence[bytes], digest: bytes
+    ) -> AnchorInfo | None:
+        """The batch record if `proof` proves `digest` under `issuer`'s anchored `root`, else
+        None."""
+        (a,) = self.view("AnchorRegistry", "inclusionOf", [issuer, root, list(proof), digest])
         return self._anchor(root, a, True)
 
-    def verify_inclusion(self, root: bytes, proof: Sequence[bytes], digest: bytes) -> bool:
-        """Whether `root` is anchored and `proof` proves `digest` in it."""
-        return bool(self.view("AnchorRegistry", "verifyInclusion", [root, list(proof), digest])[0])
+    def verify_inclusion(
+        self, issuer: str, root: bytes, proof: Sequence[bytes], digest: bytes
+    ) -> bool:
+        """Whether `issuer` anchored `root` and `proof` proves `digest` in it."""
+        args = [issuer, root, list(proof), digest]
+        return bool(self.view("AnchorRegistry", "verifyInclusion", args)[0])
 
     # -- status lists -------------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from ledger.chain.client import CheckRequest, CredentialCheck, CredentialStatus
 from ledger.chain.merkle import leaf_hash
 from ledger.chain.merkle import verify as merkle_verify
 from ledger.errors import (
-    AnchorRegistryAlreadyAnchored,
     AnchorRegistryNotAccredited,
     ClaimNotInType,
     CredentialNotYetAnchored,
@@ -70,7 +69,7 @@ def test_immediate_issue_is_anchored_and_confirmed_by_the_lens(
     assert check.anchored and check.issuer == world.issuer.address
     assert check.issuer_accredited_at_anchor and check.key_valid_at_anchor
     assert check.status_known and check.status == 0
-    assert world.reader().anchor_of(digest_of(pkg)) is not None
+    assert world.reader().anchor_of(world.issuer.address, digest_of(pkg)) is not None
 
 
 def _crash(*_: object, **__: object) -> None:
@@ -113,7 +112,7 @@ def test_credential_anchored_alone_survives_a_crash_before_its_anchor_is_confirm
         )
 
 
-def test_a_digest_another_agency_anchored_first_is_anchored_again_under_a_new_root(
+def test_a_digest_another_agency_anchored_first_is_still_anchored_as_ours(
     world: AgencyWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     state = tmp_path / "issuer"
@@ -127,16 +126,18 @@ def test_a_digest_another_agency_anchored_first_is_anchored_again_under_a_new_ro
     rival = world.chain(world.new_agency("Front Runner", accredit=True))
     rival.anchor(digest, world.type_id)  # e.g. copied from the mempool
     with world.make_issuer(state) as restarted:
-        assert restarted.recover().rebroadcast == (1,)  # not marked anchored: not ours
-        (pkg,) = restarted.flush()  # our anchor reverts; resealed with a random extra leaf
-        assert package_id(pkg) == "c1" and pkg.anchor.is_batch
+        assert restarted.recover().rebroadcast == (1,)  # the rival's record is not ours
+        (pkg,) = restarted.flush()  # our stored transaction goes through unchanged
+        assert package_id(pkg) == "c1" and not pkg.anchor.is_batch
         check = lens_check(world, pkg, restarted)
         assert check.anchored and check.issuer == world.issuer.address
-    assert world.reader().anchor_of(digest).issuer == rival.address  # theirs, untouched
+    reader = world.reader()
+    assert reader.anchor_of(rival.address, digest).issuer == rival.address  # theirs, apart
+    assert reader.anchor_of(world.issuer.address, digest).issuer == world.issuer.address
 
 
-def test_a_batch_root_another_agency_anchored_first_is_anchored_again_under_a_new_root(
-    world: AgencyWorld, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+def test_a_batch_root_another_agency_anchored_first_is_still_anchored_as_ours(
+    world: AgencyWorld, issuer: Issuer
 ) -> None:
     for _ in range(3):
         issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
@@ -144,15 +145,15 @@ def test_a_batch_root_another_agency_anchored_first_is_anchored_again_under_a_ne
     assert sealed is not None
     rival = world.chain(world.new_agency("Front Runner", accredit=True))
     rival.anchor_batch(sealed.root, world.type_id, sealed.count)
-    packages = issuer.flush()  # the estimate reverts: resealed before anything is sent
+    packages = issuer.flush()
     assert sorted(package_id(p) for p in packages) == sorted(sealed.credential_ids)
-    (root,) = {p.anchor.root for p in packages}
-    assert root != sealed.root
+    assert {p.anchor.root for p in packages} == {sealed.root}
     for pkg in packages:
-        assert lens_check(world, pkg, issuer).anchored
+        check = lens_check(world, pkg, issuer)
+        assert check.anchored and check.issuer == world.issuer.address
 
 
-def test_an_anchor_front_run_at_every_attempt_is_given_up(
+def test_front_running_every_anchor_changes_nothing(
     world: AgencyWorld, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rival = world.chain(world.new_agency("Front Runner", accredit=True))
@@ -165,9 +166,11 @@ def test_an_anchor_front_run_at_every_attempt_is_given_up(
         broadcast(signed)
 
     monkeypatch.setattr(anchors, "broadcast_signed", front_run_then_broadcast)
-    issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
-    with pytest.raises(AnchorRegistryAlreadyAnchored):
-        issuer.flush()
+    pending = issuer.issue(PERSON, vct=VCT, holder_jwk=HOLDER.public_jwk, anchor="batch")
+    assert isinstance(pending, PendingIssue)
+    (pkg,) = issuer.flush()
+    assert package_id(pkg) == pending.credential_id
+    assert lens_check(world, pkg, issuer).anchored
 
 
 def test_issued_credential_is_a_valid_sd_jwt_vc_naming_the_agency(
@@ -195,7 +198,7 @@ def test_batched_credential_is_not_deliverable_before_its_root_is_mined(
     assert isinstance(pending, PendingIssue)
     with pytest.raises(CredentialNotYetAnchored):
         issuer.delivered(pending.credential_id)
-    assert world.reader().anchor_of(pending.digest) is None
+    assert world.reader().anchor_of(world.issuer.address, pending.digest) is None
     packages = issuer.flush()
     assert [package_id(p) for p in packages] == [pending.credential_id]
     assert issuer.delivered(pending.credential_id) == packages[0]
@@ -218,12 +221,17 @@ def test_batch_packages_carry_merkle_proofs_the_chain_confirms(
     for pkg in packages:
         assert pkg.anchor.root is not None
         assert merkle_verify(pkg.anchor.root, pkg.anchor.proof, leaf_hash(digest_of(pkg)))
-        assert reader.verify_inclusion(pkg.anchor.root, pkg.anchor.proof, digest_of(pkg))
+        assert reader.verify_inclusion(
+            world.issuer.address, pkg.anchor.root, pkg.anchor.proof, digest_of(pkg)
+        )
     check = lens_check(world, packages[7], issuer)
     assert check.anchored and check.batch_count == 10
     # A proof for one credential does not prove another.
     assert not reader.verify_inclusion(
-        packages[0].anchor.root, packages[0].anchor.proof, digest_of(packages[1])
+        world.issuer.address,
+        packages[0].anchor.root,
+        packages[0].anchor.proof,
+        digest_of(packages[1]),
     )
 
 

@@ -403,37 +403,3 @@ def test_interrupted_upgrade_leaves_the_version_1_outbox_as_it_was(
         version = db.execute("SELECT value FROM outbox_meta WHERE key = 'schema_version'")
         assert version.fetchone() == ("1",)
         assert db.execute("SELECT count(*) FROM batches").fetchone() == (1,)
-
-
-def test_reseal_gives_a_batch_a_new_root_its_proofs_verify_against(
-    outbox: Outbox, file_chain: FileChain
-) -> None:
-    batch = _seal_three(outbox)
-    _submit(outbox, file_chain, batch)
-    resealed = outbox.reseal(batch.id, b"\x07" * 32)
-    b = outbox.batch(batch.id)
-    assert resealed.root == b.root != batch.root
-    assert (b.state, b.raw_tx, b.tx_hash) == ("sealed", None, None)
-    assert resealed.credential_ids == batch.credential_ids
-    _anchor(outbox, file_chain, batch.id)
-    for i in range(3):
-        anchor = outbox.deliverable(f"c{i}").anchor
-        assert anchor.leaf_index == i and anchor.root == b.root
-        assert verify(b.root, anchor.proof, leaf_hash(make_credential(i).digest))
-
-
-def test_reseal_turns_a_single_into_a_merkle_batch(outbox: Outbox, file_chain: FileChain) -> None:
-    batch_id, _, _ = _enqueue_single_c0(outbox, file_chain)
-    outbox.reseal(batch_id, b"\x07" * 32)
-    b = outbox.batch(batch_id)
-    assert not b.single and b.count == 1 and b.root != make_credential(0).digest
-    _anchor(outbox, file_chain, batch_id)
-    anchor = outbox.deliverable("c0").anchor
-    assert not anchor.single and len(anchor.proof) == 1
-
-
-def test_anchored_batch_cannot_be_resealed(outbox: Outbox, file_chain: FileChain) -> None:
-    batch = _seal_c0(outbox)
-    _anchor(outbox, file_chain, batch.id)
-    with pytest.raises(BatchStateError):
-        outbox.reseal(batch.id, b"\x07" * 32)

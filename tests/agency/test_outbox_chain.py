@@ -132,7 +132,10 @@ def restart_and_collect(world: AgencyWorld, state_dir: Path) -> tuple[Any, list[
         delivered: list[str] = []
         for batch_id in (1, 2, 3):
             for d in issuer.outbox.deliverables(batch_id):
-                assert world.reader().verify_inclusion(d.anchor.root, d.anchor.proof, d.digest)
+                anchor = d.anchor
+                assert world.reader().verify_inclusion(
+                    world.issuer.address, anchor.root, anchor.proof, d.digest
+                )
                 delivered.append(d.credential_id)
     return report, delivered
 

@@ -19,7 +19,7 @@ from ledger.errors import (
 def test_accredited_issuer_anchors_a_digest_with_issuer_type_and_time(world: World) -> None:
     digest = random32()
     receipt = world.issuer.anchor(digest, world.type_id)
-    record = world.reader.anchor_of(digest)
+    record = world.reader.anchor_of(world.issuer.address, digest)
     assert record is not None
     assert (record.issuer, record.type_id, record.count) == (
         world.issuer.address,
@@ -31,7 +31,7 @@ def test_accredited_issuer_anchors_a_digest_with_issuer_type_and_time(world: Wor
 
 
 def test_unanchored_digest_has_no_record(world: World) -> None:
-    assert world.reader.anchor_of(random32()) is None
+    assert world.reader.anchor_of(world.issuer.address, random32()) is None
 
 
 def test_duplicate_anchor_is_rejected_with_the_first_record(world: World) -> None:
@@ -99,24 +99,31 @@ def test_batch_root_proves_each_member_and_nothing_else(world: World) -> None:
     digests = [random32() for _ in range(5)]
     tree = MerkleTree.from_digests(digests)
     world.issuer.anchor_batch(tree.root, world.type_id, len(digests))
-    batch = world.reader.batch_of(tree.root)
+    issuer = world.issuer.address
+    batch = world.reader.batch_of(issuer, tree.root)
     assert batch is not None and batch.count == 5 and batch.is_batch
     for i, digest in enumerate(digests):
-        assert world.reader.verify_inclusion(tree.root, tree.proof(i), digest)
-        found = world.reader.inclusion_of(tree.root, tree.proof(i), digest)
+        assert world.reader.verify_inclusion(issuer, tree.root, tree.proof(i), digest)
+        found = world.reader.inclusion_of(issuer, tree.root, tree.proof(i), digest)
         assert found is not None and found.issuer == world.issuer.address
     # a tampered leaf, a proof for another member, a proof against another root
-    assert not world.reader.verify_inclusion(tree.root, tree.proof(0), random32())
-    assert not world.reader.verify_inclusion(tree.root, tree.proof(1), digests[0])
+    assert not world.reader.verify_inclusion(issuer, tree.root, tree.proof(0), random32())
+    assert not world.reader.verify_inclusion(issuer, tree.root, tree.proof(1), digests[0])
     other = MerkleTree.from_digests([random32(), random32()])
-    assert not world.reader.verify_inclusion(other.root, tree.proof(0), digests[0])
-    assert world.reader.inclusion_of(tree.root, tree.proof(0), random32()) is None
+    assert not world.reader.verify_inclusion(issuer, other.root, tree.proof(0), digests[0])
+    assert world.reader.inclusion_of(issuer, tree.root, tree.proof(0), random32()) is None
+    # and nothing under another issuer
+    second = world.second.address
+    assert not world.reader.verify_inclusion(second, tree.root, tree.proof(0), digests[0])
+    assert world.reader.inclusion_of(second, tree.root, tree.proof(0), digests[0]) is None
 
 
 def test_unanchored_root_proves_nothing(world: World) -> None:
     digests = [random32() for _ in range(4)]
     tree = MerkleTree.from_digests(digests)
-    assert not world.reader.verify_inclusion(tree.root, tree.proof(0), digests[0])
+    assert not world.reader.verify_inclusion(
+        world.issuer.address, tree.root, tree.proof(0), digests[0]
+    )
 
 
 def test_duplicate_batch_root_is_rejected(world: World) -> None:
@@ -130,3 +137,29 @@ def test_batch_anchor_costs_at_most_ten_gas_per_credential_at_ten_thousand(world
     receipt = world.issuer.anchor_batch(random32(), world.type_id, 10_000)
     assert receipt.gas_used / 10_000 <= 10
     assert receipt.gas_used / 1_024 <= 100
+
+
+def _accredit_second(world: World) -> None:
+    world.execute(world.actions.accredit(world.second.address, world.type_id))
+
+
+def test_another_agency_anchoring_the_same_digest_first_takes_nothing(world: World) -> None:
+    _accredit_second(world)
+    digest = random32()
+    world.second.anchor(digest, world.type_id)  # copied from the mempool, say
+    assert world.reader.anchor_of(world.issuer.address, digest) is None
+    world.issuer.anchor(digest, world.type_id)
+    ours, theirs = (world.reader.anchor_of(a.address, digest) for a in (world.issuer, world.second))
+    assert ours is not None and ours.issuer == world.issuer.address
+    assert theirs is not None and theirs.issuer == world.second.address
+
+
+def test_another_agency_anchoring_the_same_root_first_takes_nothing(world: World) -> None:
+    _accredit_second(world)
+    digests = [random32() for _ in range(3)]
+    tree = MerkleTree.from_digests(digests)
+    world.second.anchor_batch(tree.root, world.type_id, 3)
+    assert world.reader.batch_of(world.issuer.address, tree.root) is None
+    world.issuer.anchor_batch(tree.root, world.type_id, 3)
+    found = world.reader.inclusion_of(world.issuer.address, tree.root, tree.proof(0), digests[0])
+    assert found is not None and found.issuer == world.issuer.address

@@ -89,15 +89,25 @@ def test_anchor_after_key_revocation_fails_the_key_check(world: World) -> None:
     assert not c.key_valid_at_anchor
 
 
-def test_key_of_another_agency_fails_the_key_check(world: World) -> None:
+def test_anchor_counts_only_if_made_by_the_agency_owning_the_key(world: World) -> None:
     other = SigningKey.generate()
-    other_kid = other.thumbprint
     world.second.register_key(other)
     digest = random32()
     world.issuer.anchor(digest, world.type_id)
-    assert not world.reader.check_credential(
-        CheckRequest(digest, other_kid, LIST_ID, 0)
-    ).key_valid_at_anchor
+    c = world.reader.check_credential(CheckRequest(digest, other.thumbprint, LIST_ID, 0))
+    assert c.key_agency == world.second.address
+    assert not c.anchored and not c.key_valid_at_anchor
+
+
+def test_another_agencys_anchor_of_the_same_digest_is_not_ours(world: World) -> None:
+    world.execute(world.actions.accredit(world.second.address, world.type_id))
+    digest = random32()
+    world.second.anchor(digest, world.type_id)  # first, copied from the mempool say
+    request = CheckRequest(digest, world.kid, LIST_ID, 5)
+    assert not world.reader.check_credential(request).anchored
+    world.issuer.anchor(digest, world.type_id)
+    c = world.reader.check_credential(request)
+    assert c.anchored and c.issuer == world.issuer.address and c.key_valid_at_anchor
 
 
 def test_suspended_issuer_is_reported_now_but_was_accredited_at_anchor(world: World) -> None:

@@ -64,16 +64,18 @@ class UnverifiedJws(NamedTuple):
     signing_input: bytes
     signature: bytes
 
-    def check_header(self, typ: str) -> None:
-        """Check `alg` is allowed, no `crit` extension is asked for, and `typ` names `typ`."""
+    def check_header(self, typ: str, *also: str) -> None:
+        """Check `alg` is allowed, no `crit` extension is asked for, and `typ` names `typ` (or
+        one of the media types `also`)."""
         alg = self.unverified_header.get("alg")
         if alg not in ALLOWED_ALGS:
             raise UnsupportedAlgorithm(f"alg {alg!r} is not allowed")
         if "crit" in self.unverified_header:
             raise UnsupportedAlgorithm("critical header extensions are not supported")
         actual = self.unverified_header.get("typ")
-        if actual != typ and not _same_media_type(actual, typ):
-            raise UnexpectedTokenType(f"typ must be {typ!r}, got {actual!r}")
+        if actual != typ and not any(_same_media_type(actual, t) for t in (typ, *also)):
+            names = " or ".join(repr(t) for t in (typ, *also))
+            raise UnexpectedTokenType(f"typ must be {names}, got {actual!r}")
 
     def verify(
         self, key: VerifyingKey, error: type[VerificationError] = InvalidSignature

@@ -41,6 +41,11 @@ from ledger.sdjwt.jwk import (
 from ledger.sdjwt.jws import parse_compact
 from ledger.sdjwt.results import KeyBindingInfo, StatusReference, VerifiedPresentation
 
+LEGACY_SD_JWT_VC_TYP = "vc+sd-jwt"
+"""The `typ` of SD-JWT VC drafts before -06 (to November 2024). The draft RECOMMENDS that
+verifiers and holders accept it beside `dc+sd-jwt` for a transitional period (§3.2.1);
+`accept_legacy_typ=False` refuses it."""
+
 IssuerKeyResolver = Callable[[str, str], VerifyingKey]
 """Called with (kid, iss) from the unverified issuer JWT; returns the key or raises."""
 
@@ -104,6 +109,7 @@ def _verify(
     clock_skew: int,
     max_kb_age: int,
     max_size: int,
+    accept_legacy_typ: bool,
 ) -> VerifiedPresentation:
     # Policy first: whether a KB-JWT is required never depends on the input (RFC 9901 §7.3).
     if require_key_binding and (expected_audience is None or expected_nonce is None):
@@ -115,7 +121,10 @@ def _verify(
 
     # 1. The issuer-signed JWT: header, key, signature.
     jws = parse_compact(parts.issuer_jwt)
-    jws.check_header(SD_JWT_VC_TYP)
+    if accept_legacy_typ:
+        jws.check_header(SD_JWT_VC_TYP, LEGACY_SD_JWT_VC_TYP)
+    else:
+        jws.check_header(SD_JWT_VC_TYP)
     header, unverified_payload = jws.unverified_header, jws.unverified_payload
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
@@ -218,6 +227,7 @@ def verify_presentation(
     clock_skew: int = 60,
     max_kb_age: int = 300,
     max_size: int = DEFAULT_MAX_SIZE,
+    accept_legacy_typ: bool = True,
 ) -> VerifiedPresentation:
     """Verify a presentation: the issuer's signature and the KB-JWT's (with the holder key of the
     signed `cnf`), then the SD-JWT layer (RFC 9901 §7.1), SD-JWT VC claims and the KB-JWT's
@@ -226,7 +236,8 @@ def verify_presentation(
     `issuer_key_resolver` gets `(kid, iss)` from the not-yet-verified issuer JWT and returns the
     issuer's key (or raises); a `PublicKey` may be passed directly. Key binding is required by
     default; with `require_key_binding=False` a KB-JWT, if present, is ignored and `kb` is None.
-    Raises a `VerificationError` subclass naming the failed check.
+    The issuer JWT's `typ` is `dc+sd-jwt`, or `vc+sd-jwt` unless `accept_legacy_typ` is False
+    (see `LEGACY_SD_JWT_VC_TYP`). Raises a `VerificationError` subclass naming the failed check.
     """
     return _verify(
         presentation,
@@ -239,6 +250,7 @@ def verify_presentation(
         clock_skew=clock_skew,
         max_kb_age=max_kb_age,
         max_size=max_size,
+        accept_legacy_typ=accept_legacy_typ,
     )
 
 
@@ -250,9 +262,11 @@ def verify_credential(
     now: int | None = None,
     clock_skew: int = 60,
     max_size: int = DEFAULT_MAX_SIZE,
+    accept_legacy_typ: bool = True,
 ) -> VerifiedPresentation:
     """Verify an issued SD-JWT VC (no KB-JWT) for wallet import: all disclosures must be valid
-    and its `cnf` must be `expected_holder_jwk`."""
+    and its `cnf` must be `expected_holder_jwk`. `accept_legacy_typ` as for
+    `verify_presentation`."""
     parts = split_compact(compact, max_size)
     if parts.kb_jwt:
         raise MalformedSerialization("an issued credential ends with '~', with no KB-JWT")
@@ -267,4 +281,5 @@ def verify_credential(
         clock_skew=clock_skew,
         max_kb_age=0,
         max_size=max_size,
+        accept_legacy_typ=accept_legacy_typ,
     )

@@ -23,7 +23,7 @@ from eth_utils.address import to_checksum_address
 
 from ledger.chain.council import ZERO32, CouncilAction, CouncilActions
 from ledger.chain.deploy import Deployment, contract_abi, suite_error_decoder
-from ledger.chain.possession import PossessionProof, p256_verify_available, prove_possession
+from ledger.chain.possession import PossessionProof, prove_possession, require_p256_verify
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import Receipt, TxRequest, TxSender
 from ledger.errors import (
@@ -32,7 +32,6 @@ from ledger.errors import (
     ContractReverted,
     CouncilExecutionFailed,
     KeyRegistryBadPossessionProof,
-    P256VerifyUnavailable,
 )
 
 if TYPE_CHECKING:
@@ -675,13 +674,9 @@ class LedgerChain:
         """A proof this client made is refused only where the chain cannot check it: say so."""
         try:
             yield
-        except KeyRegistryBadPossessionProof as exc:
-            if p256_verify_available(self._rpc):
-                raise
-            raise P256VerifyUnavailable(
-                f"chain {self._rpc.chain_id} has no P256VERIFY precompile (EIP-7951, Osaka "
-                "hardfork): its KeyRegistry can register no signing key"
-            ) from exc
+        except KeyRegistryBadPossessionProof:
+            require_p256_verify(self._rpc)
+            raise
 
     def revoke_key(self, kid: bytes) -> Receipt:
         """Emergency revocation of one of this agency's keys."""

@@ -67,11 +67,11 @@ _HOST = "127.0.0.1"
 _READY_TIMEOUT = 15.0
 _STOP_TIMEOUT = 10.0
 _LOG_TAIL = 2000
-# States of recent blocks kept in memory for calls at past blocks (replaying a failed
-# transaction at its block needs this); older history is pruned.
 # Osaka brings the P256VERIFY precompile (EIP-7951) that KeyRegistry checks proofs of possession
 # with; named, so that a future anvil default cannot change the devnet's rules.
 HARDFORK = "osaka"
+# States of recent blocks kept in memory for calls at past blocks (replaying a failed
+# transaction at its block needs this); older history is pruned.
 _HISTORY = 256
 
 

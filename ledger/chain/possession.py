@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from eth_abi.abi import encode as _abi_encode
 from eth_hash.auto import keccak
 
+from ledger.errors import P256VerifyUnavailable
+
 if TYPE_CHECKING:
     from ledger.chain.rpc import Rpc
     from ledger.sdjwt.jwk import SigningKey
@@ -25,6 +27,7 @@ __all__ = [
     "p256_verify_available",
     "possession_message",
     "prove_possession",
+    "require_p256_verify",
 ]
 
 POSSESSION_TAG = keccak(b"ledger.KeyRegistry.possession.v1")
@@ -68,3 +71,12 @@ def p256_verify_available(rpc: Rpc) -> bool:
     x, y = key.public_xy
     data = hashlib.sha256(message).digest() + key.sign(message) + x + y
     return rpc.eth_call(P256_VERIFY, data) == _TRUE
+
+
+def require_p256_verify(rpc: Rpc) -> None:
+    """Raise `P256VerifyUnavailable` unless the chain behind `rpc` has P256VERIFY."""
+    if not p256_verify_available(rpc):
+        raise P256VerifyUnavailable(
+            f"chain {rpc.chain_id} has no P256VERIFY precompile (EIP-7951, Osaka hardfork): "
+            "its KeyRegistry can register no signing key"
+        )

@@ -16,7 +16,7 @@ from ledger.chain.client import LedgerChain, ProposalOutcome
 from ledger.chain.council import CouncilAction
 from ledger.chain.deploy import DEFAULT_PROPOSAL_LIFETIME, Deployment, deploy_suite, is_live
 from ledger.chain.devnet import anvil_dev_accounts
-from ledger.chain.possession import p256_verify_available
+from ledger.chain.possession import require_p256_verify
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import TxRequest, TxSender
 from ledger.cli._ledger_accounts import (
@@ -144,11 +144,7 @@ def run_deploy(
                     f"Council {previous.address('Council')}); pass --force to replace it"
                 )
             replaced = True
-    if not p256_verify_available(rpc):
-        raise ConfigError(
-            f"chain {rpc.chain_id} has no P256VERIFY precompile (EIP-7951, Osaka hardfork): "
-            "the KeyRegistry could register no signing key there"
-        )
+    require_p256_verify(rpc)
     devnet = is_devnet(rpc)
     if deployer is None and not devnet:
         raise ConfigError("name the account that pays for the deployment (--deployer or --as)")

@@ -354,8 +354,8 @@ def test_deploy_refuses_a_chain_without_p256verify(ledger: Invoke, home: Path) -
         result = ledger("--rpc", net.rpc_url, "deploy", "--council", "alice")
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        "Error: chain 31337 has no P256VERIFY precompile (EIP-7951, Osaka hardfork): the "
-        "KeyRegistry could register no signing key there\n"
+        "Error: chain 31337 has no P256VERIFY precompile (EIP-7951, Osaka hardfork): its "
+        "KeyRegistry can register no signing key\n"
     )
     assert not (home / "deployment.json").exists()
 

@@ -163,6 +163,7 @@ def status(ctx: LedgerContext) -> None:
             f"{dep.chain_id}"
         )
     head = rpc.block_number()
+    outdated = dep.outdated_contracts()
     members = reader.council_members()
     threshold = reader.council_threshold()
     named = [(name_of(ctx.home, m), m) for m in members]
@@ -173,7 +174,7 @@ def status(ctx: LedgerContext) -> None:
         "head": head,
         "deployment": {"record": str(net.deployment_path), "block": dep.block_number,
                        "addresses": dict(dep.addresses),
-                       "outdated_contracts": list(dep.outdated_contracts())},
+                       "outdated_contracts": list(outdated)},
         "council": {"members": [{"name": n, "address": a} for n, a in named],
                     "threshold": threshold},
         "account": None,
@@ -186,8 +187,8 @@ def status(ctx: LedgerContext) -> None:
         f"Council     {threshold} of {len(members)}: "
         + ", ".join(f"{n} ({a})" if n else a for n, a in named),
     ]
-    if dep.outdated_contracts():
-        lines.append(f"Contracts   outdated: {outdated_message(dep.outdated_contracts())}")
+    if outdated:
+        lines.append(f"Contracts   outdated: {outdated_message(outdated)}")
     if ctx.account:
         address = ctx.address(ctx.account)
         info = reader.agency(address)

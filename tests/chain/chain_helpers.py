@@ -43,10 +43,20 @@ class Base:
     verifier: LocalAccount
     outsider: LocalAccount
     type_id: int
-    kid: bytes
-    x: bytes
-    y: bytes
-    key: SigningKey  # the issuer's registered key: kid is its thumbprint, (x, y) its point
+    key: SigningKey  # the issuer's registered signing key
+
+    @property
+    def kid(self) -> bytes:
+        """The on-chain id of `key` (its RFC 7638 thumbprint)."""
+        return self.key.thumbprint
+
+    @property
+    def x(self) -> bytes:
+        return self.key.public_xy[0]
+
+    @property
+    def y(self) -> bytes:
+        return self.key.public_xy[1]
 
 
 class World:

@@ -45,10 +45,9 @@ def base(rpc: Rpc, dev_accounts: list[LocalAccount]) -> Base:
     run(actions.register_verifier(verifier.address, type_id, PURPOSE, 0b0011))
     issuer_chain = LedgerChain(rpc, deployment, issuer)
     key = SigningKey.generate()
-    kid, (x, y) = key.thumbprint, key.public_xy
     issuer_chain.register_key(key)
     issuer_chain.create_status_list(LIST_ID, CAPACITY)
-    return Base(deployment, council, issuer, second, verifier, outsider, type_id, kid, x, y, key)
+    return Base(deployment, council, issuer, second, verifier, outsider, type_id, key)
 
 
 @pytest.fixture

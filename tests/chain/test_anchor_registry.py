@@ -139,12 +139,8 @@ def test_batch_anchor_costs_at_most_ten_gas_per_credential_at_ten_thousand(world
     assert receipt.gas_used / 1_024 <= 100
 
 
-def _accredit_second(world: World) -> None:
-    world.execute(world.actions.accredit(world.second.address, world.type_id))
-
-
 def test_another_agency_anchoring_the_same_digest_first_takes_nothing(world: World) -> None:
-    _accredit_second(world)
+    world.execute(world.actions.accredit(world.second.address, world.type_id))
     digest = random32()
     world.second.anchor(digest, world.type_id)  # copied from the mempool, say
     assert world.reader.anchor_of(world.issuer.address, digest) is None
@@ -155,7 +151,7 @@ def test_another_agency_anchoring_the_same_digest_first_takes_nothing(world: Wor
 
 
 def test_another_agency_anchoring_the_same_root_first_takes_nothing(world: World) -> None:
-    _accredit_second(world)
+    world.execute(world.actions.accredit(world.second.address, world.type_id))
     digests = [random32() for _ in range(3)]
     tree = MerkleTree.from_digests(digests)
     world.second.anchor_batch(tree.root, world.type_id, 3)

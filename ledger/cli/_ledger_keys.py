@@ -23,6 +23,7 @@ from ledger.cli._ledger_context import (
     validity_options,
 )
 from ledger.errors import AgencyKeyNotFound, InputError
+from ledger.sdjwt.jwk import SigningKey
 
 __all__ = ["checked_kid", "current_kid", "keys"]
 
@@ -157,9 +158,11 @@ def keys_rotate(ctx: LedgerContext, old_kid: str | None, valid_until: int) -> No
     name = ctx.acting()
     chain = ctx.chain()
     old = old_kid or current_kid(ctx, chain)
-    ring = keyring(ctx.home)
-    new = ring.create_signing_key(name, ctx.passphrase(name))
-    receipt = ring.rotate(chain, name, old, new, ctx.passphrase(name), valid_until=valid_until)
+    # The new key is kept in hand to sign its proof of possession: unlocking the keystore just
+    # written would run the KDF a second time.
+    key = SigningKey.generate()
+    new = keyring(ctx.home).import_signing_key(name, key, ctx.passphrase(name))
+    receipt = chain.rotate_key(kid_bytes(old), key, valid_until=valid_until)
     emit({"old_kid": old, "kid": new, "tx": receipt.tx_hash, "block": receipt.block_number},
          f"Rotated {old} -> {new} (block {receipt.block_number}).", as_json=ctx.as_json)
 

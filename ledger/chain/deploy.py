@@ -62,8 +62,10 @@ def predict_address(deployer: str, nonce: int) -> str:
     return to_checksum_address(keccak256(encoded)[12:])
 
 
+@functools.cache
 def artifact_digest(name: str) -> str:
-    """sha256 of a contract's creation bytecode as committed (identifies the artifact)."""
+    """sha256 of a contract's creation bytecode as committed (identifies the artifact); cached,
+    as `load_artifact` is."""
     return "0x" + hashlib.sha256(load_artifact(name).bytecode).hexdigest()
 
 

@@ -3,6 +3,7 @@
 Runs on its own ephemeral anvil: deploys the suite, sets up one accredited issuer, then measures.
 Targets (issue #2): single anchor <= 55,000; <= 100 gas/credential in a batch of 1,024 and <= 10
 at 10,000; status update <= 55,000 alone; a batch of 100 random updates <= 25,000 per credential.
+Council votes are measured on councils of their own (3 members, threshold 2; 5, threshold 3).
 """
 
 from __future__ import annotations
@@ -171,6 +172,26 @@ def main() -> None:
         row("register key (thumbprint + P256VERIFY proof)", registered)
         rotated = issuer.rotate_key(kid, SigningKey.generate()).gas_used
         row("rotate key (new key's proof included)", rotated)
+
+        print("\nCouncil (the action: admit an agency)")
+        for size, threshold in ((3, 2), (5, 3)):
+            bench_council(rpc, size, threshold)
+
+
+def bench_council(rpc: Rpc, size: int, threshold: int) -> None:
+    """Gas of propose, the votes before the threshold and the vote that executes."""
+    accounts = [funded(rpc) for _ in range(size)]
+    deployment = deploy_suite(
+        rpc, funded(rpc), council_members=[a.address for a in accounts], threshold=threshold
+    )
+    council = [LedgerChain(rpc, deployment, a) for a in accounts]
+    label = f"{threshold} of {size}"
+    outcome = council[0].propose(council[0].actions.admit_agency(funded(rpc).address, "Agency"))
+    row(f"{label}: propose (the proposer's vote)", outcome.receipt.gas_used)
+    for n, member in enumerate(council[1:threshold], start=2):
+        outcome = member.vote(outcome.proposal_id)
+        kind = "executing vote" if outcome.executed else "vote"
+        row(f"{label}: {kind} ({n} of {threshold})", outcome.receipt.gas_used)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 2. The CPR office issues a person credential to a citizen's wallet, which verifies it first.
 3. The municipality asks for exactly two claims; the wallet shows the request, the citizen
    consents, the municipality verifies and sees exactly those two claims.
-4. An agency that is not registered as a verifier asks for the CPR number: the wallet refuses.
+4. An agency that is not registered as a verifier asks for the CPR number: the SDK will not
+   write the request, and the wallet refuses one written anyway.
 5. The CPR office revokes the credential: presenting it again fails, with the reason.
 6. The CPR office's signing key is reported stolen and revoked: a credential anchored before
    still verifies; one signed with the stolen key and anchored afterwards is rejected.
@@ -41,7 +42,12 @@ from ledger.chain.council import CouncilAction, council_execute
 from ledger.chain.deploy import Deployment, deploy_suite
 from ledger.chain.devnet import Devnet
 from ledger.chain.rpc import Rpc
-from ledger.errors import LedgerError, VerificationError, WalletError
+from ledger.errors import (
+    LedgerError,
+    VerificationError,
+    VerifierNotRegisteredForRequest,
+    WalletError,
+)
 from ledger.sdjwt import SigningKey, create_presentation
 from ledger.wallet.wallet import Wallet
 
@@ -208,8 +214,16 @@ def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) ->
 
         say.step("An agency not registered as a verifier asks for the CPR number")
         broker_verifier = Verifier(LedgerChain(rpc, deployment, broker), account=broker)
+        purpose = "Marketing profile enrichment"
+        try:
+            broker_verifier.create_request(vct=VCT, claims=["cpr_number"], purpose=purpose)
+        except VerifierNotRegisteredForRequest:
+            say.no("the ledger SDK will not even write the request for the broker")
+        else:
+            raise _StoryBroken("the SDK wrote a request for an unregistered verifier")
+        # A broker that writes its request some other way still meets the wallet.
         request = broker_verifier.create_request(
-            vct=VCT, claims=["cpr_number"], purpose="Marketing profile enrichment"
+            vct=VCT, claims=["cpr_number"], purpose=purpose, unsafe_allow_unregistered=True
         )
         try:
             wallet.prepare_presentation(request, chain=reader)

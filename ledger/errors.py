@@ -871,6 +871,13 @@ class ClaimNotInType(AgencyError):
     """A requested claim is not one of the credential type's claim names."""
 
 
+class VerifierNotRegisteredForRequest(AgencyError):
+    """A verifier was asked to create a request for claims, a type or a purpose it is not
+    registered for on chain now. Wallets refuse such a request, and a citizen who overrode
+    hers would send her claims to an agency that may not be entitled to them, so the request
+    is not made (`Verifier.create_request(..., unsafe_allow_unregistered=True)`: tests only)."""
+
+
 class NonceUnknown(VerificationError):
     """The nonce was never issued by this verifier, or it has expired."""
 

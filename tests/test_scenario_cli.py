@@ -268,9 +268,21 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
     assert checks["request_match"] == "age_over_18, address.municipality"
 
     # 4. an agency not registered as a verifier asks for the CPR number: the wallet says no
-    ask(files["broker-request"], "broker", "cpr_number", BROKER_PURPOSE,
-        warning=f"Warning: this verifier is not registered for {VCT} with this purpose "
-        "(see `ledger verifier register`); wallets will refuse this request by default.\n")
+    broker_asks = ("--as", "broker", "request", "--type", VCT, "--claims", "cpr_number",
+                   "--purpose", BROKER_PURPOSE, "--out", str(files["broker-request"]))
+    assert refused(ledger(*broker_asks)) == (
+        f"Error: refused to create the request: this verifier is not registered for {VCT} "
+        f"with the purpose {BROKER_PURPOSE!r}; have the council register it (`ledger verifier "
+        "register`) or ask only for what it is registered for\n"
+    )
+    assert not files["broker-request"].exists()
+    # A broker that writes its request anyway (here: the opt-out meant for tests) meets the wallet.
+    anyway = ledger(*broker_asks, "--unsafe-allow-unregistered")
+    assert (anyway.exit_code, anyway.stderr) == (0, (
+        f"Warning: this verifier is not registered for {VCT} with the purpose "
+        f"{BROKER_PURPOSE!r} (see `ledger verifier register`); wallets will refuse this "
+        "request by default.\n"
+    )), anyway.output
     assert refused(present(files["broker-request"], files["broker-presentation"])) == (
         f"Error: refused: Nordic Data Broker ApS ({broker}) is not registered to ask for "
         f"credentials of type {VCT} for the purpose {BROKER_PURPOSE!r}\n"

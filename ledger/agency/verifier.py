@@ -59,6 +59,7 @@ from ledger.agency.request import (
     PresentationRequest,
     create_request,
     default_audience,
+    purpose_digest,
     verify_request_signature,
 )
 from ledger.chain.client import (
@@ -84,6 +85,7 @@ from ledger.errors import (
     RequestNotOurs,
     UnrequestedClaimsDisclosed,
     VerificationError,
+    VerifierNotRegisteredForRequest,
 )
 from ledger.sdjwt import StatusReference, verify_presentation
 
@@ -397,13 +399,26 @@ class Verifier:
     # -- requests ----------------------------------------------------------------------------------
 
     def create_request(
-        self, *, vct: str, claims: Sequence[str], purpose: str, ttl: int = 600
+        self,
+        *,
+        vct: str,
+        claims: Sequence[str],
+        purpose: str,
+        ttl: int = 600,
+        unsafe_allow_unregistered: bool = False,
     ) -> PresentationRequest:
         """A signed request for `claims` of credential type `vct`, for `purpose`.
 
         The type id and claim mask come from the type registry (`RequestMalformed` for an
-        unregistered vct or a claim the type does not have); the nonce is recorded in the nonce
-        store. Whether this verifier is registered for the claims is checked at verification.
+        unregistered vct or a claim the type does not have). This verifier must be registered
+        on chain for those claims of that type and that purpose now (one chain read):
+        otherwise `VerifierNotRegisteredForRequest`, before a nonce is issued or anything
+        signed. Wallets refuse such a request, and a citizen who overrode hers would send her
+        claims to an agency that may not be entitled to them.
+
+        `unsafe_allow_unregistered=True` skips that check. It exists for tests of the refusals
+        further down (the wallet's, the final `verifier_authorization` check); never use it
+        to ask a citizen for anything. The nonce is recorded in the nonce store.
         """
         type_id = self._type_ids.get(vct) or self._chain.type_id_of(vct)
         if type_id == 0:
@@ -413,7 +428,14 @@ class Verifier:
             paths = tuple(parse_claim_path(c) for c in claims)
         except ClaimPathInvalid as exc:
             raise RequestMalformed(str(exc)) from exc
-        self._info(type_id, paths)
+        info = self._info(type_id, paths)
+        if not unsafe_allow_unregistered:
+            gap = self._registration_gap(vct, type_id, info.mask, purpose, purpose_digest(purpose))
+            if gap is not None:
+                raise VerifierNotRegisteredForRequest(
+                    f"refused to create the request: {gap}; have the council register it "
+                    "(`ledger verifier register`) or ask only for what it is registered for"
+                )
         now = self._now()
         nonce = self._store().issue(ttl=ttl, now=now)
         request = create_request(
@@ -436,17 +458,22 @@ class Verifier:
     def registration_gap(self, request: PresentationRequest) -> str | None:
         """Why wallets will refuse `request` (this verifier is not registered on chain for its
         claims and purpose now), or None when the registration covers it. One chain read."""
-        reg = self._chain.verifier_registration(
-            self._address, request.type_id, request.purpose_digest
-        )
-        if reg.registered_at == 0:
-            return f"this verifier is not registered for {request.vct} with this purpose"
         mask = self._info(request.type_id, request.claims).mask
-        extra = claim_names_in(mask & ~reg.claim_mask, self._type(request.type_id).claim_names)
+        return self._registration_gap(
+            request.vct, request.type_id, mask, request.purpose, request.purpose_digest
+        )
+
+    def _registration_gap(
+        self, vct: str, type_id: int, mask: int, purpose: str, digest: bytes
+    ) -> str | None:
+        reg = self._chain.verifier_registration(self._address, type_id, digest)
+        if reg.registered_at == 0:
+            return f"this verifier is not registered for {vct} with the purpose {purpose!r}"
+        extra = claim_names_in(mask & ~reg.claim_mask, self._type(type_id).claim_names)
         if extra:
             return "this verifier is not registered for the claims " + ", ".join(extra)
         if not reg.in_force_at(self._now()):
-            return "this verifier's registration for this purpose is withdrawn or not valid now"
+            return f"this verifier's registration for the purpose {purpose!r} is not in force now"
         return None
 
     def _tick(self, now: int) -> None:

@@ -476,18 +476,24 @@ def _verifier(ctx: LedgerContext, name: str, nonces: NonceStore) -> Verifier:
               help="Where to write the signed request for the wallet.")
 @click.option("--ttl", type=click.IntRange(1, 24 * 3600), default=600, show_default=True,
               help="Seconds the request stays valid.")
+@click.option("--unsafe-allow-unregistered", "unsafe", is_flag=True,
+              help="Write the request even if this verifier is not registered for it (for "
+                   "testing wallets' refusals; never to ask a citizen for anything).")
 @pass_ledger
 @reports_errors
 def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
-            ttl: int) -> None:
-    """Write a signed presentation request (OpenID4VP DCQL shape) for a wallet."""
+            ttl: int, unsafe: bool) -> None:
+    """Write a signed presentation request (OpenID4VP DCQL shape) for a wallet.
+
+    Refused unless this verifier is registered on chain for the claims, type and purpose.
+    """
     name = ctx.acting()
     _writable(out)
     with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
         verifier = _verifier(ctx, name, nonces)
         req = verifier.create_request(vct=vct, claims=split_list(claims), purpose=purpose,
-                                      ttl=ttl)
-        gap = verifier.registration_gap(req)
+                                      ttl=ttl, unsafe_allow_unregistered=unsafe)
+        gap = verifier.registration_gap(req) if unsafe else None
     if gap is not None:
         click.echo(f"Warning: {gap} (see `ledger verifier register`); wallets will refuse "
                    "this request by default.", err=True)

@@ -49,6 +49,7 @@ from ledger.errors import (
     UnrequestedClaimsDisclosed,
     VerificationError,
     VerifierNotAuthorized,
+    VerifierNotRegisteredForRequest,
 )
 from ledger.sdjwt import IssuedCredential, SigningKey, create_presentation, issue_sd_jwt_vc
 
@@ -161,9 +162,19 @@ def present(
 
 
 def ask(
-    verifier: Verifier, env: Setup, claims: tuple[str, ...] = VERIFIER_CLAIMS
+    verifier: Verifier,
+    env: Setup,
+    claims: tuple[str, ...] = VERIFIER_CLAIMS,
+    *,
+    purpose: str = PURPOSE,
+    unsafe_allow_unregistered: bool = False,
 ) -> PresentationRequest:
-    return verifier.create_request(vct=env.world.vct, claims=claims, purpose=PURPOSE)
+    return verifier.create_request(
+        vct=env.world.vct,
+        claims=claims,
+        purpose=purpose,
+        unsafe_allow_unregistered=unsafe_allow_unregistered,
+    )
 
 
 def rejected(
@@ -267,7 +278,7 @@ def test_expired_request_is_rejected(env: Setup) -> None:
 def test_request_of_another_verifier_is_rejected(env: Setup) -> None:
     other = Verifier(env.world.reader(), account=env.world.outsider)
     credential, _ = issue(env)
-    request = ask(other, env)
+    request = ask(other, env, unsafe_allow_unregistered=True)  # the outsider is no verifier
     rejected(env.verifier(), present(credential, request), request, RequestNotOurs, "request")
 
 
@@ -510,10 +521,23 @@ def test_stolen_key_cannot_make_credentials_after_its_revocation(env: Setup) -> 
     accepted(verifier, present(before, request), request)
 
 
+def test_request_for_claims_or_a_purpose_not_registered_cannot_be_made(env: Setup) -> None:
+    verifier = env.verifier(nonce_store=NonceStore())
+    more = ("age_over_18", "cpr_number")
+    with pytest.raises(VerifierNotRegisteredForRequest, match=r"for the claims cpr_number;"):
+        ask(verifier, env, claims=more)
+    with pytest.raises(VerifierNotRegisteredForRequest, match=r"with the purpose 'Marketing'"):
+        ask(verifier, env, purpose="Marketing")
+    assert verifier._issued == {}  # refused before a nonce was issued or anything signed
+    assert ask(verifier, env).claims  # what it is registered for is still asked
+
+
 def test_verifier_asking_for_claims_it_is_not_registered_for_is_rejected(env: Setup) -> None:
     verifier = env.verifier()
     credential, _ = issue(env)
-    request = ask(verifier, env, claims=("age_over_18", "cpr_number"))
+    # Only a test makes such a request: it checks the last line of defence, the final check.
+    more = ("age_over_18", "cpr_number")
+    request = ask(verifier, env, claims=more, unsafe_allow_unregistered=True)
     rejected(
         verifier,
         present(credential, request),
@@ -526,8 +550,8 @@ def test_verifier_asking_for_claims_it_is_not_registered_for_is_rejected(env: Se
 def test_verifier_asking_for_another_purpose_is_rejected(env: Setup) -> None:
     verifier = env.verifier()
     credential, _ = issue(env)
-    request = verifier.create_request(
-        vct=env.world.vct, claims=VERIFIER_CLAIMS, purpose="Marketing of municipal events"
+    request = ask(
+        verifier, env, purpose="Marketing of municipal events", unsafe_allow_unregistered=True
     )
     rejected(
         verifier,

@@ -266,23 +266,35 @@ def test_presentation_file_of_the_wrong_format_is_an_error(
     )
 
 
-def test_request_warns_when_the_verifier_is_not_registered_for_it(
+def test_request_the_verifier_is_not_registered_for_is_refused(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:
     setup_network(ledger, tmp_path)
-    out = str(tmp_path / "r.json")
-    base = ("--as", "muni", "request", "--type", VCT, "--out", out)
-    registered = ledger(*base, "--claims", REQUESTED, "--purpose", PURPOSE)
-    assert (registered.exit_code, registered.stderr) == (0, "")
+    out = tmp_path / "r.json"
+    base = ("--as", "muni", "request", "--type", VCT, "--out", str(out))
     other_purpose = ledger(*base, "--claims", REQUESTED, "--purpose", "Marketing")
-    assert other_purpose.exit_code == 0
-    assert other_purpose.stderr.startswith(
-        f"Warning: this verifier is not registered for {VCT} with this purpose"
+    assert (other_purpose.exit_code, other_purpose.stdout) == (1, "")
+    assert other_purpose.stderr == (
+        f"Error: refused to create the request: this verifier is not registered for {VCT} "
+        "with the purpose 'Marketing'; have the council register it (`ledger verifier "
+        "register`) or ask only for what it is registered for\n"
     )
     more_claims = ledger(*base, "--claims", REQUESTED + ",given_name", "--purpose", PURPOSE)
-    assert more_claims.exit_code == 0
+    assert more_claims.exit_code == 1
     assert more_claims.stderr.startswith(
-        "Warning: this verifier is not registered for the claims given_name ("
+        "Error: refused to create the request: this verifier is not registered for the claims "
+        "given_name;"
+    )
+    assert not out.exists()
+    registered = ledger(*base, "--claims", REQUESTED, "--purpose", PURPOSE)
+    assert (registered.exit_code, registered.stderr) == (0, "")
+    # The opt-out is for tests of the wallet's and the final check's refusals.
+    unsafe = ledger(*base, "--claims", REQUESTED, "--purpose", "Marketing",
+                    "--unsafe-allow-unregistered")
+    assert unsafe.exit_code == 0, unsafe.output
+    assert unsafe.stderr == (
+        f"Warning: this verifier is not registered for {VCT} with the purpose 'Marketing' "
+        "(see `ledger verifier register`); wallets will refuse this request by default.\n"
     )
 
 
@@ -473,7 +485,8 @@ def test_verifier_asking_for_unregistered_claims_fails_verification(
     files = setup_network(ledger, tmp_path)
     issue(ledger, files)
     ok(ledger("--as", "muni", "request", "--type", VCT, "--claims", "given_name,birthdate",
-              "--purpose", PURPOSE, "--out", str(files["request"])))
+              "--purpose", PURPOSE, "--out", str(files["request"]),
+              "--unsafe-allow-unregistered"))
     present(files, HOLDERS[str(tmp_path)])
     result = ledger("--json", "verify", "--request", str(files["request"]),
                     str(files["presentation"]))

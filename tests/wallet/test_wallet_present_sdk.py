@@ -88,7 +88,12 @@ def test_unregistered_agency_cannot_get_the_cpr_number(
 ) -> None:
     wallet.import_credential(_issue(issuer, wallet, world), chain=world.reader())
     snoop = Verifier(world.reader(), account=world.unregistered)
-    request = snoop.create_request(vct=world.base.vct, claims=["cpr_number"], purpose="Curiosity")
+    request = snoop.create_request(
+        vct=world.base.vct,
+        claims=["cpr_number"],
+        purpose="Curiosity",
+        unsafe_allow_unregistered=True,  # the wallet's refusal is what this test is about
+    )
     with pytest.raises(VerifierNotRegistered, match="Tax Office"):
         wallet.prepare_presentation(request, chain=world.reader())
     assert wallet.history() == ()

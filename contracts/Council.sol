@@ -20,6 +20,10 @@ contract Council is ICouncil, EIP712, Nonces {
     /// would be born expired, and a council with threshold > 1 could never vote again.
     uint64 private constant _MAX_LIFETIME = type(uint32).max;
 
+    /// @dev Two slots besides `data`: (target, createdAt, expiresAt, votes) and (executed,
+    /// proposer, epoch, failedBlock). `votes` is the tally of current members as of membership
+    /// epoch `epoch`; while no member joins or leaves, a vote adds one to it instead of
+    /// recounting. Once executed, `votes` is the tally it executed with.
     struct Record {
         address target;
         uint40 createdAt;
@@ -27,16 +31,24 @@ contract Council is ICouncil, EIP712, Nonces {
         uint16 votes;
         bool executed;
         address proposer;
+        uint32 epoch;
+        uint40 failedBlock;
         bytes data;
     }
 
+    /// @dev Membership is the set (enumeration, tally) plus `_seats`: a member's seat is the
+    /// epoch of its admission (0 = not a member). A vote is stored as the seat it was cast
+    /// from and counts only while that seat is held: removal ends the seat, and re-admission
+    /// gives a new one, so votes cast before a removal never count again.
     EnumerableSet.AddressSet private _members;
     uint16 private _threshold;
     uint64 private _lifetime;
+    uint32 private _epoch; // bumped by every admission and removal; shares a slot with the two above
     uint256 private _count;
+    mapping(address member => uint32 seat) private _seats;
     mapping(address target => bool allowed) private _targets;
     mapping(uint256 id => Record proposal) private _proposals;
-    mapping(uint256 id => mapping(address member => bool voted)) private _voted;
+    mapping(uint256 id => mapping(address member => uint32 seat)) private _ballots;
 
     /// @param initialMembers the first members
     /// @param initialThreshold votes needed (1..members)
@@ -57,7 +69,7 @@ contract Council is ICouncil, EIP712, Nonces {
     }
 
     modifier onlyMember() {
-        if (!_members.contains(msg.sender)) revert CouncilNotMember(msg.sender);
+        if (_seats[msg.sender] == 0) revert CouncilNotMember(msg.sender);
         _;
     }
 
@@ -68,7 +80,7 @@ contract Council is ICouncil, EIP712, Nonces {
 
     /// @inheritdoc ICouncil
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     /// @inheritdoc ICouncil
@@ -81,9 +93,10 @@ contract Council is ICouncil, EIP712, Nonces {
         p.createdAt = uint40(block.timestamp);
         p.expiresAt = expiresAt;
         p.proposer = msg.sender;
+        p.epoch = _epoch;
         p.data = data;
         emit ProposalCreated(id, msg.sender, target, data, expiresAt);
-        _vote(id, p, msg.sender);
+        _vote(id, p, msg.sender, _seats[msg.sender]);
     }
 
     /// @inheritdoc ICouncil
@@ -94,12 +107,25 @@ contract Council is ICouncil, EIP712, Nonces {
     /// @inheritdoc ICouncil
     function voteBySig(uint256 id, address member, uint256 deadline, bytes calldata signature) external {
         if (block.timestamp > deadline) revert CouncilSignatureExpired(deadline, block.timestamp);
-        if (!_members.contains(member)) revert CouncilNotMember(member);
+        if (_seats[member] == 0) revert CouncilNotMember(member);
         bytes32 digest =
             _hashTypedDataV4(keccak256(abi.encode(_VOTE_TYPEHASH, id, member, _useNonce(member), deadline)));
         (address signer,,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (signer != member) revert CouncilInvalidSignature(member, signer);
         _castVote(id, member);
+    }
+
+    /// @inheritdoc ICouncil
+    function execute(uint256 id) external onlyMember {
+        Record storage p = _open(id);
+        uint16 votes = _votesOf(id, p);
+        uint16 needed = _threshold;
+        if (votes < needed) revert CouncilThresholdNotReached(id, votes, needed);
+        p.votes = votes;
+        p.epoch = _epoch;
+        (bool ok, bytes memory reason) = _execute(p);
+        if (!ok) revert CouncilExecutionFailed(id, reason);
+        emit ProposalExecuted(id, p.target, votes);
     }
 
     /// @inheritdoc ICouncil
@@ -115,6 +141,8 @@ contract Council is ICouncil, EIP712, Nonces {
     /// @inheritdoc ICouncil
     function removeMember(address member) external onlySelf {
         if (!_members.remove(member)) revert CouncilNotMember(member);
+        delete _seats[member];
+        ++_epoch;
         if (_threshold > _members.length()) revert CouncilInvalidThreshold(_threshold, _members.length());
         emit MemberRemoved(member);
     }
@@ -133,13 +161,17 @@ contract Council is ICouncil, EIP712, Nonces {
     function proposalOf(uint256 id) external view returns (Proposal memory) {
         Record storage p = _proposals[id];
         if (p.createdAt == 0) revert CouncilUnknownProposal(id);
-        uint16 votes = p.executed ? p.votes : _tally(id);
-        return Proposal(p.target, p.proposer, p.createdAt, p.expiresAt, votes, p.executed, p.data);
+        uint16 votes = p.executed ? p.votes : _votesOf(id, p);
+        bool executable = !p.executed && block.timestamp < p.expiresAt && votes >= _threshold;
+        return Proposal(
+            p.target, p.proposer, p.createdAt, p.expiresAt, votes, p.executed, executable, p.failedBlock, p.data
+        );
     }
 
     /// @inheritdoc ICouncil
     function hasVoted(uint256 id, address member) external view returns (bool) {
-        return _voted[id][member];
+        uint32 seat = _seats[member];
+        return seat != 0 && _ballots[id][member] == seat;
     }
 
     /// @inheritdoc ICouncil
@@ -149,7 +181,7 @@ contract Council is ICouncil, EIP712, Nonces {
 
     /// @inheritdoc ICouncil
     function isMember(address account) external view returns (bool) {
-        return _members.contains(account);
+        return _seats[account] != 0;
     }
 
     /// @inheritdoc ICouncil
@@ -173,39 +205,73 @@ contract Council is ICouncil, EIP712, Nonces {
     }
 
     function _castVote(uint256 id, address member) private {
-        Record storage p = _proposals[id];
+        Record storage p = _open(id);
+        uint32 seat = _seats[member];
+        if (_ballots[id][member] == seat) revert CouncilAlreadyVoted(id, member);
+        _vote(id, p, member, seat);
+    }
+
+    /// @dev The proposal `id`, which must exist, be unexecuted and unexpired.
+    function _open(uint256 id) private view returns (Record storage p) {
+        p = _proposals[id];
         if (p.createdAt == 0) revert CouncilUnknownProposal(id);
         if (p.executed) revert CouncilProposalAlreadyExecuted(id);
         if (block.timestamp >= p.expiresAt) revert CouncilProposalExpired(id, p.expiresAt);
-        if (_voted[id][member]) revert CouncilAlreadyVoted(id, member);
-        _vote(id, p, member);
     }
 
-    function _vote(uint256 id, Record storage p, address member) private {
-        _voted[id][member] = true;
-        uint16 votes = _tally(id);
+    /// @dev Record `member`'s vote from `seat`; execute at the threshold. A failing call does not
+    /// undo the vote: it is reported with {ProposalExecutionFailed} and the proposal stays open.
+    function _vote(uint256 id, Record storage p, address member, uint32 seat) private {
+        _ballots[id][member] = seat;
+        uint32 epoch = _epoch;
+        uint16 votes;
+        if (p.epoch == epoch) {
+            votes = p.votes + 1; // same members as at the last count: one new vote
+        } else {
+            votes = _tally(id); // members changed since: recount (includes this vote)
+            p.epoch = epoch;
+        }
         p.votes = votes;
         emit ProposalVoted(id, member, votes);
-        if (votes >= _threshold) {
-            p.executed = true;
-            (bool ok, bytes memory reason) = p.target.call(p.data);
-            if (!ok) revert CouncilExecutionFailed(id, reason);
-            emit ProposalExecuted(id, p.target);
+        if (votes < _threshold) return;
+        (bool ok, bytes memory reason) = _execute(p);
+        if (ok) {
+            emit ProposalExecuted(id, p.target, votes);
+        } else {
+            p.failedBlock = uint40(block.number);
+            emit ProposalExecutionFailed(id, reason);
         }
     }
 
-    /// @dev The votes of the current members: a removed member's votes stop counting (a council
-    /// removes a member whose key it no longer trusts, and with it every vote cast with that key).
+    /// @dev Make the proposal's call. `executed` is set first so the call cannot re-enter a vote
+    /// or an execution of this proposal, and cleared again if the call fails.
+    function _execute(Record storage p) private returns (bool ok, bytes memory reason) {
+        p.executed = true;
+        (ok, reason) = p.target.call(p.data);
+        if (!ok) p.executed = false;
+    }
+
+    /// @dev The votes of current members: the stored count if no member joined or left since it
+    /// was taken, else a recount.
+    function _votesOf(uint256 id, Record storage p) private view returns (uint16) {
+        return p.epoch == _epoch ? p.votes : _tally(id);
+    }
+
+    /// @dev Count the members whose ballot on `id` was cast from the seat they hold now. A removed
+    /// member is not in the set; a re-admitted one holds a new seat, so its old ballot is void.
     function _tally(uint256 id) private view returns (uint16 votes) {
-        mapping(address member => bool voted) storage voted = _voted[id];
+        mapping(address member => uint32 seat) storage ballots = _ballots[id];
         uint256 n = _members.length();
         for (uint256 i = 0; i < n; ++i) {
-            if (voted[_members.at(i)]) ++votes;
+            address member = _members.at(i);
+            uint32 ballot = ballots[member];
+            if (ballot != 0 && ballot == _seats[member]) ++votes;
         }
     }
 
     function _addMember(address member) private {
         if (member == address(0) || !_members.add(member)) revert CouncilInvalidMember(member);
+        _seats[member] = ++_epoch;
         emit MemberAdded(member);
     }
 

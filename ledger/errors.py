@@ -434,6 +434,14 @@ class CouncilInvalidSignature(CouncilError):
     signer: str
 
 
+class CouncilThresholdNotReached(CouncilError):
+    """The proposal has fewer votes of current members than the threshold."""
+
+    id: int
+    votes: int
+    threshold: int
+
+
 class TrustRegistryError(ContractRevert):
     """Base of the custom errors of the TrustRegistry contract."""
 

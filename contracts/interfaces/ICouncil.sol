@@ -4,11 +4,14 @@ pragma solidity 0.8.37;
 /// @title Council: M-of-N governance over the registries.
 /// @notice A proposal is a call (target, calldata) to one of the wired registries or to the
 /// council itself (members, threshold, lifetime). The proposer's `propose` is its vote; each
-/// member votes once; the proposal executes in the vote that reaches the threshold. If the call
-/// reverts, that vote reverts with {CouncilExecutionFailed} (carrying the inner revert data) and
-/// the proposal stays open. Proposals expire `proposalLifetime` seconds after creation. Only the
-/// votes of current members count: removing a member withdraws its votes from open proposals
-/// (they count again if it is re-added while they are open).
+/// member votes once; the proposal executes in the vote that reaches the threshold.
+/// If that call reverts, the vote still counts: {ProposalExecutionFailed} reports the inner
+/// revert data and the proposal stays open. A proposal that has reached the threshold (a failed
+/// call, or a threshold lowered since its last vote) can be executed by any member with
+/// {execute} until it expires. Proposals expire `proposalLifetime` seconds after creation.
+/// Only the votes of current members count, each from the seat it was cast from: removing a
+/// member withdraws its votes from every open proposal for good (re-admitted, the same address
+/// holds a new seat; its earlier votes stay void, and it may vote again).
 /// A vote may also be relayed by anyone with the member's EIP-712 signature over
 /// `Vote(uint256 proposalId,address member,uint256 nonce,uint256 deadline)` in the domain
 /// ("LedgerCouncil", "1", chainId, this contract); each member's nonce is used once.
@@ -21,6 +24,8 @@ interface ICouncil {
         uint64 expiresAt;
         uint16 votes;
         bool executed;
+        bool executable;
+        uint64 failedBlock;
         bytes data;
     }
 
@@ -30,8 +35,11 @@ interface ICouncil {
     );
     /// @notice Emitted on every vote, with the votes of current members so far.
     event ProposalVoted(uint256 indexed id, address indexed member, uint16 votes);
-    /// @notice Emitted when a proposal's call succeeded.
-    event ProposalExecuted(uint256 indexed id, address indexed target);
+    /// @notice Emitted when a proposal's call succeeded, with the votes it executed with.
+    event ProposalExecuted(uint256 indexed id, address indexed target, uint16 votes);
+    /// @notice Emitted when the call of a proposal that reached the threshold in a vote reverted
+    /// with `reason`: the vote counts and the proposal stays open (see {execute}).
+    event ProposalExecutionFailed(uint256 indexed id, bytes reason);
     /// @notice Emitted when a member is added.
     event MemberAdded(address indexed member);
     /// @notice Emitted when a member is removed.
@@ -56,8 +64,11 @@ interface ICouncil {
     error CouncilUnknownProposal(uint256 id);
     /// @notice The target is not a wired registry nor the council.
     error CouncilTargetNotAllowed(address target);
-    /// @notice The proposal's call reverted with `reason`.
+    /// @notice The proposal's call reverted with `reason` (raised by {execute}; a vote reports it
+    /// with {ProposalExecutionFailed} instead).
     error CouncilExecutionFailed(uint256 id, bytes reason);
+    /// @notice The proposal has fewer votes of current members than the threshold.
+    error CouncilThresholdNotReached(uint256 id, uint16 votes, uint16 threshold);
     /// @notice Threshold must be 1..memberCount.
     error CouncilInvalidThreshold(uint256 threshold, uint256 memberCount);
     /// @notice The lifetime must be non-zero and at most 2**32 - 1 seconds.
@@ -71,8 +82,13 @@ interface ICouncil {
 
     /// @notice Create a proposal and cast the proposer's vote; returns its id (from 1).
     function propose(address target, bytes calldata data) external returns (uint256 id);
-    /// @notice Vote for a proposal; executes it when the threshold is reached.
+    /// @notice Vote for a proposal; executes it when the threshold is reached (a failing call
+    /// leaves the vote counted and emits {ProposalExecutionFailed}).
     function vote(uint256 id) external;
+    /// @notice Execute an open proposal that has the threshold of votes of current members
+    /// (members only). Reverts with {CouncilThresholdNotReached} below it and with
+    /// {CouncilExecutionFailed} if the call reverts (the proposal then stays open).
+    function execute(uint256 id) external;
     /// @notice Cast `member`'s vote with its EIP-712 signature (relayed by anyone).
     function voteBySig(uint256 id, address member, uint256 deadline, bytes calldata signature) external;
     /// @notice The next vote-signature nonce of `member`.
@@ -87,9 +103,11 @@ interface ICouncil {
     function setProposalLifetime(uint64 lifetime) external;
 
     /// @notice A proposal (reverts for unknown ids); `votes` counts current members only, or, once
-    /// executed, the votes it executed with.
+    /// executed, the votes it executed with; `executable`: open, unexpired and at the threshold
+    /// now (whether its call would succeed is another matter); `failedBlock`: the block of its
+    /// last failed execution in a vote ({ProposalExecutionFailed} there holds why), 0 if none.
     function proposalOf(uint256 id) external view returns (Proposal memory);
-    /// @notice Whether `member` voted on `id`.
+    /// @notice Whether `member` holds a vote on `id` that counts (cast from its current seat).
     function hasVoted(uint256 id, address member) external view returns (bool);
     /// @notice Current members.
     function members() external view returns (address[] memory);

@@ -196,7 +196,13 @@ class VerifierRegistration:
 
 @dataclass(frozen=True)
 class ProposalInfo:
-    """A council proposal."""
+    """A council proposal.
+
+    `votes` counts the votes of current members (once executed: the votes it executed with);
+    `executable`: open, unexpired and at the threshold now, so any member may `execute` it;
+    `failed_block`: the block of its last failed execution in a vote, 0 if none (the reason:
+    `LedgerChain.execution_failure`).
+    """
 
     proposal_id: int
     target: str
@@ -205,17 +211,25 @@ class ProposalInfo:
     expires_at: int
     votes: int
     executed: bool
+    executable: bool
+    failed_block: int
     data: bytes
 
 
 @dataclass(frozen=True)
 class ProposalOutcome:
-    """Result of a propose or vote transaction."""
+    """Result of a propose, vote or execute transaction.
+
+    `execution_error` is set when the vote reached the threshold but the proposal's call
+    reverted: the decoded inner error (e.g. `TrustRegistryAgencyExists`). The vote still counts
+    and the proposal stays open (`LedgerChain.execute` retries it).
+    """
 
     proposal_id: int
     executed: bool
     votes: int
     receipt: Receipt
+    execution_error: ChainError | None = None
 
 
 @dataclass(frozen=True)
@@ -416,6 +430,7 @@ class LedgerChain:
         address = self._deployment.address("Council").lower()
         executed = False
         votes = 0
+        failure: ChainError | None = None
         for log in receipt.logs:
             if str(log.get("address", "")).lower() != address:
                 continue
@@ -426,9 +441,12 @@ class LedgerChain:
                 votes = int(event.args["votes"])
             elif event.name == "ProposalExecuted":
                 executed = True
+                votes = int(event.args["votes"])
+            elif event.name == "ProposalExecutionFailed":
+                failure = self._decoder(bytes(event.args["reason"]))
         if proposal_id is None:
             raise ChainError(f"no ProposalCreated event in {receipt.tx_hash}")
-        return ProposalOutcome(proposal_id, executed, votes, receipt)
+        return ProposalOutcome(proposal_id, executed, votes, receipt, failure)
 
     def _council_tx(self, request: TxRequest, proposal_id: int | None) -> ProposalOutcome:
         try:
@@ -458,14 +476,56 @@ class LedgerChain:
     def propose(self, action: CouncilAction) -> ProposalOutcome:
         """Propose `action` (counts as this member's vote; executes at threshold 1).
 
-        A failing execution raises the inner decoded error (e.g. `TrustRegistryAgencyExists`)
-        chained from `CouncilExecutionFailed`.
+        If it executes and its call reverts, the proposal and the vote stay:
+        `execution_error` of the outcome holds the decoded inner error.
         """
         return self._council_tx(self.tx("Council", "propose", [action.target, action.data]), None)
 
     def vote(self, proposal_id: int) -> ProposalOutcome:
-        """Vote for a proposal; executes it when the threshold is reached."""
+        """Vote for a proposal; executes it when the threshold is reached.
+
+        A reverting call does not undo the vote: see `execution_error` of the outcome.
+        """
         return self._council_tx(self.tx("Council", "vote", [proposal_id]), proposal_id)
+
+    def execute(self, proposal_id: int) -> ProposalOutcome:
+        """Execute a proposal that has the threshold of votes (a failed call, or a threshold
+        lowered since its last vote); any member may.
+
+        Raises `CouncilThresholdNotReached` below the threshold, and the decoded inner error
+        (e.g. `TrustRegistryAgencyExists`, chained from `CouncilExecutionFailed`) if the call
+        reverts, in which case nothing changes and the proposal stays open.
+        """
+        return self._council_tx(self.tx("Council", "execute", [proposal_id]), proposal_id)
+
+    def execution_failure(self, proposal_id: int) -> ChainError | None:
+        """Why the last execution of a proposal in a vote failed (the decoded inner error), or
+        None if none failed: the `ProposalExecutionFailed` event of its `failed_block`."""
+        block = self.proposal(proposal_id).failed_block
+        if block == 0:
+            return None
+        council = contract_abi("Council")
+        logs = self._rpc.call(
+            "eth_getLogs",
+            [
+                {
+                    "address": self._deployment.address("Council"),
+                    "fromBlock": hex(block),
+                    "toBlock": hex(block),
+                    "topics": [
+                        "0x" + council.topic("ProposalExecutionFailed").hex(),
+                        "0x" + proposal_id.to_bytes(32, "big").hex(),
+                    ],
+                }
+            ],
+        )
+        if not logs:
+            raise ChainError(
+                f"proposal {proposal_id} failed in block {block}, but the node returned no "
+                "ProposalExecutionFailed log for it (a pruned node?)"
+            )
+        event = council.decode_event(logs[-1])
+        return self._decoder(bytes(event.args["reason"]))
 
     def sign_vote(self, proposal_id: int, deadline: int) -> bytes:
         """This member's EIP-712 signature of a vote, for anyone to relay (`vote_by_sig`).
@@ -514,7 +574,9 @@ class LedgerChain:
     def proposal(self, proposal_id: int) -> ProposalInfo:
         """A proposal (`CouncilUnknownProposal` if none)."""
         (p,) = self.view("Council", "proposalOf", [proposal_id])
-        return ProposalInfo(proposal_id, p[0], p[1], p[2], p[3], p[4], p[5], bytes(p[6]))
+        return ProposalInfo(
+            proposal_id, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], bytes(p[8])
+        )
 
     def has_voted(self, proposal_id: int, member: str) -> bool:
         """Whether `member` voted on the proposal."""

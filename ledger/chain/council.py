@@ -1,8 +1,9 @@
 """Council proposals: typed builders for every admin action, and a helper that runs one through.
 
 Every state change that needs the council is a proposal `(target, calldata)`; `CouncilActions`
-builds them without I/O, `LedgerChain.propose` / `vote` submit them, and `council_execute`
-proposes with the first member and votes with the others until the proposal executes.
+builds them without I/O, `LedgerChain.propose` / `vote` / `execute` submit them, and
+`council_execute` proposes with the first member and votes with the others until the proposal
+executes.
 """
 
 from __future__ import annotations
@@ -168,15 +169,18 @@ def council_execute(members: Sequence[LedgerChain], action: CouncilAction) -> Pr
 
     Returns the outcome of the transaction that executed it. Raises `ConfigError` if the
     members run out before the threshold is reached; a failing call raises its decoded error
-    (e.g. `TrustRegistryAgencyExists`), not the wrapping `CouncilExecutionFailed`.
+    (e.g. `TrustRegistryAgencyExists`). The votes cast stay on chain either way, and a
+    proposal whose call failed stays open for `LedgerChain.execute`.
     """
     if not members:
         raise ConfigError("council_execute needs at least one member")
     outcome = members[0].propose(action)
     for member in members[1:]:
-        if outcome.executed:
+        if outcome.executed or outcome.execution_error is not None:
             break
         outcome = member.vote(outcome.proposal_id)
+    if outcome.execution_error is not None:
+        raise outcome.execution_error
     if not outcome.executed:
         raise ConfigError(
             f"proposal {outcome.proposal_id} did not reach the threshold with {len(members)} votes"

@@ -1,4 +1,4 @@
-"""Council: threshold, single votes, expiry, allowed targets, self-governance."""
+"""Council: threshold, single votes, expiry, allowed targets, self-governance, execution."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from ledger.errors import (
     CouncilProposalExpired,
     CouncilSignatureExpired,
     CouncilTargetNotAllowed,
+    CouncilThresholdNotReached,
     CouncilUnknownProposal,
     TrustRegistryAgencyExists,
+    TrustRegistryUnknownAgency,
 )
 
 
@@ -102,15 +104,100 @@ def test_council_settings_change_only_through_proposals(
     assert_role_gated(world.council[0], "Council", fn, args, CouncilOnlySelf)
 
 
-def test_failed_execution_surfaces_the_registry_error_and_keeps_the_proposal_open(
-    world: World,
-) -> None:
+def test_failed_execution_keeps_the_vote_and_the_proposal_open(world: World) -> None:
+    # The vote that reaches the threshold is recorded even though the call reverts: the
+    # failure is reported (ProposalExecutionFailed, decoded), the proposal stays executable.
     action = world.actions.admit_agency(world.issuer.address, "again")
     outcome = world.council[0].propose(action)
+    voted = world.council[1].vote(outcome.proposal_id)
+    assert (voted.executed, voted.votes) == (False, 2)
+    assert isinstance(voted.execution_error, TrustRegistryAgencyExists)
+    assert world.reader.has_voted(outcome.proposal_id, world.council[1].address)
+    proposal = world.reader.proposal(outcome.proposal_id)
+    assert (proposal.executed, proposal.executable, proposal.votes) == (False, True, 2)
+    assert proposal.failed_block == voted.receipt.block_number
+    failure = world.reader.execution_failure(outcome.proposal_id)
+    assert isinstance(failure, TrustRegistryAgencyExists)
+    # An explicit execution that still fails reverts with the decoded inner error.
     with pytest.raises(TrustRegistryAgencyExists):
-        world.council[1].vote(outcome.proposal_id)
-    assert not world.reader.proposal(outcome.proposal_id).executed
-    assert not world.reader.has_voted(outcome.proposal_id, world.council[1].address)
+        world.council[2].execute(outcome.proposal_id)
+
+
+def test_a_failed_action_retried_after_the_cause_is_fixed_succeeds(world: World) -> None:
+    # Accrediting an agency that is not admitted yet fails; once it is admitted, any member
+    # executes the proposal that already has its votes.
+    agency = funded_account(world.rpc).address
+    pending = world.council[0].propose(world.actions.accredit(agency, world.type_id))
+    voted = world.council[1].vote(pending.proposal_id)
+    assert not voted.executed
+    assert isinstance(voted.execution_error, TrustRegistryUnknownAgency)
+    failure = world.reader.execution_failure(pending.proposal_id)
+    assert isinstance(failure, TrustRegistryUnknownAgency)
+    assert failure.values == voted.execution_error.values
+    world.execute(world.actions.admit_agency(agency, "Late"))
+    executed = world.council[2].execute(pending.proposal_id)
+    assert (executed.executed, executed.votes, executed.execution_error) == (True, 2, None)
+    assert world.reader.can_anchor(agency, world.type_id)
+    proposal = world.reader.proposal(pending.proposal_id)
+    assert (proposal.executed, proposal.executable) == (True, False)
+    with pytest.raises(CouncilProposalAlreadyExecuted):
+        world.council[0].execute(pending.proposal_id)
+
+
+def test_a_proposal_over_a_lowered_threshold_can_be_executed_by_any_member(
+    world: World,
+) -> None:
+    world.execute(world.actions.set_threshold(3))
+    agency = funded_account(world.rpc).address
+    pending = world.council[0].propose(world.actions.admit_agency(agency, "Waiting"))
+    assert not world.council[1].vote(pending.proposal_id).executed
+    world.execute(world.actions.set_threshold(2))
+    proposal = world.reader.proposal(pending.proposal_id)
+    assert (proposal.votes, proposal.executed, proposal.executable) == (2, False, True)
+    with pytest.raises(CouncilAlreadyVoted):  # its voters cannot vote again
+        world.council[1].vote(pending.proposal_id)
+    outcome = world.council[2].execute(pending.proposal_id)
+    assert (outcome.executed, outcome.votes) == (True, 2)
+    assert world.reader.agency_status(agency) is AgencyStatus.ACTIVE
+    assert not world.reader.has_voted(pending.proposal_id, world.council[2].address)
+
+
+def test_non_member_cannot_execute(world: World) -> None:
+    world.execute(world.actions.set_threshold(3))
+    pending = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    world.council[1].vote(pending.proposal_id)
+    world.execute(world.actions.set_threshold(2))
+    assert_role_gated(
+        world.outsider,
+        "Council",
+        "execute",
+        [pending.proposal_id],
+        CouncilNotMember,
+        account=world.outsider.address,
+    )
+    assert world.reader.agency_status(world.issuer.address) is AgencyStatus.ACTIVE
+
+
+def test_proposal_below_the_threshold_cannot_be_executed(world: World) -> None:
+    pending = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    assert not world.reader.proposal(pending.proposal_id).executable
+    with pytest.raises(CouncilThresholdNotReached) as err:
+        world.council[1].execute(pending.proposal_id)
+    assert (err.value.id, err.value.votes, err.value.threshold) == (pending.proposal_id, 1, 2)
+    assert world.reader.agency_status(world.issuer.address) is AgencyStatus.ACTIVE
+
+
+def test_expired_or_unknown_proposal_cannot_be_executed(world: World) -> None:
+    world.execute(world.actions.set_threshold(3))
+    pending = world.council[0].propose(world.actions.suspend_agency(world.issuer.address))
+    world.council[1].vote(pending.proposal_id)
+    world.execute(world.actions.set_threshold(2))
+    world.advance(world.reader.proposal_lifetime() + 1)
+    assert not world.reader.proposal(pending.proposal_id).executable
+    with pytest.raises(CouncilProposalExpired):
+        world.council[2].execute(pending.proposal_id)
+    with pytest.raises(CouncilUnknownProposal):
+        world.council[2].execute(999)
 
 
 def test_council_adds_a_member_and_raises_the_threshold(world: World) -> None:
@@ -150,13 +237,22 @@ def test_votes_of_a_removed_member_stop_counting(world: World) -> None:
     assert world.reader.proposal(pending.proposal_id).votes == 2
 
 
-def test_a_re_added_member_s_open_votes_count_again(world: World) -> None:
+def test_a_re_admitted_member_s_old_votes_stay_withdrawn(world: World) -> None:
+    # Member 2 proposes to admit an agency, is removed (its key was stolen), and is admitted
+    # again with the same address: its old vote does not come back, so one more vote must not
+    # be enough to admit the agency.
     agency = funded_account(world.rpc).address
-    pending = world.council[2].propose(world.actions.admit_agency(agency, "Returning"))
+    pending = world.council[2].propose(world.actions.admit_agency(agency, "Evil Agency"))
     world.execute(world.actions.remove_member(world.council[2].address))
     world.execute(world.actions.add_member(world.council[2].address))
-    assert world.reader.proposal(pending.proposal_id).votes == 1
-    assert world.council[0].vote(pending.proposal_id).executed
+    assert world.reader.proposal(pending.proposal_id).votes == 0
+    assert not world.reader.has_voted(pending.proposal_id, world.council[2].address)
+    first = world.council[0].vote(pending.proposal_id)
+    assert (first.executed, first.votes) == (False, 1)
+    assert world.reader.agency_status(agency) is AgencyStatus.NONE
+    # Re-admitted, it holds a new seat and may vote again: that vote counts.
+    second = world.council[2].vote(pending.proposal_id)
+    assert (second.executed, second.votes) == (True, 2)
 
 
 def test_removing_a_non_member_names_that_account(world: World) -> None:

@@ -1,8 +1,12 @@
 """Council governance and the admin commands that go through it.
 
-`council propose|vote|show` work on proposals directly. `agency ...`, `verifier register` and
-`type register` build the council action, propose it as the acting council member (`--as`),
+`council propose|vote|execute|show` work on proposals directly. `agency ...`, `verifier register`
+and `type register` build the council action, propose it as the acting council member (`--as`),
 and say whether it executed or how many more votes it needs (`ledger council vote ID`).
+
+A vote that reaches the threshold but whose call reverts still counts: the command prints where
+the proposal stands, then exits with `Error: <why the call failed>` (exit code 1), and the
+proposal stays open for `ledger council execute ID` once the cause is fixed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from ledger.agency.request import purpose_digest
 from ledger.chain.client import AgencyStatus, LedgerChain
 from ledger.chain.council import CouncilAction, CouncilActions
 from ledger.chain.deploy import SUITE, contract_abi
-from ledger.cli._common import KidArgumentCommand, emit, reports_errors
+from ledger.cli._common import KidArgumentCommand, describe, emit, reports_errors
 from ledger.cli._ledger_context import (
     LedgerContext,
     format_time,
@@ -33,8 +37,16 @@ from ledger.errors import InputError
 __all__ = ["agency", "council", "credential_type", "verifier"]
 
 
-def _emit_report(ctx: LedgerContext, report: ProposalReport, extra: str = "") -> None:
-    emit(report.to_json(), report.render() + extra, as_json=ctx.as_json)
+def _emit_report(
+    ctx: LedgerContext,
+    report: ProposalReport,
+    extra: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Print where the proposal stands; then, if its execution failed, raise why (exit 1)."""
+    emit(report.to_json() if data is None else data, report.render() + extra, as_json=ctx.as_json)
+    if report.execution_error is not None:
+        raise report.execution_error
 
 
 def _run(ctx: LedgerContext, build: Callable[[CouncilActions], CouncilAction]) -> None:
@@ -69,7 +81,7 @@ def _type_id(chain: LedgerChain, vct: str) -> int:
 
 @click.group()
 def council() -> None:
-    """Council proposals: propose, vote, show (the acting account must be a member)."""
+    """Council proposals: propose, vote, execute, show (the acting account must be a member)."""
 
 
 @council.group("propose")
@@ -135,6 +147,21 @@ def council_vote(ctx: LedgerContext, proposal_id: int) -> None:
     _emit_report(ctx, proposal_report(chain, chain.vote(proposal_id)))
 
 
+@council.command("execute")
+@click.argument("proposal_id", metavar="ID", type=click.IntRange(0))
+@pass_ledger
+@reports_errors
+def council_execute_proposal(ctx: LedgerContext, proposal_id: int) -> None:
+    """Execute proposal ID, which already has the votes it needs.
+
+    For a proposal whose call failed when its last vote came in (retry once the cause is fixed),
+    or one that reached a threshold lowered after its votes. Any member may; it must be open and
+    unexpired. If the call fails again, nothing changes and the error says why.
+    """
+    chain = ctx.chain()
+    _emit_report(ctx, proposal_report(chain, chain.execute(proposal_id)))
+
+
 def _show_value(abi_type: str, value: object) -> str:
     if abi_type == "address" and isinstance(value, str):
         return to_checksum_address(value)
@@ -172,10 +199,13 @@ def _describe_call(contract: str, data: bytes) -> str:
 @pass_ledger
 @reports_errors
 def council_show(ctx: LedgerContext, proposal_id: int) -> None:
-    """Show proposal ID: target, proposer, votes, expiry, whether it executed."""
+    """Show proposal ID: target, proposer, votes, expiry, whether it executed or can be executed,
+    and why its last execution failed, if one did."""
     reader = ctx.reader()
     p = reader.proposal(proposal_id)
     threshold = reader.council_threshold()
+    failure = reader.execution_failure(proposal_id) if p.failed_block else None
+    failure_text = None if failure is None else describe(failure)
     names = {reader.deployment.address(n).lower(): n for n in SUITE}
     target = names.get(p.target.lower(), p.target)
     data = {
@@ -188,22 +218,32 @@ def council_show(ctx: LedgerContext, proposal_id: int) -> None:
         "votes": p.votes,
         "threshold": threshold,
         "executed": p.executed,
+        "executable": p.executable,
+        "failed_block": p.failed_block or None,
+        "execution_failed": failure_text,
         "data": "0x" + p.data.hex(),
         "call": _describe_call(target, p.data),
     }
-    state = "executed" if p.executed else f"open, needs {max(threshold - p.votes, 0)} more"
-    human = "\n".join(
-        [
-            f"Proposal {p.proposal_id}: {state}",
-            f"  target    {target}",
-            f"  call      {_describe_call(target, p.data)}",
-            f"  proposer  {p.proposer}",
-            f"  votes     {p.votes} of {threshold}",
-            f"  created   {format_time(p.created_at)}",
-            f"  expires   {format_time(p.expires_at)}",
-        ]
-    )
-    emit(data, human, as_json=ctx.as_json)
+    if p.executed:
+        state = "executed"
+    elif p.executable:
+        state = f"executable (`ledger --as MEMBER council execute {p.proposal_id}`)"
+    elif p.votes >= threshold:
+        state = "expired"
+    else:
+        state = f"open, needs {threshold - p.votes} more"
+    lines = [
+        f"Proposal {p.proposal_id}: {state}",
+        f"  target    {target}",
+        f"  call      {_describe_call(target, p.data)}",
+        f"  proposer  {p.proposer}",
+        f"  votes     {p.votes} of {threshold}",
+        f"  created   {format_time(p.created_at)}",
+        f"  expires   {format_time(p.expires_at)}",
+    ]
+    if failure_text is not None:
+        lines.append(f"  failed    in block {p.failed_block}: {failure_text}")
+    emit(data, "\n".join(lines), as_json=ctx.as_json)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,4 +443,4 @@ def type_register(ctx: LedgerContext, vct: str, claims: str, previous: str | Non
     if report.executed:
         data["type_id"] = chain.type_id_of(vct)
         extra = f"\nType {vct} has id {data['type_id']}."
-    emit(data, report.render() + extra, as_json=ctx.as_json)
+    _emit_report(ctx, report, extra, data)

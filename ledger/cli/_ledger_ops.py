@@ -7,7 +7,7 @@ a devnet, run a council proposal) and returns a frozen result the command prints
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -25,7 +25,7 @@ from ledger.cli._ledger_accounts import (
     keyring,
     read_account_passphrase,
 )
-from ledger.errors import AgencyKeyNotFound, ConfigError, RpcError
+from ledger.errors import AgencyKeyNotFound, ChainError, ConfigError, ContractRevert, RpcError
 from ledger.network import save_network
 
 __all__ = [
@@ -173,7 +173,11 @@ def run_deploy(
 
 @dataclass(frozen=True)
 class ProposalReport:
-    """Where a council proposal stands after a propose or vote."""
+    """Where a council proposal stands after a propose, vote or execute.
+
+    `execution_error`: the vote reached the threshold but the proposal's call reverted (the
+    vote stays, the proposal stays open for `ledger council execute`).
+    """
 
     proposal_id: int
     description: str
@@ -181,11 +185,20 @@ class ProposalReport:
     votes: int
     threshold: int
     tx_hash: str
+    execution_error: ChainError | None = field(default=None, compare=False)
 
     @property
     def missing(self) -> int:
         """Votes still needed (0 once executed)."""
         return 0 if self.executed else max(self.threshold - self.votes, 0)
+
+    @property
+    def failure(self) -> str | None:
+        """Why the execution failed, in words (None if it did not fail)."""
+        exc = self.execution_error
+        if exc is None:
+            return None
+        return exc.explained() if isinstance(exc, ContractRevert) else str(exc)
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -196,6 +209,7 @@ class ProposalReport:
             "votes": self.votes,
             "threshold": self.threshold,
             "missing_votes": self.missing,
+            "execution_failed": self.failure,
             "tx": self.tx_hash,
         }
 
@@ -206,6 +220,12 @@ class ProposalReport:
             head += f" ({self.description})"
         if self.executed:
             return f"{head}: executed."
+        if self.failure is not None:
+            return (
+                f"{head}: {self.votes} of {self.threshold} votes, but its execution failed: "
+                f"{self.failure}. The votes stay and the proposal stays open: once the cause is "
+                f"fixed, `ledger --as MEMBER council execute {self.proposal_id}`."
+            )
         return (
             f"{head}: {self.votes} of {self.threshold} votes; needs {self.missing} more "
             f"(`ledger --as MEMBER council vote {self.proposal_id}`)."
@@ -226,6 +246,7 @@ def proposal_report(
         votes,
         chain.council_threshold(),
         outcome.receipt.tx_hash,
+        outcome.execution_error,
     )
 
 

@@ -255,6 +255,7 @@ def test_council_flow_registers_type_admits_and_accredits_an_agency(
         "votes": 1,
         "threshold": 2,
         "missing_votes": 1,
+        "execution_failed": None,
         "tx": None,
     }
     shown = ledger("council", "show", "2")
@@ -306,6 +307,50 @@ def test_a_proposal_that_would_fail_now_is_proposed_with_a_warning(
     # It depends on nothing that could change, so the vote that executes it fails as warned.
     voted = ledger("--as", "bob", "council", "vote", "2")
     assert voted.exit_code == 1 and "TrustRegistryAgencyExists" in voted.stderr
+
+
+def test_council_execute_retries_a_proposal_whose_call_failed_once_the_cause_is_fixed(
+    ledger: Invoke, home: Path, on_devnet: str
+) -> None:
+    _deploy(ledger, "--threshold", "2")
+    ledger("account", "create", "cpr")
+    cpr = _accounts(ledger)["cpr"]
+    ledger("--as", "alice", "type", "register", VCT, "--claims", "given_name")
+    ledger("--as", "bob", "council", "vote", "1")
+    # Accrediting an agency that is not admitted yet: the last vote counts, the call fails.
+    ledger("--as", "alice", "agency", "accredit", "cpr", "--type", VCT)
+    failure = (
+        f"The agency was never admitted: TrustRegistryUnknownAgency(agency={cpr})"
+    )
+    voted = ledger("--as", "bob", "council", "vote", "2")
+    assert (voted.exit_code, voted.stderr) == (1, f"Error: {failure}\n")
+    assert voted.stdout == (
+        f"Proposal 2: 2 of 2 votes, but its execution failed: {failure}. The votes stay and the "
+        "proposal stays open: once the cause is fixed, `ledger --as MEMBER council execute 2`.\n"
+    )
+    shown = ledger("council", "show", "2")
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "Proposal 2: executable (`ledger --as MEMBER council execute 2`)"
+    assert lines[-1].startswith("  failed    in block ")
+    assert lines[-1].endswith(f": {failure}")
+    data = json.loads(ledger("--json", "council", "show", "2").stdout)
+    assert (data["executed"], data["executable"], data["execution_failed"]) == (
+        False, True, failure
+    )
+    again = ledger("--as", "alice", "council", "execute", "2")
+    assert (again.exit_code, again.stdout, again.stderr) == (1, "", f"Error: {failure}\n")
+
+    ledger("--as", "alice", "agency", "admit", "cpr", "--name", "CPR Office")
+    ledger("--as", "bob", "council", "vote", "3")
+    outsider = ledger("--as", "cpr", "council", "execute", "2")
+    assert outsider.exit_code == 1 and "CouncilNotMember" in outsider.stderr
+    executed = ledger("--as", "alice", "council", "execute", "2")
+    assert (executed.exit_code, executed.stdout) == (0, "Proposal 2: executed.\n")
+    assert ledger("council", "show", "2").stdout.startswith("Proposal 2: executed\n")
+    done = ledger("--as", "bob", "council", "execute", "2")
+    assert (done.exit_code, done.stderr) == (
+        1, "Error: The proposal already executed: CouncilProposalAlreadyExecuted(id=2)\n"
+    )
 
 
 def test_verifier_register_rejects_claims_outside_the_type(

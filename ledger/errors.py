@@ -27,6 +27,16 @@ class InputError(LedgerError):
     """Input that is malformed before any check runs (a file that is not JSON, a bad path)."""
 
 
+class StorageError(LedgerError):
+    """A file the ledger keeps (wallet store, outbox) could not be written or read: an I/O error
+    or a read-only file system. The message names the file. What was committed before stays."""
+
+
+class StorageFull(StorageError):
+    """No room to write a file the ledger keeps: the disk, or this process's file size limit,
+    is full. Free some space and retry; what was committed before stays."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Credential format (SD-JWT, SD-JWT VC, KB-JWT, status lists)
 # ---------------------------------------------------------------------------------------------
@@ -1033,11 +1043,22 @@ class WalletPassphraseInvalid(WalletError):
     """A passphrase was empty, or its confirmation did not match."""
 
 
-class WalletStoreCorrupt(WalletError):
+class WalletStoreDamaged(WalletError):
+    """Family: the wallet store file is damaged or was altered outside the wallet, so the right
+    passphrase does not open it (never reported as a wrong passphrase). A backup brings its
+    content back (`wallet restore`)."""
+
+
+class WalletStoreCorrupt(WalletStoreDamaged):
     """The wallet store file is not a readable wallet (truncated, garbage, unknown format)."""
 
 
-class WalletStoreTampered(WalletError):
+class WalletHeaderDamaged(WalletStoreCorrupt):
+    """The store's header (store id, salt, KDF parameters, passphrase check) fails its checksum:
+    no passphrase can unlock the store, and it is not blamed on the passphrase."""
+
+
+class WalletStoreTampered(WalletStoreDamaged):
     """A record or the manifest of the wallet store was altered, swapped, deleted or rolled back."""
 
 

@@ -52,8 +52,17 @@ class WalletContext:
 
     @contextmanager
     def wallet(self) -> Iterator[Wallet]:
-        """The unlocked wallet, closed afterwards."""
-        wallet = Wallet.open(self.home, self.passphrase())
+        """The unlocked wallet, closed afterwards. A damaged store is named so, with the way
+        back: a backup."""
+        from ledger.errors import WalletStoreDamaged
+
+        try:
+            wallet = Wallet.open(self.home, self.passphrase())
+        except WalletStoreDamaged as exc:
+            raise type(exc)(
+                f"{exc}. If you have a backup, `wallet restore BACKUP --force` replaces the "
+                "damaged wallet with it (copy the damaged file aside first)"
+            ) from exc
         try:
             yield wallet
         finally:

@@ -1,28 +1,45 @@
 """The citizen wallet's encrypted store: one SQLite file in the wallet home.
 
-Layout (`wallet.sqlite`)::
+Layout (`wallet.sqlite`, format version 2)::
 
-    header(id=1, format, version, store_id, salt, kdf, canary, manifest, created_at)
+    header(id=1, format, version, store_id, salt, kdf, canary, manifest, created_at, header_sum)
     records(kind, rid, blob)            -- PRIMARY KEY (kind, rid)
 
 * The key is derived from the passphrase with Argon2id (`_crypto.KdfParams`, stored in the header
   beside the salt so the cost can be raised later with `change_passphrase`). It is never written.
-* `canary` is AES-GCM of a fixed text under the key: a wrong passphrase fails its tag and raises
-  `WrongWalletPassphrase` before anything else is touched.
+* `header_sum` is SHA-256 over the header fields the key and the passphrase check depend on
+  (format, version, store id, salt, KDF parameters, canary, created_at). It is checked before the
+  passphrase, so a damaged header is reported as damage (`WalletHeaderDamaged`), not as a wrong
+  passphrase: with a flipped salt or KDF byte the right passphrase derives the wrong key, and
+  without the checksum the two could not be told apart.
+* `canary` is AES-GCM of a fixed text under the key: with the header intact, a failing tag means
+  a wrong passphrase → `WrongWalletPassphrase`, raised before anything else is touched.
 * Every record blob is AES-256-GCM under the key, fresh random nonce per write, associated data
   (store id, kind, record id): a blob moved to another row, kind or wallet fails its tag.
 * `manifest` is AES-GCM of {generation, kind -> record id -> SHA-256(blob)}. It is rewritten in the
   same SQLite transaction as every change, so a row deleted, added, swapped or reverted to an
   older ciphertext outside the wallet no longer matches it → `WalletStoreTampered`. Every read
   checks the rows it returns against the manifest; `open` checks all rows.
+* So any byte of the file changed, by accident or on purpose, ends in a `WalletStoreDamaged`
+  error naming what is damaged (SQLite's structure → `WalletStoreCorrupt`, the header →
+  `WalletHeaderDamaged`, the manifest or a record → `WalletStoreTampered`) or in no change at all
+  (bytes SQLite does not read: free space, unused header fields). Never in a wrong passphrase,
+  never in different content (checked flipping every byte: `tests/wallet/test_wallet_damage.py`).
 * Durability: rollback journal (`journal_mode=DELETE`) with `synchronous=FULL`, each logical
   change in one `BEGIN IMMEDIATE` transaction. A crash at any point leaves the old or the new state
   (SQLite rolls a hot journal back on the next open). DELETE rather than WAL because at rest the
   wallet is then a single self-contained file (no -wal/-shm companions to lose when copied), and
-  a wallet writes a few records a day, so WAL's write throughput buys nothing.
+  a wallet writes a few records a day, so WAL's write throughput buys nothing. A full disk (or
+  file size limit) fails the change with `StorageFull` / `StorageError` and leaves the old state.
+* A version-1 store (before `header_sum`) opens as before and is upgraded in place once the
+  passphrase has unlocked it and every record checked out; until then a wrong passphrase on it
+  still cannot be told from a damaged header, and the error says so.
 
-Known limit: replacing the whole file by an older copy of itself (a consistent snapshot) cannot be
-detected from inside the file; that needs state kept elsewhere.
+Known limits: replacing the whole file by an older copy of itself (a consistent snapshot) cannot be
+detected from inside the file; that needs state kept elsewhere. The header checksum is unkeyed (it
+must be checkable without the passphrase), so it catches damage, not an attacker: one who edits
+the salt or KDF parameters and recomputes it makes the wallet report a wrong passphrase. That only
+denies access, which deleting the file does too; it reveals nothing and lets nothing be forged.
 """
 
 from __future__ import annotations
@@ -40,7 +57,10 @@ from typing import Any
 
 from ledger.errors import (
     InputError,
+    StorageError,
     WalletAlreadyExists,
+    WalletError,
+    WalletHeaderDamaged,
     WalletHomeUnusable,
     WalletNotFound,
     WalletPassphraseInvalid,
@@ -55,9 +75,11 @@ from ledger.wallet._db import (
     FORMAT,
     SCHEMA,
     VERSION,
+    add_header_sum,
     connect,
     db_errors,
     fsync_dir,
+    header_sum,
     read_header,
     store_path,
 )
@@ -169,8 +191,10 @@ class WalletStore:
     ) -> WalletStore:
         """Unlock the store in `home` and check every row against the manifest.
 
-        Raises `WalletNotFound`, `WalletStoreCorrupt` (not a wallet, truncated, garbage),
-        `WrongWalletPassphrase`, or `WalletStoreTampered`.
+        Raises `WalletNotFound`, `WrongWalletPassphrase`, or a `WalletStoreDamaged`:
+        `WalletHeaderDamaged` (checked before the passphrase), `WalletStoreCorrupt` (not a
+        wallet, truncated, garbage) or `WalletStoreTampered`. A version-1 store is upgraded in
+        place once unlocked (best effort: it opens even if the upgrade cannot be written).
         """
         path = store_path(home)
         if not path.is_file():
@@ -179,21 +203,32 @@ class WalletStore:
             conn = connect(path)
         try:
             with db_errors(path):
-                row = read_header(conn, path)
-                store_id, salt, kdf_json, canary = row
+                header = read_header(conn, path)
+                if header.checksum is not None and not header.intact():
+                    raise WalletHeaderDamaged(
+                        f"wallet store {path} is damaged: its header (store id, salt, KDF "
+                        "parameters or passphrase check) does not match its checksum"
+                    )
+                store_id = header.store_id
                 try:
-                    kdf = KdfParams.from_json(json.loads(kdf_json))
+                    kdf = KdfParams.from_json(json.loads(header.kdf))
                 except (InputError, ValueError) as exc:
                     raise WalletStoreCorrupt(f"wallet store {path}: bad KDF header") from exc
-                key = _crypto.derive_key(passphrase, salt, kdf)
+                key = _crypto.derive_key(passphrase, header.salt, kdf)
                 try:
-                    _crypto.unseal(key, canary, _crypto.aad("canary", store_id))
+                    _crypto.unseal(key, header.canary, _crypto.aad("canary", store_id))
                 except InvalidTag:
+                    old = header.checksum is None  # a version-1 header cannot be checked
                     raise WrongWalletPassphrase(
                         f"wrong passphrase for the wallet in {home}"
+                        + (" (or its header is damaged: this older file cannot tell)" * old)
                     ) from None
                 store = cls(path, conn, key, store_id, kdf, now=now, rng=rng)
                 store._check_all_digests()
+            if header.checksum is None:
+                quiet = contextlib.suppress(WalletError, StorageError)
+                with quiet, db_errors(path), store._transaction(immediate=True):
+                    add_header_sum(conn)
             return store
         except BaseException:
             conn.close()
@@ -241,17 +276,20 @@ class WalletStore:
                     state = _State(0, {kind: {} for kind in KINDS})
                     for kind, rid, obj in records:
                         store._put_row(state, kind, rid, obj)
+                    kdf_json = json.dumps(kdf_params.to_json())
+                    canary, created_at = store._seal_canary(key), int(clock())
                     conn.execute(
-                        "INSERT INTO header VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO header VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             FORMAT,
                             VERSION,
                             store_id,
                             salt,
-                            json.dumps(kdf_params.to_json()),
-                            store._seal_canary(key),
+                            kdf_json,
+                            canary,
                             store._seal_manifest(state, key),
-                            int(clock()),
+                            created_at,
+                            header_sum(VERSION, store_id, salt, kdf_json, canary, created_at),
                         ),
                     )
                     conn.execute("COMMIT")
@@ -429,19 +467,26 @@ class WalletStore:
         new_key = _crypto.derive_key(new_passphrase, salt, params)
         with db_errors(self._path), self._transaction(immediate=True):
             state = self._load_state()
+            add_header_sum(self._conn)  # a version-1 store that could not be upgraded on open
             rows = [(k, r, self._decrypt_row(k, r, b)) for k, r, b in self._all_rows()]
             old_key, self._key = self._key, new_key
             try:
                 fresh = _State(state.generation + 1, {kind: {} for kind in KINDS})
                 for kind, rid, obj in rows:
                     self._put_row(fresh, kind, rid, obj)
+                kdf_json, canary = json.dumps(params.to_json()), self._seal_canary(new_key)
+                version, created_at = self._conn.execute(
+                    "SELECT version, created_at FROM header WHERE id = 1"
+                ).fetchone()
                 self._conn.execute(
-                    "UPDATE header SET salt = ?, kdf = ?, canary = ?, manifest = ? WHERE id = 1",
+                    "UPDATE header SET salt = ?, kdf = ?, canary = ?, manifest = ?, "
+                    "header_sum = ? WHERE id = 1",
                     (
                         salt,
-                        json.dumps(params.to_json()),
-                        self._seal_canary(new_key),
+                        kdf_json,
+                        canary,
                         self._seal_manifest(fresh, new_key),
+                        header_sum(version, self._store_id, salt, kdf_json, canary, created_at),
                     ),
                 )
             except BaseException:

@@ -192,6 +192,17 @@ def bench_council(rpc: Rpc, size: int, threshold: int) -> None:
         outcome = member.vote(outcome.proposal_id)
         kind = "executing vote" if outcome.executed else "vote"
         row(f"{label}: {kind} ({n} of {threshold})", outcome.receipt.gas_used)
+    # A call that fails when the threshold is reached (suspending an agency not admitted yet):
+    # the vote stays recorded; once the agency is admitted, any member executes the proposal.
+    agency = funded(rpc).address
+    pending = council[0].propose(council[0].actions.suspend_agency(agency))
+    for member in council[1:threshold]:
+        outcome = member.vote(pending.proposal_id)
+    assert outcome.execution_error is not None
+    row(f"{label}: vote at threshold, call fails", outcome.receipt.gas_used)
+    council_execute(council, council[0].actions.admit_agency(agency, "Agency"))
+    executed = council[-1].execute(pending.proposal_id)
+    row(f"{label}: execute once the cause is fixed", executed.receipt.gas_used)
 
 
 if __name__ == "__main__":

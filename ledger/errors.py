@@ -207,6 +207,24 @@ class RpcUnavailable(ChainError):
         self.reason = reason
 
 
+class RpcTimeout(RpcUnavailable):
+    """The JSON-RPC endpoint took the request but did not answer within the RPC timeout: the
+    node is hung (stopped, stuck or overloaded). `timeout` is the limit in seconds."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        super().__init__(url, f"no answer within {timeout:g} s")
+        self.args = (
+            f"JSON-RPC endpoint {url} did not answer within {timeout:g} s: the node may be hung, "
+            "stopped or overloaded. Check that it runs and answers, or use another node (--rpc / "
+            "LEDGER_RPC); if it is only slow, raise the limit (--rpc-timeout / "
+            "LEDGER_RPC_TIMEOUT)",
+        )
+        self.timeout = timeout
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.url, self.timeout))
+
+
 class RpcError(ChainError):
     """The node answered a JSON-RPC request with an error object."""
 

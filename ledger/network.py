@@ -6,6 +6,9 @@ Resolution order, the same for `ledger` and `wallet`:
   `ledger deploy`) > the persistent devnet of the ledger home (`ledger devnet up`).
 - Deployment record: explicit path > `LEDGER_DEPLOYMENT` > `deployment.json` in the ledger home.
 - Proof-of-authority chains (Besu/QBFT): `poa` in `network.json` or `LEDGER_POA=1`.
+- RPC timeout (seconds any one request may wait on the node, see `ledger.chain.rpc`): explicit
+  argument (`--rpc-timeout`) > `LEDGER_RPC_TIMEOUT` > `rpc_timeout` in `network.json` >
+  `DEFAULT_RPC_TIMEOUT` (5 s).
 
 Nothing here does I/O at import time; `connect` reads files and makes no RPC call.
 """
@@ -17,6 +20,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.chain.rpc import DEFAULT_RPC_TIMEOUT
 from ledger.errors import ConfigError
 from ledger.home import deployment_file, ledger_home
 
@@ -25,12 +29,14 @@ NETWORK_FILE = "network.json"
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Where to find the chain: RPC URL, deployment record path, proof-of-authority flag."""
+    """Where to find the chain: RPC URL, deployment record path, proof-of-authority flag, and
+    how long a request may wait on the node (`rpc_timeout`, seconds)."""
 
     home: Path
     rpc_url: str
     deployment_path: Path
     poa: bool = False
+    rpc_timeout: float = DEFAULT_RPC_TIMEOUT
 
 
 def network_file(home: Path) -> Path:
@@ -64,8 +70,10 @@ def resolve_network(
     *,
     rpc_url: str | None = None,
     deployment_path: Path | None = None,
+    rpc_timeout: float | None = None,
 ) -> NetworkConfig:
-    """Work out the RPC URL and deployment record to use; `ConfigError` when there is none."""
+    """Work out the RPC URL, deployment record and RPC timeout to use; `ConfigError` when
+    there is no chain or the timeout is not a positive number of seconds."""
     home = ledger_home(home)
     saved = saved_network(home)
     url = rpc_url or os.environ.get("LEDGER_RPC") or saved.get("rpc_url")
@@ -82,4 +90,29 @@ def resolve_network(
     env_dep = os.environ.get("LEDGER_DEPLOYMENT")
     dep = deployment_path or (Path(env_dep) if env_dep else deployment_file(home))
     poa = bool(saved.get("poa")) or os.environ.get("LEDGER_POA") == "1"
-    return NetworkConfig(home=home, rpc_url=str(url), deployment_path=dep, poa=poa)
+    timeout = _timeout(rpc_timeout, "the RPC timeout")
+    if rpc_timeout is None and os.environ.get("LEDGER_RPC_TIMEOUT"):
+        timeout = _timeout(os.environ["LEDGER_RPC_TIMEOUT"], "LEDGER_RPC_TIMEOUT")
+    elif rpc_timeout is None and saved.get("rpc_timeout") is not None:
+        timeout = _timeout(saved["rpc_timeout"], f"rpc_timeout in {network_file(home)}")
+    return NetworkConfig(
+        home=home,
+        rpc_url=str(url),
+        deployment_path=dep,
+        poa=poa,
+        rpc_timeout=DEFAULT_RPC_TIMEOUT if timeout is None else timeout,
+    )
+
+
+def _timeout(value: object, where: str) -> float | None:
+    """`value` as a positive number of seconds (None stays None); `ConfigError` naming
+    `where` otherwise."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if isinstance(value, bool) or not 0 < seconds < float("inf"):
+        raise ConfigError(f"{where} must be a positive number of seconds, got {value!r}")
+    return seconds

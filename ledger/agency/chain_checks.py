@@ -55,6 +55,7 @@ from ledger.errors import (
     IssuerAgencySuspended,
     IssuerKeyOwnerMismatch,
     IssuerNotAccreditedAtAnchor,
+    RpcTimeout,
     SigningKeyNotValidAtAnchor,
     StatusReferenceInvalid,
     UnknownIssuerKey,
@@ -482,10 +483,13 @@ class LensPipe:
     and `receive` reads the answer, so a presentation costs max(signatures, round trip) instead
     of their sum. Plain `http://` endpoints only. Any transport, HTTP or JSON-RPC problem makes
     `send` return False or `receive` return None: the caller then asks through the regular `Rpc`
-    (`run_check`), which raises the proper error. Not thread-safe; the constructor does no I/O.
+    (`run_check`), which raises the proper error — except a node that does not answer within
+    `timeout` (default: the chain's `Rpc.timeout`): that raises `RpcTimeout` at once, since
+    asking a hung node again would only double the wait. Not thread-safe; the constructor does
+    no I/O.
     """
 
-    def __init__(self, chain: LedgerChain, *, timeout: float = 30.0) -> None:
+    def __init__(self, chain: LedgerChain, *, timeout: float | None = None) -> None:
         parts = urlsplit(chain.rpc.url)
         self._chain = chain
         self._usable = parts.scheme == "http" and bool(parts.hostname)
@@ -497,7 +501,8 @@ class LensPipe:
             "Content-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: "
         ).encode("ascii")
         self._lens = chain.deployment.address("LedgerLens")
-        self._timeout = timeout
+        self._url = chain.rpc.url
+        self._timeout = chain.rpc.timeout if timeout is None else timeout
         self._sock: socket.socket | None = None
         self._buffer = b""
         self._pending = False
@@ -531,6 +536,9 @@ class LensPipe:
                 self._sock.sendall(message)
                 self._pending = True
                 return True
+            except TimeoutError as exc:
+                self.close()
+                raise RpcTimeout(self._url, self._timeout) from exc
             except OSError:
                 self.close()
         return False
@@ -581,6 +589,9 @@ class LensPipe:
             if not isinstance(result, str) or len(result) != 2 + 64 * LENS_CHECK_WORDS:
                 return None
             return decode_check(bytes.fromhex(result[2:]))
+        except TimeoutError as exc:
+            self.close()
+            raise RpcTimeout(self._url, self._timeout) from exc
         except (OSError, ValueError):
             self.close()
             return None

@@ -278,9 +278,9 @@ def _front(
 _WORKER_CHAIN: LedgerChain | None = None
 
 
-def _worker_init(rpc_url: str, deployment: dict[str, Any]) -> None:
+def _worker_init(rpc_url: str, timeout: float, deployment: dict[str, Any]) -> None:
     global _WORKER_CHAIN
-    _WORKER_CHAIN = LedgerChain(Rpc(rpc_url), Deployment.from_json(deployment))
+    _WORKER_CHAIN = LedgerChain(Rpc(rpc_url, timeout=timeout), Deployment.from_json(deployment))
 
 
 def _worker_run(jobs: list[_Job], now: int, skew: int, max_kb_age: int) -> list[_Front | _Failure]:
@@ -678,7 +678,11 @@ class Verifier:
             self._pool = ProcessPoolExecutor(
                 max_workers=processes,
                 initializer=_worker_init,
-                initargs=(self._chain.rpc.url, self._chain.deployment.to_json()),
+                initargs=(
+                    self._chain.rpc.url,
+                    self._chain.rpc.timeout,
+                    self._chain.deployment.to_json(),
+                ),
             )
         return self._pool
 

@@ -4,6 +4,14 @@ web3.py costs about 1–10 ms per call in middleware and validation; a raw keep-
 request to anvil costs about 0.35 ms and a call inside a raw JSON-RPC batch about 0.04 ms.
 This client is the hot path; `Rpc.web3()` gives a `Web3` for everything else.
 
+Timeouts: every socket operation of a request (connect, send, each read) is bounded by the
+client's `timeout` (`DEFAULT_RPC_TIMEOUT` unless configured: `ledger.network` reads
+`--rpc-timeout`, `LEDGER_RPC_TIMEOUT` or `rpc_timeout` in `network.json`). A node that takes the
+request and never answers — hung, SIGSTOPped, overloaded — raises `RpcTimeout` naming it, and
+the request is not retried: a node that did not answer once is not asked again by this call.
+Waiting for a transaction to be mined is another matter, bounded by its own timeout in
+`ledger.chain.sender`; each receipt poll is an ordinary request under this one.
+
 Threading: an `Rpc` owns one HTTP connection and serialises requests on it with a lock, so
 sharing an instance between threads is safe but gives no parallelism — use one `Rpc` per thread
 for concurrent requests.
@@ -20,12 +28,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ledger.errors import ChainError, ContractReverted, RpcError, RpcUnavailable
+from ledger.errors import ChainError, ContractReverted, RpcError, RpcTimeout, RpcUnavailable
 
 if TYPE_CHECKING:
     from web3 import Web3
 
-__all__ = ["Rpc", "hex_to_bytes", "to_hex"]
+__all__ = ["DEFAULT_RPC_TIMEOUT", "Rpc", "hex_to_bytes", "to_hex"]
+
+#: Seconds a node may take over any one socket operation of a request before `RpcTimeout`.
+#: A view or a transaction submission on a healthy node takes milliseconds; a few seconds
+#: leave room for a busy node without making a person wait half a minute for a hung one.
+DEFAULT_RPC_TIMEOUT = 5.0
 
 _HEADERS = {"Content-Type": "application/json", "Connection": "keep-alive"}
 # Connection-level failures after which one retry on a fresh connection is safe: the node either
@@ -82,12 +95,13 @@ def _why_unreachable(exc: BaseException) -> str:
 class Rpc:
     """A JSON-RPC client for one endpoint; the constructor does no I/O.
 
-    `call` and `batch` raise `RpcUnavailable` when the endpoint cannot be reached, `RpcError`
-    for a JSON-RPC error object and `ContractReverted` (raw revert data) when a call or gas
-    estimate reverts.
+    `call` and `batch` raise `RpcUnavailable` when the endpoint cannot be reached, `RpcTimeout`
+    when it takes a request and does not answer within `timeout` seconds, `RpcError` for a
+    JSON-RPC error object and `ContractReverted` (raw revert data) when a call or gas estimate
+    reverts.
     """
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, timeout: float = DEFAULT_RPC_TIMEOUT) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RpcUnavailable(url, "only http:// and https:// URLs are supported")
@@ -108,6 +122,11 @@ class Rpc:
     def url(self) -> str:
         """The endpoint URL."""
         return self._url
+
+    @property
+    def timeout(self) -> float:
+        """Seconds any one socket operation of a request may take (see the module docstring)."""
+        return self._timeout
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -146,6 +165,9 @@ class Rpc:
                 except _RETRYABLE:
                     self._drop_connection()
                     payload = self._post_once(body)
+            except TimeoutError as exc:
+                self._drop_connection()  # a late answer must not be read as the next one's
+                raise RpcTimeout(self._url, self._timeout) from exc
             except (OSError, http.client.HTTPException) as exc:
                 self._drop_connection()
                 raise RpcUnavailable(self._url, _why_unreachable(exc)) from exc
@@ -274,7 +296,8 @@ class Rpc:
         return hex_to_bytes(self.call_prebuilt("eth_call", params))
 
     def web3(self, *, poa: bool = False) -> Web3:
-        """A `Web3` on the same endpoint for non-hot paths (chain id requests cached).
+        """A `Web3` on the same endpoint for non-hot paths (chain id requests cached), under
+        the same timeout (web3 raises its own `requests` timeout error, not `RpcTimeout`).
 
         `poa=True` injects web3's proof-of-authority extraData middleware, needed to read
         blocks from Besu/QBFT (or Clique) networks.
@@ -282,8 +305,13 @@ class Rpc:
         from web3 import HTTPProvider, Web3
         from web3.middleware import ExtraDataToPOAMiddleware
 
+        # No retries: web3's default retries a timed-out request 5 times, so a hung node would
+        # hold the caller for six timeouts plus backoff instead of one.
         provider = HTTPProvider(
-            self._url, request_kwargs={"timeout": self._timeout}, cache_allowed_requests=True
+            self._url,
+            request_kwargs={"timeout": self._timeout},
+            exception_retry_configuration=None,
+            cache_allowed_requests=True,
         )
         w3 = Web3(provider)
         if poa:

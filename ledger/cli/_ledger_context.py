@@ -1,6 +1,7 @@
 """What every `ledger` command shares: the global options and lazily opened chain handles.
 
-The group callback builds one `LedgerContext` from `--home`, `--rpc`, `--json` and `--as`;
+The group callback builds one `LedgerContext` from `--home`, `--rpc`, `--rpc-timeout`, `--json`
+and `--as`;
 commands get it with `@pass_ledger`. Nothing is read or connected until a command asks
 (`rpc`, `deployment`, `chain`), and the chain and keystore modules are imported only then
 (eth-account alone takes over a second to import), so `--help` and `devnet` stay fast.
@@ -42,10 +43,17 @@ class LedgerContext:
     """Global options of one `ledger` invocation, and the handles built from them."""
 
     def __init__(
-        self, *, home: Path | None, rpc_url: str | None, as_json: bool, account: str | None
+        self,
+        *,
+        home: Path | None,
+        rpc_url: str | None,
+        as_json: bool,
+        account: str | None,
+        rpc_timeout: float | None = None,
     ) -> None:
         self.home = ledger_home(home)
         self.rpc_url = rpc_url
+        self.rpc_timeout = rpc_timeout
         self.as_json = as_json
         self.account = account
         self._network: NetworkConfig | None = None
@@ -59,7 +67,9 @@ class LedgerContext:
     def network(self) -> NetworkConfig:
         """RPC URL and deployment record path (see `ledger.network.resolve_network`)."""
         if self._network is None:
-            self._network = resolve_network(self.home, rpc_url=self.rpc_url)
+            self._network = resolve_network(
+                self.home, rpc_url=self.rpc_url, rpc_timeout=self.rpc_timeout
+            )
         return self._network
 
     def rpc(self) -> Rpc:
@@ -67,7 +77,8 @@ class LedgerContext:
         if self._rpc is None:
             from ledger.chain.rpc import Rpc
 
-            self._rpc = Rpc(self.network().rpc_url)
+            network = self.network()
+            self._rpc = Rpc(network.rpc_url, timeout=network.rpc_timeout)
             click.get_current_context().call_on_close(self._rpc.close)
         return self._rpc
 

@@ -1,9 +1,10 @@
 """`ledger`: the operator and agency command line.
 
 Global options pick the ledger home (`--home`, `LEDGER_HOME`), the chain (`--rpc`,
-`LEDGER_RPC`), machine output (`--json`) and the acting keystore account (`--as`,
-`LEDGER_ACCOUNT`). Commands are thin: parse the arguments, make one SDK call, print. Expected
-failures print `Error: <message>` and exit with code 1.
+`LEDGER_RPC`), how long a request may wait on its node (`--rpc-timeout`, `LEDGER_RPC_TIMEOUT`),
+machine output (`--json`) and the acting keystore account (`--as`, `LEDGER_ACCOUNT`). Commands
+are thin: parse the arguments, make one SDK call, print. Expected failures print
+`Error: <message>` and exit with code 1.
 
 The click group is `cli`; other modules register more commands on it with `cli.add_command`.
 Built-in commands are imported only when invoked (or listed by `--help`): the chain SDK
@@ -96,19 +97,24 @@ class LazyGroup(click.Group):
 @click.option("--rpc", "rpc_url", metavar="URL", envvar="LEDGER_RPC",
               help="JSON-RPC endpoint (default: the deployment's, else the home's devnet; "
                    "env LEDGER_RPC).")
+@click.option("--rpc-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              envvar="LEDGER_RPC_TIMEOUT",
+              help="Give up on a node that does not answer a request within SECONDS (default 5; "
+                   "env LEDGER_RPC_TIMEOUT).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.option("--as", "account_name", metavar="NAME", envvar="LEDGER_ACCOUNT",
               help="Keystore account that acts (env LEDGER_ACCOUNT).")
 @click.version_option(package_name="identity-ledger", prog_name="ledger")
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None, rpc_url: str | None, as_json: bool,
-        account_name: str | None) -> None:
+def cli(ctx: click.Context, home: Path | None, rpc_url: str | None, rpc_timeout: float | None,
+        as_json: bool, account_name: str | None) -> None:
     """Operate an identity ledger: devnet, deployment, council, agencies, credentials.
 
     Passphrases of keystore accounts come from LEDGER_PASSPHRASE_<NAME> or LEDGER_PASSPHRASE,
     else a prompt; never from the command line.
     """
-    ctx.obj = LedgerContext(home=home, rpc_url=rpc_url, as_json=as_json, account=account_name)
+    ctx.obj = LedgerContext(home=home, rpc_url=rpc_url, as_json=as_json, account=account_name,
+                            rpc_timeout=rpc_timeout)
 
 
 def main() -> None:

@@ -77,7 +77,7 @@ class WalletContext:
 
         network = resolve_network(self.ledger_home, rpc_url=self.rpc_url)
         deployment = Deployment.load(network.deployment_path)
-        rpc = Rpc(network.rpc_url)
+        rpc = Rpc(network.rpc_url, timeout=network.rpc_timeout)
         click.get_current_context().call_on_close(rpc.close)
         return LedgerChain(rpc, deployment)
 

@@ -996,6 +996,12 @@ class IssuerNotAccreditedAtAnchor(ChainCheckFailed):
     """The issuer was not accredited for the type (or not Active) when the anchor was mined."""
 
 
+class IssuerNotActiveAtAnchor(IssuerNotAccreditedAtAnchor):
+    """The issuing agency was suspended or removed at the anchor's time: in practice an anchor
+    mined in the same second as the suspension or removal, a second the chain counts as
+    suspended (the AnchorRegistry refuses anchors from an agency that is not Active)."""
+
+
 class SigningKeyNotValidAtAnchor(ChainCheckFailed):
     """The signing key was not the issuer's valid key when the anchor was mined (e.g. the
     credential was anchored after the key was revoked: the stolen-key case)."""

@@ -55,6 +55,7 @@ from ledger.errors import (
     IssuerAgencySuspended,
     IssuerKeyOwnerMismatch,
     IssuerNotAccreditedAtAnchor,
+    IssuerNotActiveAtAnchor,
     RpcTimeout,
     SigningKeyNotValidAtAnchor,
     StatusReferenceInvalid,
@@ -87,6 +88,7 @@ __all__ = [
     "run_check",
     "run_checks",
     "status_list_of",
+    "why_not_accredited",
 ]
 
 #: The report entries this module produces, in order (a suffix of `report.CHECK_NAMES`).
@@ -369,9 +371,61 @@ def run_checks(chain: LedgerChain, requests: Sequence[CheckRequest]) -> list[Cre
 
 _Outcome = tuple[str, str, ChainCheckFailed | None]
 
+# Why a suspension, removal or withdrawal in the anchor's own second counts against the anchor.
+_SAME_SECOND = (
+    "the same second as the anchor (the chain keeps whole seconds, and an anchor in the second "
+    "of a {what} counts as made {after})"
+)
 
-def _evaluate(check: CredentialCheck, expected: ChainExpectation) -> list[_Outcome]:
-    """Every chain check with its detail and, if it failed, the exception to raise."""
+
+def why_not_accredited(chain: LedgerChain, check: CredentialCheck) -> IssuerNotAccreditedAtAnchor:
+    """The real reason the lens found the anchoring issuer not accredited at anchor time (two
+    or three more chain reads; only ever asked on that failure).
+
+    The AnchorRegistry accepts an anchor only from an Active agency accredited for the type at
+    that moment, so an anchor the TrustRegistry judges unaccredited at its own time is, in
+    practice, one mined in the second its agency was suspended or removed or its accreditation
+    withdrawn (or its delegating parent's): the registry counts that whole second as suspended,
+    removed or withdrawn, since block times are whole seconds and a suspension is an emergency
+    brake. That verdict stands (the issuer can issue the credential again); this says so
+    instead of a bare "not accredited".
+    """
+    issuer, t, type_id = check.issuer or "", check.anchored_at, check.type_id
+    if not chain.is_agency_active_at(issuer, t):
+        info = chain.agency(issuer)
+        if info.removed_at and info.removed_at <= t:
+            what, at, label = "removal", info.removed_at, f"was removed at {info.removed_at}"
+        elif info.suspended_since and info.suspended_since <= t:
+            at = info.suspended_since
+            what, label = "suspension", f"was suspended at {at}"
+        else:  # a suspension since lifted: only its first second can hold an anchor
+            what, at, label = "suspension", t, f"was suspended at {t} (since reinstated)"
+        if at == t:
+            made_by = "by a removed agency" if what == "removal" else "by a suspended agency"
+            msg = f"the issuing agency {label}, " + _SAME_SECOND.format(what=what, after=made_by)
+        else:
+            msg = f"the issuing agency {label}, before the anchor at {t}"
+        return IssuerNotActiveAtAnchor(msg)
+    grant = chain.accreditation(issuer, type_id)
+    if grant.withdrawn_at == t:
+        after = "after the withdrawal"
+        return IssuerNotAccreditedAtAnchor(
+            f"the issuer's accreditation for type {type_id} was withdrawn at {t}, "
+            + _SAME_SECOND.format(what="withdrawal", after=after)
+        )
+    if grant.delegated and grant.parent is not None:
+        return IssuerNotAccreditedAtAnchor(
+            f"issuer not accredited for type {type_id} at {t}: its accreditation is delegated by "
+            f"{grant.parent}, whose own accreditation or activity did not cover that time"
+        )
+    return IssuerNotAccreditedAtAnchor(f"issuer not accredited for type {type_id} at {t}")
+
+
+def _evaluate(
+    check: CredentialCheck, expected: ChainExpectation, chain: LedgerChain | None = None
+) -> list[_Outcome]:
+    """Every chain check with its detail and, if it failed, the exception to raise (with
+    `chain`, a failed accreditation says why: `why_not_accredited`)."""
     out: list[_Outcome] = []
     at = f"at block {check.block_number}"
     if not check.anchored:
@@ -388,6 +442,9 @@ def _evaluate(check: CredentialCheck, expected: ChainExpectation) -> list[_Outco
 
     if check.issuer_accredited_at_anchor:
         out.append(("issuer_accreditation", f"accredited at {check.anchored_at}", None))
+    elif chain is not None and check.anchored:
+        why = why_not_accredited(chain, check)
+        out.append(("issuer_accreditation", str(why), why))
     else:
         msg = f"issuer not accredited for type {check.type_id} at {check.anchored_at}"
         out.append(("issuer_accreditation", msg, IssuerNotAccreditedAtAnchor(msg)))
@@ -436,29 +493,40 @@ def _evaluate(check: CredentialCheck, expected: ChainExpectation) -> list[_Outco
     return out
 
 
-def assess_chain_check(check: CredentialCheck, expected: ChainExpectation) -> list[CheckResult]:
+def assess_chain_check(
+    check: CredentialCheck, expected: ChainExpectation, *, chain: LedgerChain | None = None
+) -> list[CheckResult]:
     """Every chain check's outcome (all of them, not stopping at the first failure), in
-    `CHAIN_CHECK_NAMES` order; the verifier check is absent when no verifier was asked."""
+    `CHAIN_CHECK_NAMES` order; the verifier check is absent when no verifier was asked.
+    With `chain`, a failed accreditation reads why (`why_not_accredited`)."""
     return [
         CheckResult(name, exc is None, detail, None if exc is None else type(exc).__name__)
-        for name, detail, exc in _evaluate(check, expected)
+        for name, detail, exc in _evaluate(check, expected, chain)
     ]
 
 
-def first_failure(check: CredentialCheck, expected: ChainExpectation) -> ChainCheckFailed | None:
-    """The exception of the first failing chain check, or None when every check passes."""
-    for _, _, exc in _evaluate(check, expected):
+def first_failure(
+    check: CredentialCheck, expected: ChainExpectation, *, chain: LedgerChain | None = None
+) -> ChainCheckFailed | None:
+    """The exception of the first failing chain check, or None when every check passes
+    (`chain` as in `assess_chain_check`)."""
+    for _, _, exc in _evaluate(check, expected, chain):
         if exc is not None:
             return exc
     return None
 
 
 def record_chain_checks(
-    builder: ReportBuilder, check: CredentialCheck, expected: ChainExpectation
+    builder: ReportBuilder,
+    check: CredentialCheck,
+    expected: ChainExpectation,
+    *,
+    chain: LedgerChain | None = None,
 ) -> None:
     """Record the chain checks in order on `builder`; at the first failure record it and raise
-    its specific `ChainCheckFailed` subclass (later checks stay "not run")."""
-    for name, detail, exc in _evaluate(check, expected):
+    its specific `ChainCheckFailed` subclass (later checks stay "not run"). `chain` as in
+    `assess_chain_check`."""
+    for name, detail, exc in _evaluate(check, expected, chain):
         if exc is not None:
             builder.failed(name, detail, type(exc).__name__)
             raise exc

@@ -574,7 +574,7 @@ class Verifier:
         now: int,
     ) -> VerifiedCredentialPresentation:
         expected = chain_checks.ChainExpectation(front.agency, request.type_id, self._address)
-        chain_checks.record_chain_checks(builder, check, expected)
+        chain_checks.record_chain_checks(builder, check, expected, chain=self._chain)
         with builder.check("nonce", "consumed"):
             self._store().consume(request.nonce, now=now)
         self._consumed[request.nonce] = request.expires_at

@@ -36,6 +36,7 @@ from ledger.errors import (
     IssuerAgencySuspended,
     IssuerKeyOwnerMismatch,
     IssuerNotAccreditedAtAnchor,
+    IssuerNotActiveAtAnchor,
     KeyBindingAudienceMismatch,
     KeyBindingNonceMismatch,
     NonceReplayed,
@@ -499,12 +500,62 @@ def test_credential_anchored_as_accreditation_is_withdrawn_is_rejected(env: Setu
     finally:
         world.rpc.call("anvil_removeBlockTimestampInterval", [])
     request = ask(verifier, env)
-    rejected(
+    error = rejected(
         verifier,
         present(credential, request),
         request,
         IssuerNotAccreditedAtAnchor,
         "issuer_accreditation",
+    )
+    assert str(error).startswith(f"the issuer's accreditation for type {world.type_id} was ")
+    assert "withdrawn at " in str(error) and "the same second as the anchor" in str(error)
+
+
+def test_credential_anchored_in_the_second_its_agency_is_suspended_is_rejected_for_that(
+    env: Setup,
+) -> None:
+    world = env.world
+    verifier = env.verifier()
+    suspend = world.reader().actions.suspend_agency(world.issuer.address)
+    world.rpc.call("anvil_setBlockTimestampInterval", [0])  # every block in the same second
+    try:
+        credential, _ = issue(env)
+        world.execute(suspend)
+    finally:
+        world.rpc.call("anvil_removeBlockTimestampInterval", [])
+    anchored_at = world.reader().anchor_of(world.issuer.address, credential.digest)
+    assert anchored_at is not None
+    t = anchored_at.anchored_at
+    assert world.reader().agency(world.issuer.address).suspended_since == t
+    same_second = (
+        f"the issuing agency was suspended at {t}, the same second as the anchor (the chain "
+        "keeps whole seconds, and an anchor in the second of a suspension counts as made by a "
+        "suspended agency)"
+    )
+    request = ask(verifier, env)
+    error = rejected(
+        verifier,
+        present(credential, request),
+        request,
+        IssuerNotActiveAtAnchor,
+        "issuer_accreditation",
+    )
+    assert str(error) == same_second
+    assert error.report is not None and error.report.failed_check is not None
+    assert error.report.failed_check.detail == same_second
+    # Reinstated, the agency is active now, and the credential still fails for the same reason.
+    world.advance(5)
+    world.execute(world.reader().actions.reinstate_agency(world.issuer.address))
+    request = ask(verifier, env)
+    error = rejected(
+        verifier,
+        present(credential, request),
+        request,
+        IssuerNotActiveAtAnchor,
+        "issuer_accreditation",
+    )
+    assert str(error) == same_second.replace(
+        f"suspended at {t},", f"suspended at {t} (since reinstated),"
     )
 
 

@@ -123,7 +123,7 @@ contract Council is ICouncil, EIP712, Nonces {
         if (votes < needed) revert CouncilThresholdNotReached(id, votes, needed);
         p.votes = votes;
         p.epoch = _epoch;
-        (bool ok, bytes memory reason) = _execute(p);
+        (bool ok, bytes memory reason) = _execute(id, p);
         if (!ok) revert CouncilExecutionFailed(id, reason);
         emit ProposalExecuted(id, p.target, votes);
     }
@@ -234,7 +234,7 @@ contract Council is ICouncil, EIP712, Nonces {
         p.votes = votes;
         emit ProposalVoted(id, member, votes);
         if (votes < _threshold) return;
-        (bool ok, bytes memory reason) = _execute(p);
+        (bool ok, bytes memory reason) = _execute(id, p);
         if (ok) {
             emit ProposalExecuted(id, p.target, votes);
         } else {
@@ -244,11 +244,18 @@ contract Council is ICouncil, EIP712, Nonces {
     }
 
     /// @dev Make the proposal's call. `executed` is set first so the call cannot re-enter a vote
-    /// or an execution of this proposal, and cleared again if the call fails.
-    function _execute(Record storage p) private returns (bool ok, bytes memory reason) {
+    /// or an execution of this proposal, and cleared again if the call fails. A call that ran out
+    /// of gas leaves this frame at most 1/64 of what it had (EIP-150): then the sender gave too
+    /// little gas, which says nothing about the proposal, so the whole transaction reverts, as it
+    /// must for gas estimation to find the gas the call needs.
+    function _execute(uint256 id, Record storage p) private returns (bool ok, bytes memory reason) {
         p.executed = true;
+        uint256 budget = gasleft();
         (ok, reason) = p.target.call(p.data);
-        if (!ok) p.executed = false;
+        if (!ok) {
+            if (gasleft() <= budget / 64) revert CouncilExecutionOutOfGas(id, budget);
+            p.executed = false;
+        }
     }
 
     /// @dev The votes of current members: the stored count if no member joined or left since it

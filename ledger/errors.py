@@ -507,6 +507,14 @@ class CouncilThresholdNotReached(CouncilError):
     threshold: int
 
 
+class CouncilExecutionOutOfGas(CouncilError):
+    """The proposal's call ran out of the `gas` it was given: send the transaction with more gas
+    (nothing was recorded)."""
+
+    id: int
+    gas: int
+
+
 class TrustRegistryError(ContractRevert):
     """Base of the custom errors of the TrustRegistry contract."""
 

@@ -8,7 +8,9 @@ pragma solidity 0.8.37;
 /// If that call reverts, the vote still counts: {ProposalExecutionFailed} reports the inner
 /// revert data and the proposal stays open. A proposal that has reached the threshold (a failed
 /// call, or a threshold lowered since its last vote) can be executed by any member with
-/// {execute} until it expires. Proposals expire `proposalLifetime` seconds after creation.
+/// {execute} until it expires. A call that runs out of gas is not such a failure: the transaction
+/// reverts with {CouncilExecutionOutOfGas}, so too little gas cannot mark a proposal failed.
+/// Proposals expire `proposalLifetime` seconds after creation.
 /// Only the votes of current members count, each from the seat it was cast from: removing a
 /// member withdraws its votes from every open proposal for good (re-admitted, the same address
 /// holds a new seat; its earlier votes stay void, and it may vote again).
@@ -69,6 +71,9 @@ interface ICouncil {
     error CouncilExecutionFailed(uint256 id, bytes reason);
     /// @notice The proposal has fewer votes of current members than the threshold.
     error CouncilThresholdNotReached(uint256 id, uint16 votes, uint16 threshold);
+    /// @notice The proposal's call ran out of the `gas` it was given: send the transaction with
+    /// more gas (nothing was recorded).
+    error CouncilExecutionOutOfGas(uint256 id, uint256 gas);
     /// @notice Threshold must be 1..memberCount.
     error CouncilInvalidThreshold(uint256 threshold, uint256 memberCount);
     /// @notice The lifetime must be non-zero and at most 2**32 - 1 seconds.

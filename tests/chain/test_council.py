@@ -6,9 +6,10 @@ import pytest
 from chain_helpers import World, assert_role_gated, funded_account
 
 from ledger.chain.client import AgencyStatus, LedgerChain
-from ledger.chain.council import council_execute
+from ledger.chain.council import CouncilAction, council_execute
 from ledger.errors import (
     CouncilAlreadyVoted,
+    CouncilExecutionOutOfGas,
     CouncilInvalidLifetime,
     CouncilInvalidMember,
     CouncilInvalidSignature,
@@ -121,6 +122,46 @@ def test_failed_execution_keeps_the_vote_and_the_proposal_open(world: World) -> 
     # An explicit execution that still fails reverts with the decoded inner error.
     with pytest.raises(TrustRegistryAgencyExists):
         world.council[2].execute(outcome.proposal_id)
+
+
+def _large_action(world: World) -> CouncilAction:
+    """A call of ~1.5M gas (a type with 64 claims): 1/64 of that pays for a failure report."""
+    return world.actions.register_type(
+        "https://credentials.example.dk/large/v1", [f"claim_{i}" for i in range(64)]
+    )
+
+
+def test_the_last_vote_sent_with_the_estimated_gas_executes_a_large_call(world: World) -> None:
+    # Gas estimation looks for the least gas with which the transaction succeeds. Were a call
+    # that ran out of gas reported as a failed execution, that would be a vote that starves the
+    # call (and `ledger type register` would fail with a bare revert()).
+    pending = world.council[0].propose(_large_action(world))
+    voted = world.council[1].vote(pending.proposal_id)
+    assert (voted.executed, voted.execution_error) == (True, None)
+
+
+def test_a_last_vote_with_too_little_gas_for_the_call_reverts_and_records_nothing(
+    world: World,
+) -> None:
+    # Nor can a voter or a relayer send just enough gas for the vote and a failure report, and
+    # so mark a proposal that would succeed as failed.
+    action = _large_action(world)
+    pending = world.council[0].propose(action)
+    voter = world.council[1]
+    request = voter.tx("Council", "vote", [pending.proposal_id])
+    estimate = {"from": voter.address, "to": request.to, "data": "0x" + request.data.hex()}
+    needed = int(world.rpc.call("eth_estimateGas", [estimate]), 16)
+    council = world.deployment.address("Council")
+    inner = {"from": council, "to": action.target, "data": "0x" + action.data.hex()}
+    call_gas = int(world.rpc.call("eth_estimateGas", [inner]), 16) - 21_000
+    short = voter.tx("Council", "vote", [pending.proposal_id], gas=needed - call_gas // 10)
+    with pytest.raises(CouncilExecutionOutOfGas) as err:
+        voter.transact(short)
+    voter.sender.resync_nonce()
+    assert err.value.id == pending.proposal_id
+    assert not world.reader.has_voted(pending.proposal_id, voter.address)
+    assert world.reader.proposal(pending.proposal_id).failed_block == 0
+    assert voter.vote(pending.proposal_id).executed
 
 
 def test_a_failed_action_retried_after_the_cause_is_fixed_succeeds(world: World) -> None:

@@ -362,6 +362,11 @@ class TransactionFailed(ChainError):
         self.tx_hash = tx_hash
 
 
+class ConfirmationTimeout(ChainError):
+    """An anchor was mined but did not get its confirmations in time (no new blocks): it is not
+    handed out yet; `recover()` and `flush()` (`ledger anchor`) try again."""
+
+
 class TransactionTimeout(ChainError):
     """A transaction was not mined within the allotted time."""
 
@@ -921,6 +926,15 @@ class CredentialNotYetAnchored(OutboxError):
     """The credential's anchor is not mined yet: it must not be handed out as valid."""
 
 
+class CredentialHeld(CredentialNotYetAnchored):
+    """The credential was signed, or its anchor attempted, while its agency was suspended: it is
+    held until an operator anchors or discards it (`Issuer.anchor_held`, `discard_held`)."""
+
+
+class CredentialDiscarded(CredentialNotYetAnchored):
+    """An operator discarded the held credential: it is never anchored nor handed out."""
+
+
 class StatusListFull(AgencyError):
     """The status list is filled past its allowed fraction; open a new list."""
 
@@ -938,6 +952,15 @@ class AgencyKeyExists(AgencyError):
 
 class IssuanceError(AgencyError):
     """A credential could not be issued (unknown type, bad input, anchor not confirmed)."""
+
+
+class CredentialsHeld(IssuanceError):
+    """The agency is suspended: the credentials just signed are held in the outbox, not anchored,
+    until an operator decides (`ledger --as AGENCY held anchor|discard`)."""
+
+    def __init__(self, message: str, credential_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.credential_ids = credential_ids
 
 
 class UnknownCredentialType(IssuanceError):

@@ -8,22 +8,65 @@ for a credential anchored alone, its digest) up in the AnchorRegistry (`anchor_o
 Nonces: the transactions are signed with the nonces `LedgerChain`'s `TxSender` would use next;
 after broadcasting, `broadcast_signed` makes the sender fetch its nonce again. Use one signing
 `LedgerChain` per agency and thread, as everywhere.
+
+Finality: a mined anchor is final once it has `confirmations` blocks (its own included) and,
+where a `persist_state` hook is given (a devnet that saves its state to disk), once that state
+is saved: `await_final`. The default of `default_confirmations` is what the network's consensus
+needs: 1 on a QBFT network (a block is final once 2/3 of the validators signed it) and on an
+anvil devnet (a block is never reorganised; only a killed node loses blocks, which
+`persist_state` covers), `FALLBACK_CONFIRMATIONS` on any other chain. On an anvil devnet that
+mines only on demand no further block would come, so `await_final` mines the empty blocks that
+are missing (`anvil_mine`); on any other network it waits for them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.agency.outbox import AnchorInclusion, BroadcastOutcome
 from ledger.chain.client import AnchorInfo, LedgerChain
 from ledger.chain.deploy import contract_abi
-from ledger.chain.rpc import to_hex
+from ledger.chain.rpc import Rpc, to_hex
 from ledger.chain.sender import Receipt, TxRequest
-from ledger.errors import ChainError, ContractRevert, RpcError, TransactionTimeout
+from ledger.errors import (
+    ChainError,
+    ConfirmationTimeout,
+    ContractRevert,
+    InputError,
+    RpcError,
+    TransactionTimeout,
+)
 
-__all__ = ["LedgerAnchorChain", "SignedAnchor"]
+__all__ = [
+    "FALLBACK_CONFIRMATIONS",
+    "LedgerAnchorChain",
+    "SignedAnchor",
+    "default_confirmations",
+    "is_anvil",
+]
+
+#: Confirmations asked for on a chain that is neither QBFT (`poa`) nor an anvil devnet, whose
+#: consensus this code does not know; set the network's own figure in `network.json`.
+FALLBACK_CONFIRMATIONS = 12
+
+
+def is_anvil(rpc: Rpc) -> bool:
+    """Whether the node is an anvil devnet (`web3_clientVersion` says so)."""
+    try:
+        version = str(rpc.call("web3_clientVersion", []))
+    except RpcError:  # the node does not know the method; an unreachable node still raises
+        return False
+    return version.lower().startswith("anvil")
+
+
+def default_confirmations(rpc: Rpc, *, poa: bool = False) -> int:
+    """Confirmations an anchor needs before its credentials are handed out, by consensus: 1 on
+    a QBFT network (`poa`: instant finality) and on an anvil devnet, else
+    `FALLBACK_CONFIRMATIONS`."""
+    return 1 if poa or is_anvil(rpc) else FALLBACK_CONFIRMATIONS
 
 #: Gas margin over the estimate of one batch anchor (the estimate is for a fresh root).
 _ANCHOR_GAS = 120_000
@@ -46,15 +89,33 @@ class LedgerAnchorChain:
 
     `gas_price` signs legacy transactions at that price (for networks with a fixed gas price,
     as `LedgerChain(..., gas_price=)`); by default EIP-1559 fees as `TxSender` sets them.
-    The constructor does no I/O.
+    `confirmations` (>= 1; 1 = the block that mined it) is how many blocks an anchor needs to
+    count as final; `persist_state`, if given, makes the node's state durable (a devnet's state
+    file) and is called before an anchor counts as final; `mine_on_devnet` lets `await_final`
+    mine the missing empty blocks on an anvil devnet. The constructor does no I/O.
     """
 
     def __init__(
-        self, chain: LedgerChain, *, gas_price: int | None = None, poll_interval: float = 0.005
+        self,
+        chain: LedgerChain,
+        *,
+        gas_price: int | None = None,
+        poll_interval: float = 0.005,
+        confirmations: int = 1,
+        persist_state: Callable[[], Any] | None = None,
+        mine_on_devnet: bool = True,
+        block_poll_interval: float = 0.5,
     ) -> None:
+        if confirmations < 1:
+            raise InputError("confirmations must be at least 1 (the block that mined it)")
         self._chain = chain
         self._gas_price = gas_price
         self._poll = poll_interval
+        self._confirmations = confirmations
+        self._persist = persist_state
+        self._mine = mine_on_devnet
+        self._block_poll = block_poll_interval
+        self._anvil: bool | None = None
         abi = contract_abi("AnchorRegistry")
         self._topics = {
             single: "0x" + abi.topic(event).hex()
@@ -66,16 +127,40 @@ class LedgerAnchorChain:
         """The chain client (signing as the agency)."""
         return self._chain
 
+    @property
+    def confirmations(self) -> int:
+        """Blocks an anchor needs (its own included) before it counts as final."""
+        return self._confirmations
+
     # -- AnchorChain protocol -----------------------------------------------------------------
 
     def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
         """Where this agency anchored batch `root` (or, if `single`, the digest `root` alone):
-        timestamp and block; None if it did not (anchors are keyed by issuer, so another
-        agency's anchor of the same root is not looked at)."""
+        timestamp, block and block hash, not yet vouched final (`await_final` does that);
+        None if it did not (anchors are keyed by issuer, so another agency's anchor of the same
+        root is not looked at)."""
         info = self._ours(root, single)
         if info is None:
             return None
-        return AnchorInclusion(info.anchored_at, self._anchor_block(root, single))
+        block, block_hash = self._anchor_block(root, single)
+        return AnchorInclusion(info.anchored_at, block, block_hash, confirmed=False)
+
+    def next_nonce(self) -> int:
+        """The agency's next nonce, counting transactions in the node's pool."""
+        count = self._chain.rpc.call("eth_getTransactionCount", [self._chain.address, "pending"])
+        return int(count, 16)
+
+    def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
+        """Hashes of the canonical blocks at `numbers` (None above the head), in one batch per
+        200 blocks."""
+        out: list[str | None] = []
+        for start in range(0, len(numbers), 200):
+            chunk = numbers[start : start + 200]
+            blocks = self._chain.rpc.batch(
+                [("eth_getBlockByNumber", [hex(n), False]) for n in chunk]
+            )
+            out.extend(None if b is None else str(b["hash"]) for b in blocks)
+        return out
 
     def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
         """Send a stored signed transaction; "already known" is SENT, a spent nonce STALE."""
@@ -176,13 +261,36 @@ class LedgerAnchorChain:
 
     def confirm(self, root: bytes, receipt: Receipt, *, single: bool = False) -> AnchorInclusion:
         """The inclusion of `root` (a digest anchored alone if `single`) after its anchor
-        transaction was mined (`receipt`)."""
+        transaction was mined (`receipt`); not final before `await_final`."""
         info = self._ours(root, single)
         if info is None:
             raise ChainError(
                 f"transaction {receipt.tx_hash} was mined but the root is not this agency's anchor"
             )
-        return AnchorInclusion(info.anchored_at, receipt.block_number)
+        return AnchorInclusion(
+            info.anchored_at, receipt.block_number, receipt.block_hash, confirmed=False
+        )
+
+    def await_final(self, block_number: int, *, timeout: float = 120.0) -> None:
+        """Return once blocks up to `block_number` are final: the head is `confirmations` - 1
+        blocks above it (on an anvil devnet the missing empty blocks are mined, as it mines
+        only on demand) and, with a `persist_state` hook, the node's state is saved. Raises
+        `ConfirmationTimeout` after `timeout` seconds without enough blocks."""
+        target = block_number + self._confirmations - 1
+        deadline = time.monotonic() + timeout
+        rpc = self._chain.rpc
+        while (head := rpc.block_number()) < target:
+            if self._mine and self._is_anvil():
+                rpc.call("anvil_mine", [hex(target - head)])
+                continue
+            if time.monotonic() > deadline:
+                raise ConfirmationTimeout(
+                    f"block {block_number} has {max(head - block_number + 1, 0)} of "
+                    f"{self._confirmations} confirmations after {timeout:g} s"
+                )
+            time.sleep(self._block_poll)
+        if self._persist is not None:
+            self._persist()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -210,9 +318,14 @@ class LedgerAnchorChain:
         # As TxSender: twice the base fee survives six full blocks of base-fee growth.
         return int(count, 16), {"maxFeePerGas": 2 * base + tip_wei, "maxPriorityFeePerGas": tip_wei}
 
-    def _anchor_block(self, root: bytes, single: bool) -> int | None:
-        """The block of the `BatchAnchored` (`CredentialAnchored` if `single`) event of `root`
-        by this agency (None if the node has no logs)."""
+    def _is_anvil(self) -> bool:
+        if self._anvil is None:
+            self._anvil = is_anvil(self._chain.rpc)
+        return self._anvil
+
+    def _anchor_block(self, root: bytes, single: bool) -> tuple[int | None, str | None]:
+        """Number and hash of the block of the `BatchAnchored` (`CredentialAnchored` if
+        `single`) event of `root` by this agency (None, None if the node has no logs)."""
         try:
             logs = self._chain.rpc.call(
                 "eth_getLogs",
@@ -230,7 +343,7 @@ class LedgerAnchorChain:
                 ],
             )
         except RpcError:
-            return None
+            return None, None
         if not logs:
-            return None
-        return int(logs[0]["blockNumber"], 16)
+            return None, None
+        return int(logs[0]["blockNumber"], 16), logs[0].get("blockHash")

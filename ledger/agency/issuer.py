@@ -11,18 +11,29 @@ the chain together::
         issuer.revoke(pkg)
 
 Guarantees: a `CredentialPackage` is only ever returned once its anchor (single digest or batch
-root) is mined; every credential is in the outbox on disk before its anchor transaction is sent
-(a single anchor together with that transaction) and is anchored exactly once, so a crash loses
-none (see `ledger.agency.outbox`); status indexes are drawn at random from the agency's current
-list, which is created on chain on first use and replaced by a new one when full.
+root) is mined and final: `confirmations` blocks deep (default 1, the block that mined it: what
+a QBFT network or an anvil devnet needs; see `ledger.agency.anchoring.default_confirmations`)
+and, with `persist_state` (a devnet that keeps its state in a file), saved to disk; every
+credential is in the outbox on disk before its anchor transaction is sent (a single anchor
+together with that transaction) and is anchored exactly once, so a crash loses none (see
+`ledger.agency.outbox`); `recover()` re-checks every anchor it recorded and anchors again any
+that vanished from the chain (a reorganisation, a devnet restarted from older state), re-creating
+the status lists that vanished with them; status indexes are drawn at random from the agency's
+current list, which is created on chain on first use and replaced by a new one when full.
+
+A suspended agency's credentials are held, never anchored on their own: credentials signed
+while it is suspended, and those still waiting for their anchor when a `flush` finds it
+suspended, stay in the outbox as held until an operator decides (`anchor_held` once it is
+reinstated, or `discard_held`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -31,6 +42,7 @@ from ledger.agency.anchoring import LedgerAnchorChain
 from ledger.agency.outbox import (
     BatchRecord,
     DeliveredCredential,
+    HeldCredential,
     Outbox,
     PendingCredential,
     RecoveryReport,
@@ -43,11 +55,14 @@ from ledger.agency.packages import (
     status_uri,
 )
 from ledger.agency.status_alloc import StatusIndexAllocator
-from ledger.chain.client import CredentialStatus, CredentialTypeInfo, LedgerChain
+from ledger.chain.client import AgencyStatus, CredentialStatus, CredentialTypeInfo, LedgerChain
 from ledger.chain.sender import Receipt
 from ledger.errors import (
+    AnchorRegistryNotAccredited,
     ClaimNotInType,
+    ConfirmationTimeout,
     ContractRevert,
+    CredentialsHeld,
     InputError,
     IssuanceError,
     StatusListFull,
@@ -94,6 +109,7 @@ class PendingIssue:
     digest: bytes
     type_id: int
     status: StatusRef
+    held: bool = False  # signed while the agency was suspended: waits for an operator
 
 
 @dataclass(frozen=True)
@@ -175,6 +191,8 @@ class Issuer:
     (production: `secrets`). `anchor_chain` defaults to a `LedgerAnchorChain` over `chain`.
     `signing_processes` > 1 signs large `issue_many` calls in a pool of that many processes
     (only with the system random source; created on first use, shut down by `close()`).
+    `confirmations` and `persist_state` say when an anchor is final (see
+    `ledger.agency.anchoring.LedgerAnchorChain`; used only when `anchor_chain` is not given).
     """
 
     def __init__(
@@ -189,6 +207,8 @@ class Issuer:
         now: Callable[[], int] | None = None,
         rng: RandomSource | None = None,
         signing_processes: int = 1,
+        confirmations: int = 1,
+        persist_state: Callable[[], Any] | None = None,
     ) -> None:
         if status_list_capacity <= 0 or status_list_capacity % 128:
             raise InputError("status_list_capacity must be a positive multiple of 128")
@@ -197,7 +217,9 @@ class Issuer:
         self._outbox = outbox
         self._allocator = allocator
         self._capacity = status_list_capacity
-        self._anchors = anchor_chain or LedgerAnchorChain(chain)
+        self._anchors = anchor_chain or LedgerAnchorChain(
+            chain, confirmations=confirmations, persist_state=persist_state
+        )
         self._now = now or (lambda: int(time.time()))
         self._rng = rng or SYSTEM_RANDOM
         self._types: dict[str, CredentialTypeInfo] = {}
@@ -300,10 +322,12 @@ class Issuer:
             raise InputError("anchor must be 'now' or 'batch'")
         ctype = self.credential_type(vct)
         request = IssueRequest(claims, holder_jwk, validity, credential_id)
-        pending = self._sign([request], ctype)[0]
         if anchor == "batch":
-            self._outbox.enqueue(pending, now=self._now())
-            return PendingIssue(pending.id, pending.digest, ctype.type_id, _ref(pending))
+            held = self.suspended()
+            pending = self._sign([request], ctype)[0]
+            self._outbox.enqueue(pending, now=self._now(), held=held)
+            return PendingIssue(pending.id, pending.digest, ctype.type_id, _ref(pending), held)
+        pending = self._sign([request], ctype)[0]
         (signed,) = self._anchors.sign_anchors([(pending.digest, ctype.type_id, 1, True)])
         batch_id = self._outbox.enqueue_single(
             pending, signed.raw_tx, signed.tx_hash, signed.nonce, now=self._now()
@@ -323,10 +347,18 @@ class Issuer:
         """Issue many credentials of one type and anchor them in batches of `max_batch`:
         sign all, queue them in one outbox transaction, flush. Returns their packages in
         the order of `requests` (other credentials flushed alongside stay deliverable through
-        `delivered`)."""
+        `delivered`).
+
+        If the agency is suspended, the credentials are signed and held (`CredentialsHeld` is
+        raised after they are stored), as are those not yet anchored when a flush finds it
+        suspended."""
         if not requests:
             return []
         ctype = self.credential_type(vct)
+        if self.suspended():
+            signed = self._sign(requests, ctype, progress=progress)
+            self._outbox.enqueue_many(signed, now=self._now(), held=True)
+            raise self._held_error([p.id for p in signed])
         if self._pooled(len(requests)):
             return self._issue_pipelined(requests, ctype, max_batch, progress)
         t0 = time.perf_counter()
@@ -336,7 +368,31 @@ class Issuer:
         t2 = time.perf_counter()
         by_id = {package_id(p): p for p in self.flush(max_batch=max_batch)}
         self.last_timings = IssueTimings(len(signed), t1 - t0, t2 - t1, time.perf_counter() - t2)
-        return [by_id[p.id] for p in signed]
+        return self._in_order([p.id for p in signed], by_id)
+
+    def _in_order(
+        self, ids: Sequence[str], by_id: Mapping[str, CredentialPackage]
+    ) -> list[CredentialPackage]:
+        """The packages of `ids`, in order; `CredentialsHeld` if the agency was found suspended
+        on the way (those not anchored are held), `IssuanceError` if any is not delivered."""
+        missing = [i for i in ids if i not in by_id]
+        if not missing:
+            return [by_id[i] for i in ids]
+        held = {h.id for h in self._outbox.held()}
+        if held & set(missing):
+            raise self._held_error([i for i in missing if i in held])
+        raise IssuanceError(
+            f"{len(missing)} of {len(ids)} credentials are not anchored and final yet: "
+            "`recover()` and `flush()` later (`ledger anchor`)"
+        )
+
+    def _held_error(self, ids: Sequence[str]) -> CredentialsHeld:
+        return CredentialsHeld(
+            f"agency {self.agency} is suspended: {len(ids)} credential(s) are held, not "
+            "anchored; once it is reinstated an operator anchors or discards them "
+            "(`ledger --as AGENCY held anchor|discard`)",
+            tuple(ids),
+        )
 
     def _issue_pipelined(
         self,
@@ -377,7 +433,7 @@ class Issuer:
             if progress is not None:
                 progress(len(ids), len(requests))
         self.last_timings = IssueTimings(len(ids), setup + waited, queued, anchored)
-        return [by_id[i] for i in ids]
+        return self._in_order(ids, by_id)
 
     def flush(
         self,
@@ -387,14 +443,30 @@ class Issuer:
     ) -> list[CredentialPackage]:
         """Seal every pending credential into batches (per type, at most `max_batch` each),
         anchor the roots (write-ahead: each signed transaction is recorded before it is sent)
-        and return the packages of every batch anchored by this call, with inclusion proofs.
-        Batches left submitted by an earlier run are waited for too. Anchors are keyed by
-        issuer, so another agency anchoring the same root or digest first changes nothing."""
+        and return the packages of every batch anchored and final by this call, with inclusion
+        proofs. Batches left submitted or mined by an earlier run are waited for too. Anchors
+        are keyed by issuer, so another agency anchoring the same root or digest first changes
+        nothing.
+
+        If the agency is suspended, nothing is sealed or signed: pending credentials and those
+        of sealed batches are held (`held()`), for an operator to decide."""
         t = self._now()
-        for type_id in self._outbox.pending_types():
-            while self._outbox.seal_batch(type_id, max_batch, now=t) is not None:
-                pass
-        self._submit([b for b in self._outbox.unanchored_batches() if b.state == "sealed"], t)
+        waiting = self._outbox.pending_count() > 0 or any(
+            b.state == "sealed" for b in self._outbox.unanchored_batches()
+        )
+        if waiting and self.suspended():
+            self._outbox.hold_unsubmitted(now=t)
+        elif waiting:
+            for type_id in self._outbox.pending_types():
+                while self._outbox.seal_batch(type_id, max_batch, now=t) is not None:
+                    pass
+            sealed = [b for b in self._outbox.unanchored_batches() if b.state == "sealed"]
+            try:
+                self._submit(sealed, t)
+            except AnchorRegistryNotAccredited:
+                if not self.suspended():
+                    raise
+                self._outbox.hold_unsubmitted(now=t)  # suspended since the check above
         return self._anchor_submitted(self._outbox.unanchored_batches(), progress)
 
     def _submit(self, sealed: Sequence[BatchRecord], t: int) -> None:
@@ -411,31 +483,117 @@ class Issuer:
         batches: Sequence[BatchRecord],
         progress: Callable[[int, int], None] | None = None,
     ) -> list[CredentialPackage]:
-        """Wait for the anchors of submitted `batches`, mark them anchored and return their
-        packages (batches not yet submitted are skipped). A reverted anchor is raised before
-        anything is marked."""
-        hashes = [b.tx_hash for b in batches if b.tx_hash is not None]
+        """Wait for the anchors of submitted `batches` and mark them mined (batches not yet
+        submitted are skipped; a reverted anchor is raised before anything is marked), then
+        wait until every mined batch is final and return the packages of those that are."""
+        hashes = [b.tx_hash for b in batches if b.tx_hash is not None and b.state == "submitted"]
         outcomes = dict(zip(hashes, self._anchors.wait_outcomes(hashes), strict=True))
         for outcome in outcomes.values():
             if isinstance(outcome, ContractRevert):
                 raise outcome
-        packages: list[CredentialPackage] = []
-        for done, b in enumerate(batches, 1):
-            receipt = None if b.tx_hash is None else outcomes[b.tx_hash]
+        for b in batches:
+            receipt = None if b.tx_hash is None else outcomes.get(b.tx_hash)
             if not isinstance(receipt, Receipt):
                 continue
             inclusion = self._anchors.confirm(b.root, receipt, single=b.single)
-            self._outbox.mark_anchored(b.id, inclusion.block_number, inclusion.anchored_at)
+            self._outbox.mark_mined(
+                b.id, receipt.block_number, inclusion.block_hash, inclusion.anchored_at
+            )
+        return self._finalise_mined(progress)
+
+    def _finalise_mined(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> list[CredentialPackage]:
+        """Wait until the mined batches are final (`LedgerAnchorChain.await_final`: their
+        confirmations, and the devnet's state saved), check each is still in the block it was
+        mined in, mark those anchored and return their packages. One whose block changed is
+        left mined: `recover()` re-checks it."""
+        mined = self._outbox.mined_batches()
+        if not mined:
+            return []
+        numbers = [b.block_number for b in mined if b.block_number is not None]
+        self._anchors.await_final(max(numbers))
+        hashes = dict(zip(numbers, self._anchors.block_hashes(numbers), strict=True))
+        packages: list[CredentialPackage] = []
+        for done, b in enumerate(mined, 1):
+            if b.block_number is None or hashes.get(b.block_number) is None:
+                continue
+            if b.block_hash is not None and hashes[b.block_number] != b.block_hash:
+                continue
+            assert b.anchored_at is not None
+            self._outbox.mark_anchored(
+                b.id, b.block_number, b.anchored_at, block_hash=hashes[b.block_number]
+            )
             packages.extend(self._package(d) for d in self._outbox.deliverables(b.id))
             if progress is not None:
-                progress(done, len(batches))
+                progress(done, len(mined))
         return packages
 
     def recover(self) -> RecoveryReport:
-        """Reconcile the outbox with the chain after a (re)start: anchored batches are marked,
+        """Reconcile the outbox with the chain after a (re)start: every anchor recorded is
+        re-checked and one that vanished is sent again (its stored transaction if its nonce is
+        still the next, else re-signed by the next `flush`), anchored batches are marked,
         stored anchor transactions re-sent (never re-signed while they can still be mined).
-        Call `flush()` afterwards to wait for them and collect the packages."""
-        return self._outbox.recover(self._anchors)
+        Status lists of this agency's credentials that vanished with their blocks are created
+        again (their entries read valid: a status change made in the lost blocks is lost too).
+        Anchors found mined are made final here (`anchored`; `mined` if they do not get their
+        confirmations in time). Call `flush()` afterwards to wait for re-sent anchors and
+        collect the packages."""
+        report = self._outbox.recover(self._anchors)
+        if report.vanished:
+            self._restore_status_lists(report.vanished)
+        if not report.mined:
+            return report
+        with contextlib.suppress(ConfirmationTimeout):
+            self._finalise_mined()
+        still = {b.id for b in self._outbox.mined_batches()}
+        final = tuple(i for i in report.mined if i not in still)
+        return replace(
+            report,
+            anchored=tuple(sorted((*report.anchored, *final))),
+            mined=tuple(i for i in report.mined if i in still),
+        )
+
+    def _restore_status_lists(self, batch_ids: Sequence[int]) -> None:
+        """Create again the status lists of the credentials of `batch_ids` that are gone."""
+        reach: dict[int, int] = {}
+        for batch_id in batch_ids:
+            for list_id, index in self._outbox.status_entries(batch_id):
+                reach[list_id] = max(reach.get(list_id, 0), index + 1)
+        for list_id, needed in sorted(reach.items()):
+            if self._chain.status_list(self.agency, list_id) is None:
+                capacity = max(self._capacity, -(-needed // 128) * 128)
+                self._chain.create_status_list(list_id, capacity)
+                self._list_capacity[list_id] = capacity
+
+    # -- held credentials ---------------------------------------------------------------------
+
+    def suspended(self) -> bool:
+        """Whether the agency is suspended on chain now (one view call)."""
+        return self._chain.agency_status(self.agency) is AgencyStatus.SUSPENDED
+
+    def held(self) -> tuple[HeldCredential, ...]:
+        """Credentials held because the agency was suspended, oldest first."""
+        return self._outbox.held()
+
+    def anchor_held(
+        self, credential_ids: Sequence[str] | None = None, *, max_batch: int = 10_000
+    ) -> list[CredentialPackage]:
+        """An operator's decision to anchor held credentials (all, or those named) now that the
+        agency is reinstated: they are released and flushed; returns the packages flushed
+        (other pending credentials included). `IssuanceError` while it is still suspended."""
+        if self.suspended():
+            raise IssuanceError(
+                f"agency {self.agency} is still suspended: held credentials can be anchored "
+                "once the council reinstates it"
+            )
+        self._outbox.release_held(credential_ids)
+        return self.flush(max_batch=max_batch)
+
+    def discard_held(self, credential_ids: Sequence[str] | None = None) -> int:
+        """An operator's decision never to anchor held credentials (all, or those named);
+        returns how many. They stay in the outbox as discarded and are never handed out."""
+        return self._outbox.discard_held(credential_ids)
 
     def delivered(self, credential_id: str) -> CredentialPackage:
         """The package of a batched credential once anchored (`CredentialNotYetAnchored`)."""

@@ -1,4 +1,4 @@
-"""Durable issuance outbox: credentials wait here until their batch root is mined.
+"""Durable issuance outbox: credentials wait here until their batch root is mined and final.
 
 An issuing agency signs many credentials and anchors them in batches, one Merkle root per
 batch. The outbox (one SQLite file on the issuer's own disk) guarantees:
@@ -9,7 +9,19 @@ batch. The outbox (one SQLite file on the issuer's own disk) guarantees:
 * the signed anchor transaction is recorded *before* it is broadcast (write-ahead), so after a
   crash the very same transaction (same nonce, same hash) is re-sent instead of a new one, and
   a batch is anchored at most once (the contract also rejects a duplicate root);
-* a credential is handed out (`deliverable`) only once its batch's anchor is mined.
+* a credential is handed out (`deliverable`) only once its batch's anchor is mined *and
+  confirmed* (the chain has given it the confirmations the issuer asks for, and, on a devnet,
+  its state is on disk): a batch goes sealed -> submitted -> mined -> anchored, and only
+  `anchored` is delivered;
+* an anchor that vanished from the chain (a reorganisation, a devnet killed before it saved its
+  state) is noticed by `recover`, which re-checks every anchor it recorded (block hash at its
+  block number, else the AnchorRegistry record): the batch goes back to `submitted` with its
+  stored transaction re-sent when that transaction's nonce is the account's next one, else to
+  `sealed` to be signed anew. Root, membership and proofs stay, so a credential already handed
+  out becomes valid again once the same root is re-anchored (`rollbacks` counts this);
+* a credential signed, or whose anchor was attempted, while the agency was suspended is `held`:
+  never sealed nor anchored until an operator releases it (`release_held`, back to pending) or
+  discards it (`discard_held`, kept as a record, never anchored).
 
 A credential anchored on its own (`Issuer.issue(anchor="now")`) goes through the same table as a
 *single* batch: root = its digest, anchored by `AnchorRegistry.anchor` rather than
@@ -28,8 +40,10 @@ Flow for the integration layer::
     batch = outbox.seal_batch(type_id, max_size=1000)  # root + membership + proofs
     raw, tx_hash, nonce = sign_anchor_tx(batch.root, batch.type_id)
     outbox.record_submission(batch.id, raw, tx_hash, nonce)   # BEFORE broadcasting
-    broadcast(raw); block, ts = wait_receipt(tx_hash)
-    outbox.mark_anchored(batch.id, block, ts)
+    broadcast(raw); block, block_hash, ts = wait_receipt(tx_hash)
+    outbox.mark_mined(batch.id, block, block_hash, ts)
+    wait_confirmations(block)                          # and persist the devnet's state
+    outbox.mark_anchored(batch.id, block, ts, block_hash=block_hash)
     outbox.deliverable(credential_id)                  # compact SD-JWT + anchor proof
 
 and after any restart, ``outbox.recover(chain)`` before anything else.
@@ -51,6 +65,8 @@ from ledger.chain.merkle import MerkleTree, leaf_hash
 from ledger.errors import (
     BatchNotFound,
     BatchStateError,
+    CredentialDiscarded,
+    CredentialHeld,
     CredentialNotFound,
     CredentialNotYetAnchored,
     DuplicateCredential,
@@ -58,7 +74,7 @@ from ledger.errors import (
     OutboxSchemaMismatch,
 )
 
-SCHEMA_VERSION = 2  # 2: batches.single
+SCHEMA_VERSION = 3  # 2: batches.single; 3: mined state, block hash, rollbacks, held credentials
 
 _BATCHES_TABLE = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -66,7 +82,8 @@ CREATE TABLE IF NOT EXISTS batches (
     root         BLOB    NOT NULL UNIQUE CHECK (length(root) = 32),
     type_id      INTEGER NOT NULL,
     count        INTEGER NOT NULL CHECK (count > 0),
-    state        TEXT    NOT NULL CHECK (state IN ('sealed', 'submitted', 'anchored')),
+    state        TEXT    NOT NULL
+                 CHECK (state IN ('sealed', 'submitted', 'mined', 'anchored')),
     raw_tx       BLOB,
     tx_hash      TEXT,
     nonce        INTEGER,
@@ -75,9 +92,13 @@ CREATE TABLE IF NOT EXISTS batches (
     created_at   INTEGER NOT NULL,
     submitted_at INTEGER,
     single       INTEGER NOT NULL DEFAULT 0 CHECK (single IN (0, 1)),
+    block_hash   TEXT,
+    rollbacks    INTEGER NOT NULL DEFAULT 0 CHECK (rollbacks >= 0),
     CHECK (state != 'submitted' OR raw_tx IS NOT NULL),
     CHECK (single = 0 OR count = 1),
-    CHECK ((state = 'anchored') = (anchored_at IS NOT NULL))
+    CHECK ((state IN ('mined', 'anchored')) = (anchored_at IS NOT NULL)),
+    CHECK (state != 'mined' OR block_number IS NOT NULL),
+    CHECK (block_hash IS NULL OR state IN ('mined', 'anchored'))
 )"""
 _BATCHES_INDEX = "CREATE INDEX IF NOT EXISTS batches_by_state ON batches(state)"
 # The columns a schema-1 outbox has (all but `single`), for the upgrade's copy.
@@ -85,13 +106,7 @@ _BATCHES_V1_COLUMNS = (
     "id, root, type_id, count, state, raw_tx, tx_hash, nonce, block_number, anchored_at,"
     " created_at, submitted_at"
 )
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS outbox_meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-{_BATCHES_TABLE};
+_CREDENTIALS_TABLE = """
 CREATE TABLE IF NOT EXISTS credentials (
     id         TEXT    PRIMARY KEY,
     digest     BLOB    NOT NULL UNIQUE CHECK (length(digest) = 32),
@@ -100,17 +115,37 @@ CREATE TABLE IF NOT EXISTS credentials (
     status_idx INTEGER NOT NULL,
     compact    TEXT    NOT NULL,
     holder_ref TEXT    NOT NULL,
-    state      TEXT    NOT NULL CHECK (state IN ('pending', 'batched', 'anchored')),
+    state      TEXT    NOT NULL
+               CHECK (state IN ('pending', 'held', 'discarded', 'batched', 'anchored')),
     batch_id   INTEGER REFERENCES batches(id),
     leaf_index INTEGER,
     proof      BLOB,
     created_at INTEGER NOT NULL,
-    CHECK ((state = 'pending') = (batch_id IS NULL)),
+    held_at    INTEGER,
+    CHECK ((state IN ('pending', 'held', 'discarded')) = (batch_id IS NULL)),
+    CHECK (state NOT IN ('held', 'discarded') OR held_at IS NOT NULL),
     UNIQUE (batch_id, leaf_index),
     UNIQUE (list_id, status_idx)
+)"""
+_CREDENTIALS_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS credentials_by_state ON credentials(state, type_id)",
+    "CREATE INDEX IF NOT EXISTS credentials_by_batch ON credentials(batch_id)",
+)
+# The columns a schema-1 or -2 outbox has in `credentials` (all but `held_at`).
+_CREDENTIALS_V2_COLUMNS = (
+    "id, digest, type_id, list_id, status_idx, compact, holder_ref, state, batch_id,"
+    " leaf_index, proof, created_at"
+)
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS outbox_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS credentials_by_state ON credentials(state, type_id);
-CREATE INDEX IF NOT EXISTS credentials_by_batch ON credentials(batch_id);
+{_BATCHES_TABLE};
+{_CREDENTIALS_TABLE};
+{_CREDENTIALS_INDEXES[0]};
+{_CREDENTIALS_INDEXES[1]};
 {_BATCHES_INDEX};
 """
 
@@ -121,10 +156,16 @@ CREATE INDEX IF NOT EXISTS credentials_by_batch ON credentials(batch_id);
 @dataclass(frozen=True)
 class AnchorInclusion:
     """When an anchor was mined: ``block.timestamp`` (the AnchorRegistry's ``anchoredAt``) and,
-    when known (from the receipt or the ``BatchAnchored`` log), the block number."""
+    when known (from the receipt or the ``BatchAnchored`` log), the block number and hash.
+
+    ``confirmed`` says the chain vouches that this inclusion is final (enough confirmations, state
+    durable); when False, `Outbox.recover` records the batch as `mined` and the caller confirms
+    it (`Issuer` waits for the confirmations, then `mark_anchored`)."""
 
     anchored_at: int
     block_number: int | None = None
+    block_hash: str | None = None
+    confirmed: bool = True
 
 
 class BroadcastOutcome(enum.Enum):
@@ -144,6 +185,15 @@ class AnchorChain(Protocol):
 
     def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
         """Send a signed transaction; "already known" counts as `BroadcastOutcome.SENT`."""
+        ...
+
+    def next_nonce(self) -> int:
+        """The nonce the issuing account's next transaction must use (mined and pooled ones
+        counted): a stored transaction with a higher nonce would wait behind a gap."""
+        ...
+
+    def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
+        """The hash of the canonical block at each of `numbers` (None above the head)."""
         ...
 
 
@@ -192,6 +242,8 @@ class BatchRecord:
     anchored_at: int | None
     created_at: int
     single: bool = False  # one credential anchored alone: root is its digest, no Merkle tree
+    block_hash: str | None = None  # of the block it was mined in (None before schema 3)
+    rollbacks: int = 0  # times its anchor vanished from the chain and was sent again
 
 
 @dataclass(frozen=True)
@@ -239,10 +291,26 @@ class DeliveredCredential:
 class RecoveryReport:
     """What `Outbox.recover` did, by batch id."""
 
-    anchored: tuple[int, ...]  # found anchored on chain, now marked anchored
+    anchored: tuple[int, ...]  # found anchored on chain, now marked anchored (or mined)
     rebroadcast: tuple[int, ...]  # stored signed tx re-sent; still waiting to be mined
     resealed: tuple[int, ...]  # stored tx can never be mined; back to sealed, sign anew
     sealed: tuple[int, ...]  # never submitted; left for the normal path
+    vanished: tuple[int, ...] = ()  # recorded mined or anchored, gone from the chain: re-sent
+    # (also in `rebroadcast`) or back to sealed (also in `resealed`)
+    mined: tuple[int, ...] = ()  # mined, waiting for confirmations (the caller confirms)
+
+
+@dataclass(frozen=True)
+class HeldCredential:
+    """A credential held because its agency was suspended when it was signed or anchored."""
+
+    id: str
+    type_id: int
+    list_id: int
+    status_idx: int
+    holder_ref: str
+    created_at: int
+    held_at: int
 
 
 @dataclass(frozen=True)
@@ -255,26 +323,43 @@ class OutboxStats:
     batches_sealed: int
     batches_submitted: int
     batches_anchored: int
+    held: int = 0
+    discarded: int = 0
+    batches_mined: int = 0
 
 
 # --- the outbox ------------------------------------------------------------------------------
 
 
-def _rebuild_batches_from_v1(db: sqlite3.Connection) -> None:
-    """Give a schema-1 `batches` table the `single` column and its CHECK (a single holds one
-    credential). SQLite cannot add a table constraint to a table, so the table is rebuilt:
-    copied aside, dropped, created as version 2 writes it and filled again, inside the caller's
-    transaction. Foreign keys are deferred to its commit, as `credentials.batch_id` points at
-    no row between the drop and the refill; the commit fails if any is left dangling."""
+def _rebuild_from(db: sqlite3.Connection, version: int) -> None:
+    """Bring a schema-1 or -2 outbox to this version: `batches` gets `single` (version 2),
+    `block_hash`, `rollbacks` and the `mined` state (3), `credentials` the `held` and
+    `discarded` states and `held_at` (3), each with its CHECKs. SQLite cannot add a table
+    constraint to a table, so both tables are rebuilt: copied aside, dropped, created as this
+    version writes them and filled again, inside the caller's transaction. Foreign keys are
+    deferred to its commit, as `credentials.batch_id` points at no row between the drop and the
+    refill; the commit fails if any is left dangling. Rows keep their states: an `anchored`
+    batch of an older version was delivered, and stays `anchored`."""
     db.execute("PRAGMA defer_foreign_keys = ON")
-    db.execute(f"CREATE TEMP TABLE batches_v1 AS SELECT {_BATCHES_V1_COLUMNS} FROM batches")
+    batch_columns = _BATCHES_V1_COLUMNS + (", single" if version >= 2 else "")
+    db.execute(f"CREATE TEMP TABLE batches_old AS SELECT {batch_columns} FROM batches")
+    db.execute(
+        f"CREATE TEMP TABLE credentials_old AS SELECT {_CREDENTIALS_V2_COLUMNS} FROM credentials"
+    )
     # AUTOINCREMENT's high-water mark goes with the table; keep it, so no id is ever reused.
     high_water = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'batches'").fetchone()
+    db.execute("DROP TABLE credentials")
     db.execute("DROP TABLE batches")
     db.execute(_BATCHES_TABLE)
+    db.execute(_CREDENTIALS_TABLE)
     db.execute(
         f"INSERT INTO batches ({_BATCHES_V1_COLUMNS}, single)"
-        f" SELECT {_BATCHES_V1_COLUMNS}, 0 FROM batches_v1 ORDER BY id"
+        f" SELECT {_BATCHES_V1_COLUMNS}, {'single' if version >= 2 else '0'}"
+        " FROM batches_old ORDER BY id"
+    )
+    db.execute(
+        f"INSERT INTO credentials ({_CREDENTIALS_V2_COLUMNS})"
+        f" SELECT {_CREDENTIALS_V2_COLUMNS} FROM credentials_old ORDER BY rowid"
     )
     if high_water is not None:
         db.execute("DELETE FROM sqlite_sequence WHERE name = 'batches'")
@@ -283,7 +368,10 @@ def _rebuild_batches_from_v1(db: sqlite3.Connection) -> None:
             " SELECT 'batches', max(?, coalesce(max(id), 0)) FROM batches",
             high_water,
         )
-    db.execute("DROP TABLE batches_v1")
+    db.execute("DROP TABLE batches_old")
+    db.execute("DROP TABLE credentials_old")
+    for index in _CREDENTIALS_INDEXES:
+        db.execute(index)
     db.execute(_BATCHES_INDEX)
 
 
@@ -324,8 +412,8 @@ class Outbox(SQLiteStore):
                 "INSERT INTO outbox_meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
             )
-        elif row[0] == "1":  # version 2 added single anchors
-            _rebuild_batches_from_v1(db)
+        elif row[0] in ("1", "2"):  # 2 added single anchors, 3 confirmations and held credentials
+            _rebuild_from(db, int(row[0]))
             db.execute(
                 "UPDATE outbox_meta SET value = ? WHERE key = 'schema_version'",
                 (str(SCHEMA_VERSION),),
@@ -338,22 +426,31 @@ class Outbox(SQLiteStore):
 
     # issuance
 
-    def enqueue(self, credential: PendingCredential, *, now: int | None = None) -> None:
-        """Store an issued credential as pending. Raises `DuplicateCredential` if its id,
-        digest or status index is already in the outbox."""
-        self.enqueue_many((credential,), now=now)
+    def enqueue(
+        self, credential: PendingCredential, *, now: int | None = None, held: bool = False
+    ) -> None:
+        """Store an issued credential as pending (or `held`: signed while the agency was
+        suspended). Raises `DuplicateCredential` if its id, digest or status index is already
+        in the outbox."""
+        self.enqueue_many((credential,), now=now, held=held)
 
     def enqueue_many(
-        self, credentials: Sequence[PendingCredential], *, now: int | None = None
+        self,
+        credentials: Sequence[PendingCredential],
+        *,
+        now: int | None = None,
+        held: bool = False,
     ) -> None:
-        """Store several issued credentials as pending in one transaction (one fsync): all or
-        none. Raises `DuplicateCredential` if any id, digest or status index is taken."""
+        """Store several issued credentials as pending (or `held`) in one transaction (one
+        fsync): all or none. Raises `DuplicateCredential` if any id, digest or status index is
+        taken."""
         t = _now(now)
+        state, held_at = ("held", t) if held else ("pending", None)
         with self._inserting(credentials) as db:
             db.executemany(
-                f"INSERT INTO credentials({_CREDENTIAL_COLUMNS}, state, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                [(*_credential_values(c), t) for c in credentials],
+                f"INSERT INTO credentials({_CREDENTIAL_COLUMNS}, state, created_at, held_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*_credential_values(c), state, t, held_at) for c in credentials],
             )
 
     def enqueue_single(
@@ -479,74 +576,294 @@ class Outbox(SQLiteStore):
                 (batch_id,),
             )
 
-    def mark_anchored(self, batch_id: int, block_number: int | None, anchored_at: int) -> None:
-        """Record that the batch root is mined (normally from the submitted state, or from
-        sealed when the chain says so); its credentials become deliverable.
+    def mark_mined(
+        self, batch_id: int, block_number: int, block_hash: str | None, anchored_at: int
+    ) -> None:
+        """Record that the batch's anchor is mined in block `block_number` (hash `block_hash`)
+        but not yet confirmed: its credentials are still not deliverable (`mark_anchored` once
+        it has its confirmations). From sealed or submitted; on a mined batch it moves the
+        record to the block given (the anchor was re-mined elsewhere after a reorganisation).
+        An anchored batch raises `BatchStateError`."""
+        with self._write() as db:
+            b = self._batch(db, batch_id)
+            if b.state == "anchored":
+                raise BatchStateError(f"batch {batch_id} is already anchored")
+            db.execute(
+                "UPDATE batches SET state = 'mined', block_number = ?, block_hash = ?,"
+                " anchored_at = ? WHERE id = ?",
+                (block_number, block_hash, anchored_at, batch_id),
+            )
 
-        Idempotent for the same anchor; a missing block number may be filled in later. A
-        different ``anchored_at`` or block number raises `BatchStateError`."""
+    def mark_anchored(
+        self,
+        batch_id: int,
+        block_number: int | None,
+        anchored_at: int,
+        *,
+        block_hash: str | None = None,
+    ) -> None:
+        """Record that the batch root is mined and confirmed (normally from the mined state;
+        from submitted or sealed when the chain says the inclusion is final); its credentials
+        become deliverable.
+
+        Idempotent for the same anchor; a missing block number or hash may be filled in later.
+        A different ``anchored_at``, block number or hash raises `BatchStateError`."""
         with self._write() as db:
             b = self._batch(db, batch_id)
             if b.state == "anchored":
                 same_block = None in (b.block_number, block_number) or (
                     b.block_number == block_number
                 )
-                if b.anchored_at != anchored_at or not same_block:
+                same_hash = None in (b.block_hash, block_hash) or b.block_hash == block_hash
+                if b.anchored_at != anchored_at or not same_block or not same_hash:
                     raise BatchStateError(
                         f"batch {batch_id} is already anchored at {b.anchored_at}"
                         f" (block {b.block_number})"
                     )
-                if b.block_number is None and block_number is not None:
-                    db.execute(
-                        "UPDATE batches SET block_number = ? WHERE id = ?", (block_number, batch_id)
-                    )
+                db.execute(
+                    "UPDATE batches SET block_number = coalesce(block_number, ?),"
+                    " block_hash = coalesce(block_hash, ?) WHERE id = ?",
+                    (block_number, block_hash, batch_id),
+                )
                 return
+            if b.state == "mined":
+                block_number = b.block_number if block_number is None else block_number
+                block_hash = b.block_hash if block_hash is None else block_hash
             db.execute(
-                "UPDATE batches SET state = 'anchored', block_number = ?, anchored_at = ?"
-                " WHERE id = ?",
-                (block_number, anchored_at, batch_id),
+                "UPDATE batches SET state = 'anchored', block_number = ?, block_hash = ?,"
+                " anchored_at = ? WHERE id = ?",
+                (block_number, block_hash, anchored_at, batch_id),
             )
             db.execute("UPDATE credentials SET state = 'anchored' WHERE batch_id = ?", (batch_id,))
+
+    def mark_vanished(self, batch_id: int, *, resend: bool) -> None:
+        """Record that the mined or anchored anchor of the batch is no longer on the chain (a
+        reorganisation, a devnet restarted from older state). With `resend` the batch goes back
+        to `submitted`, keeping its stored transaction (the caller has re-sent it); without, to
+        `sealed`, forgetting it (its nonce is taken or out of reach: sign anew). Its credentials
+        are no longer deliverable until it is anchored again; `rollbacks` counts this.
+
+        Warning: only call it once the chain shows neither the block nor the anchor record."""
+        with self._write() as db:
+            b = self._batch(db, batch_id)
+            if b.state not in ("mined", "anchored"):
+                raise BatchStateError(f"batch {batch_id} is {b.state}, not mined or anchored")
+            if resend and b.raw_tx is None:
+                raise BatchStateError(f"batch {batch_id} has no stored transaction to re-send")
+            if resend:
+                db.execute(
+                    "UPDATE batches SET state = 'submitted', block_number = NULL,"
+                    " block_hash = NULL, anchored_at = NULL, rollbacks = rollbacks + 1"
+                    " WHERE id = ?",
+                    (batch_id,),
+                )
+            else:
+                db.execute(
+                    "UPDATE batches SET state = 'sealed', raw_tx = NULL, tx_hash = NULL,"
+                    " nonce = NULL, submitted_at = NULL, block_number = NULL, block_hash = NULL,"
+                    " anchored_at = NULL, rollbacks = rollbacks + 1 WHERE id = ?",
+                    (batch_id,),
+                )
+            db.execute("UPDATE credentials SET state = 'batched' WHERE batch_id = ?", (batch_id,))
+
+    # held credentials
+
+    def hold_unsubmitted(self, *, now: int | None = None) -> int:
+        """Hold every credential not yet on its way to the chain (the agency is suspended):
+        pending ones, and the members of sealed batches, whose batches are dissolved (nothing
+        was signed for them, no proof was handed out). Returns how many were held."""
+        t = _now(now)
+        with self._write() as db:
+            sealed = [
+                int(r[0]) for r in db.execute("SELECT id FROM batches WHERE state = 'sealed'")
+            ]
+            for batch_id in sealed:
+                db.execute(
+                    "UPDATE credentials SET state = 'pending', batch_id = NULL, leaf_index = NULL,"
+                    " proof = NULL WHERE batch_id = ?",
+                    (batch_id,),
+                )
+                db.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+            cur = db.execute(
+                "UPDATE credentials SET state = 'held', held_at = ? WHERE state = 'pending'", (t,)
+            )
+            return int(cur.rowcount)
+
+    def held(self) -> tuple[HeldCredential, ...]:
+        """The held credentials, oldest first."""
+        rows = self._conn.execute(
+            "SELECT id, type_id, list_id, status_idx, holder_ref, created_at, held_at"
+            " FROM credentials WHERE state = 'held' ORDER BY created_at, rowid"
+        ).fetchall()
+        return tuple(
+            HeldCredential(
+                str(r[0]), int(r[1]), int(r[2]), int(r[3]), str(r[4]), int(r[5]), int(r[6])
+            )
+            for r in rows
+        )
+
+    def held_count(self) -> int:
+        """How many credentials are held."""
+        row = self._conn.execute("SELECT COUNT(*) FROM credentials WHERE state = 'held'")
+        return int(row.fetchone()[0])
+
+    def release_held(self, credential_ids: Sequence[str] | None = None) -> int:
+        """An operator's decision to anchor held credentials (all, or those named): they become
+        pending, for the next `seal_batch`. Returns how many; a named id that is not held
+        raises `OutboxError` and releases none."""
+        return self._decide_held(credential_ids, "pending")
+
+    def discard_held(self, credential_ids: Sequence[str] | None = None) -> int:
+        """An operator's decision never to anchor held credentials (all, or those named): they
+        stay in the outbox as `discarded` (their status indexes stay taken), are never anchored
+        and never handed out. Returns how many; a named id that is not held raises
+        `OutboxError` and discards none."""
+        return self._decide_held(credential_ids, "discarded")
+
+    def _decide_held(self, credential_ids: Sequence[str] | None, state: str) -> int:
+        with self._write() as db:
+            if credential_ids is None:
+                ids = [
+                    str(r[0]) for r in db.execute("SELECT id FROM credentials WHERE state = 'held'")
+                ]
+            else:
+                ids = list(dict.fromkeys(credential_ids))
+                for cid in ids:
+                    row = db.execute("SELECT state FROM credentials WHERE id = ?", (cid,))
+                    found = row.fetchone()
+                    if found is None or found[0] != "held":
+                        what = "not in the outbox" if found is None else found[0]
+                        raise OutboxError(f"credential {cid!r} is not held ({what})")
+            held_at_kept = "held_at" if state == "discarded" else "NULL"
+            db.executemany(
+                f"UPDATE credentials SET state = ?, held_at = {held_at_kept}"
+                " WHERE id = ? AND state = 'held'",
+                [(state, cid) for cid in ids],
+            )
+        return len(ids)
 
     # recovery
 
     def recover(self, chain: AnchorChain) -> RecoveryReport:
-        """Reconcile unfinished batches with the chain; call after every (re)start.
+        """Reconcile the outbox with the chain; call after every (re)start.
 
-        For each sealed or submitted batch: if its root is anchored on chain, mark it anchored;
-        else if a signed transaction is stored, re-send exactly that transaction (if the node
-        says its nonce is spent and the root is still not anchored, the batch goes back to
-        sealed to be signed anew); else leave it sealed for the normal path. Idempotent: call it
-        again after waiting to pick up re-sent transactions once mined."""
+        1. Every anchor recorded as mined or anchored is re-checked: the block at its number
+           must still have the stored hash (one batched call for all), else the AnchorRegistry
+           must still hold the record. One that vanished goes back to be anchored again (its
+           stored transaction is re-sent if that can still be mined, see 3).
+        2. Each sealed or submitted batch whose root is anchored on chain is marked anchored
+           (mined, when the chain does not vouch the inclusion is final: the caller confirms).
+        3. Stored transactions are re-sent in nonce order: one whose nonce is the account's
+           next is re-sent as is (same bytes, same hash); one below it is re-sent too (the node
+           says "already known" or that its nonce is spent: then, unless its root turned up on
+           chain meanwhile, the batch goes back to sealed to be signed anew); one above it would
+           wait behind a gap forever, so its batch goes back to sealed.
+        4. Never-submitted batches stay sealed for the normal path.
+
+        Idempotent: call it again after waiting to pick up re-sent transactions once mined."""
         anchored: list[int] = []
         rebroadcast: list[int] = []
         resealed: list[int] = []
         sealed: list[int] = []
+        mined: list[int] = []
+        vanished = [b.id for b in self._vanished_anchors(chain)]
+        to_send: list[BatchRecord] = []
         for b in self.unanchored_batches():
             inclusion = chain.anchor_of(b.root, single=b.single)
             if inclusion is not None:
-                self.mark_anchored(b.id, inclusion.block_number, inclusion.anchored_at)
-                anchored.append(b.id)
+                self._mark_found(b.id, inclusion)
+                (anchored if inclusion.confirmed else mined).append(b.id)
             elif b.state == "submitted" and b.raw_tx is not None:
-                if chain.broadcast_raw(b.raw_tx) is BroadcastOutcome.SENT:
-                    rebroadcast.append(b.id)
-                    continue
-                late = chain.anchor_of(b.root, single=b.single)  # mined in between?
-                if late is not None:
-                    self.mark_anchored(b.id, late.block_number, late.anchored_at)
-                    anchored.append(b.id)
-                else:
-                    self.abandon_submission(b.id)
-                    resealed.append(b.id)
+                to_send.append(b)
             else:
                 sealed.append(b.id)
-        return RecoveryReport(tuple(anchored), tuple(rebroadcast), tuple(resealed), tuple(sealed))
+        expected = chain.next_nonce() if to_send else 0
+        for b in sorted(to_send, key=lambda r: (r.nonce is None, r.nonce or 0, r.id)):
+            if b.nonce is not None and b.nonce > expected:  # behind a gap: never mined as is
+                self.abandon_submission(b.id)
+                resealed.append(b.id)
+                continue
+            assert b.raw_tx is not None
+            if chain.broadcast_raw(b.raw_tx) is BroadcastOutcome.SENT:
+                rebroadcast.append(b.id)
+                if b.nonce == expected:
+                    expected += 1
+                continue
+            late = chain.anchor_of(b.root, single=b.single)  # mined in between?
+            if late is not None:
+                self._mark_found(b.id, late)
+                (anchored if late.confirmed else mined).append(b.id)
+            else:
+                self.abandon_submission(b.id)
+                resealed.append(b.id)
+        mined.extend(b.id for b in self.mined_batches() if b.id not in mined)
+        return RecoveryReport(
+            tuple(anchored),
+            tuple(rebroadcast),
+            tuple(resealed),
+            tuple(sealed),
+            tuple(vanished),
+            tuple(sorted(mined)),
+        )
+
+    def _mark_found(self, batch_id: int, inclusion: AnchorInclusion) -> None:
+        if inclusion.confirmed or inclusion.block_number is None:
+            self.mark_anchored(
+                batch_id,
+                inclusion.block_number,
+                inclusion.anchored_at,
+                block_hash=inclusion.block_hash,
+            )
+        else:
+            self.mark_mined(
+                batch_id, inclusion.block_number, inclusion.block_hash, inclusion.anchored_at
+            )
+
+    def _vanished_anchors(self, chain: AnchorChain) -> list[BatchRecord]:
+        """Step 1 of `recover`: re-check recorded anchors; those gone from the chain are moved
+        back (to submitted, their stored transaction kept for step 3, else to sealed)."""
+        recorded = self.recorded_anchors()
+        if not recorded:
+            return []
+        numbers = sorted({b.block_number for b in recorded if b.block_number is not None})
+        hashes = dict(zip(numbers, chain.block_hashes(numbers), strict=True)) if numbers else {}
+        gone: list[BatchRecord] = []
+        for b in recorded:
+            if b.block_hash is not None and hashes.get(b.block_number or -1) == b.block_hash:
+                continue  # the very block is still canonical
+            inclusion = chain.anchor_of(b.root, single=b.single)
+            if inclusion is None:
+                self.mark_vanished(b.id, resend=b.raw_tx is not None)
+                gone.append(b)
+            elif b.block_hash is None and b.block_number is not None:
+                # Recorded before schema 3: learn its block hash, so that the next recover
+                # checks it with the batched call alone.
+                found = hashes.get(b.block_number)
+                if inclusion.block_number == b.block_number and found is not None:
+                    self._relocate(b.id, b.block_number, found, b.anchored_at or 0)
+            elif inclusion.block_number is not None:
+                # Re-mined in another block after a reorganisation: still there; record where.
+                self._relocate(
+                    b.id, inclusion.block_number, inclusion.block_hash, inclusion.anchored_at
+                )
+        return gone
+
+    def _relocate(
+        self, batch_id: int, block_number: int, block_hash: str | None, anchored_at: int
+    ) -> None:
+        """Record where a recorded anchor is on chain now (its state does not change)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE batches SET block_number = ?, block_hash = ?, anchored_at = ? WHERE id = ?",
+                (block_number, block_hash, anchored_at, batch_id),
+            )
 
     # reading
 
     def deliverable(self, credential_id: str) -> DeliveredCredential:
         """The credential and its anchor proof. Raises `CredentialNotYetAnchored` unless its
-        batch's anchor is mined, `CredentialNotFound` if the id is unknown."""
+        batch's anchor is mined and confirmed (`CredentialHeld`, `CredentialDiscarded` for a
+        held or discarded one), `CredentialNotFound` if the id is unknown."""
         row = self._conn.execute(_DELIVERABLE_SQL + " WHERE c.id = ?", (credential_id,)).fetchone()
         if row is None:
             raise CredentialNotFound(f"no credential {credential_id!r} in the outbox")
@@ -568,7 +885,18 @@ class Outbox(SQLiteStore):
 
     def unanchored_batches(self) -> tuple[BatchRecord, ...]:
         """Sealed and submitted batches, oldest first."""
-        rows = self._conn.execute(_BATCH_SQL + " WHERE state != 'anchored' ORDER BY id").fetchall()
+        return self._batches("state IN ('sealed', 'submitted')")
+
+    def mined_batches(self) -> tuple[BatchRecord, ...]:
+        """Batches whose anchor is mined but not yet confirmed, oldest first."""
+        return self._batches("state = 'mined'")
+
+    def recorded_anchors(self) -> tuple[BatchRecord, ...]:
+        """Batches recorded as mined or anchored (what `recover` re-checks), oldest first."""
+        return self._batches("state IN ('mined', 'anchored')")
+
+    def _batches(self, where: str) -> tuple[BatchRecord, ...]:
+        rows = self._conn.execute(_BATCH_SQL + f" WHERE {where} ORDER BY id").fetchall()
         return tuple(_batch_record(r) for r in rows)
 
     def batch_members(self, batch_id: int) -> tuple[bytes, ...]:
@@ -577,6 +905,14 @@ class Outbox(SQLiteStore):
             "SELECT digest FROM credentials WHERE batch_id = ? ORDER BY leaf_index", (batch_id,)
         ).fetchall()
         return tuple(bytes(r[0]) for r in rows)
+
+    def status_entries(self, batch_id: int) -> tuple[tuple[int, int], ...]:
+        """(list id, status index) of every credential of a batch, in leaf order."""
+        rows = self._conn.execute(
+            "SELECT list_id, status_idx FROM credentials WHERE batch_id = ? ORDER BY leaf_index",
+            (batch_id,),
+        ).fetchall()
+        return tuple((int(r[0]), int(r[1])) for r in rows)
 
     def pending_count(self, type_id: int | None = None) -> int:
         """Credentials not yet in a batch (of one type, or all)."""
@@ -610,6 +946,9 @@ class Outbox(SQLiteStore):
             batches_sealed=b.get("sealed", 0),
             batches_submitted=b.get("submitted", 0),
             batches_anchored=b.get("anchored", 0),
+            held=c.get("held", 0),
+            discarded=c.get("discarded", 0),
+            batches_mined=b.get("mined", 0),
         )
 
     @staticmethod
@@ -624,7 +963,7 @@ class Outbox(SQLiteStore):
 
 _BATCH_SQL = (
     "SELECT id, root, type_id, count, state, raw_tx, tx_hash, nonce, block_number,"
-    " anchored_at, created_at, single FROM batches"
+    " anchored_at, created_at, single, block_hash, rollbacks FROM batches"
 )
 _DELIVERABLE_SQL = (
     "SELECT c.id, c.compact, c.digest, c.type_id, c.list_id, c.status_idx, c.holder_ref,"
@@ -659,11 +998,20 @@ def _batch_record(r: Sequence[Any]) -> BatchRecord:
         anchored_at=r[9],
         created_at=int(r[10]),
         single=bool(r[11]),
+        block_hash=r[12],
+        rollbacks=int(r[13]),
     )
 
 
 def _delivered(r: Sequence[Any]) -> DeliveredCredential:
     cid = str(r[0])
+    if r[7] == "held":
+        raise CredentialHeld(
+            f"credential {cid!r} is held: it was signed or anchored while its agency was"
+            " suspended, and waits for an operator to anchor or discard it"
+        )
+    if r[7] == "discarded":
+        raise CredentialDiscarded(f"credential {cid!r} was discarded: it is never anchored")
     if r[10] is None or r[12] != "anchored" or r[7] != "anchored":
         state = "pending" if r[10] is None else f"in batch {r[10]} ({r[12]})"
         raise CredentialNotYetAnchored(f"credential {cid!r} is not anchored yet: {state}")

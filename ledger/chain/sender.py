@@ -90,6 +90,7 @@ class Receipt:
     contract_address: str | None
     logs: tuple[dict[str, Any], ...]
     effective_gas_price: int
+    block_hash: str | None = None  # of the block it was mined in (a reorganisation changes it)
 
     @property
     def ok(self) -> bool:
@@ -108,6 +109,7 @@ def _parse_receipt(raw: dict[str, Any]) -> Receipt:
         contract_address=to_checksum_address(contract) if contract else None,
         logs=tuple(raw.get("logs", [])),
         effective_gas_price=int(price, 16) if price else 0,
+        block_hash=raw.get("blockHash"),
     )
 
 

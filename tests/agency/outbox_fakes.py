@@ -3,8 +3,9 @@
 The fake stands in for the AnchorRegistry as far as the outbox is concerned: transactions are
 JSON ``{"root", "type_id", "nonce"}`` "signed" by nothing, mined immediately in nonce order
 (automine), a duplicate root reverts (nonce consumed, no anchor), and every state change is
-written atomically to a file so it survives a SIGKILL of the process using it. Real-chain tests
-of the integration layer replace it.
+written atomically to a file so it survives a SIGKILL of the process using it. `rollback` drops
+the blocks above a height, as a devnet restarted from older state does. Real-chain tests of the
+integration layer replace it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ class FileChain:
                 "mined": [],
                 "reverted": [],
                 "received": [],
+                "hashes": {},
             }
         data: dict[str, Any] = json.loads(self.path.read_text())
         return data
@@ -65,13 +68,34 @@ class FileChain:
         state = self._load()
         state["nonce"] += 1
         state["block"] += 1
+        state["hashes"][str(state["block"])] = _block_hash(f"burn{state['nonce']}", state)
+        self._save(state)
+
+    def rollback(self, to_block: int) -> None:
+        """Forget every block above `to_block` and what was mined in it (one transaction per
+        block: the account's nonce goes back with them)."""
+        state = self._load()
+        dropped = state["block"] - to_block
+        state["block"] = to_block
+        state["nonce"] -= dropped
+        blocks = state.get("tx_block", {})
+        state["mined"] = [h for h in state["mined"] if blocks.get(h, 0) <= to_block]
+        state["anchors"] = {r: v for r, v in state["anchors"].items() if v[0] <= to_block}
+        state["hashes"] = {n: h for n, h in state["hashes"].items() if int(n) <= to_block}
         self._save(state)
 
     # AnchorChain protocol
 
     def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
-        entry = self._load()["anchors"].get(root.hex())
-        return None if entry is None else AnchorInclusion(entry[1], entry[0])
+        state = self._load()
+        entry = state["anchors"].get(root.hex())
+        if entry is None:
+            return None
+        return AnchorInclusion(entry[1], entry[0], state["hashes"].get(str(entry[0])))
+
+    def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
+        hashes = self._load()["hashes"]
+        return [hashes.get(str(n)) for n in numbers]
 
     def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
         state = self._load()
@@ -88,13 +112,21 @@ class FileChain:
             raise AssertionError("nonce gap: the fake chain does not queue transactions")
         state["nonce"] += 1
         state["block"] += 1
+        state["hashes"][str(state["block"])] = _block_hash(tx_hash, state)
         state["mined"].append(tx_hash)
+        state.setdefault("tx_block", {})[tx_hash] = state["block"]
         if tx["root"] in state["anchors"]:
             state["reverted"].append(tx["root"])  # AnchorRegistry: duplicate root
         else:
             state["anchors"][tx["root"]] = [state["block"], GENESIS_TIME + 12 * state["block"]]
         self._save(state)
         return BroadcastOutcome.SENT
+
+
+def _block_hash(content: str, state: dict[str, Any]) -> str:
+    """A block hash that differs when a height is mined again after a rollback."""
+    seed = f"{content}:{state['block']}:{len(state['received'])}"
+    return "0x" + hashlib.sha256(seed.encode()).hexdigest()
 
 
 def make_credential(n: int, type_id: int = 1) -> PendingCredential:

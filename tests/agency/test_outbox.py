@@ -348,10 +348,10 @@ def test_single_anchor_of_a_queued_credential_is_refused(
     assert outbox.stats().batches_submitted == 0  # all or nothing
 
 
-def _batches_sql(path: Path) -> list[tuple[str, str]]:
+def _batches_sql(path: Path, table: str = "batches") -> list[tuple[str, str]]:
     with sqlite3.connect(path) as db:
-        query = "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'batches' ORDER BY name"
-        return db.execute(query).fetchall()
+        query = "SELECT name, sql FROM sqlite_master WHERE tbl_name = ? ORDER BY name"
+        return db.execute(query, (table,)).fetchall()
 
 
 def _load_v1_outbox(path: Path) -> None:
@@ -370,7 +370,7 @@ def test_outbox_of_schema_version_1_is_upgraded_in_place(tmp_path: Path) -> None
         assert batch is not None and batch.count == 2
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM outbox_meta WHERE key = 'schema_version'")
-        assert version.fetchone() == ("2",)
+        assert version.fetchone() == (str(outbox_module.SCHEMA_VERSION),)
         assert batch.id == 2  # ids go on from the old table's AUTOINCREMENT mark
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
@@ -381,6 +381,7 @@ def test_upgraded_outbox_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
     _load_v1_outbox(old)
     Outbox(old).open().close()
     assert _batches_sql(old) == _batches_sql(fresh)
+    assert _batches_sql(old, "credentials") == _batches_sql(fresh, "credentials")
     with sqlite3.connect(old) as db, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         db.execute(  # a single anchor holds exactly one credential
             "INSERT INTO batches (root, type_id, count, state, created_at, single)"

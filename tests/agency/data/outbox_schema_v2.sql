@@ -1,0 +1,56 @@
+-- An issuance outbox as schema version 2 wrote it (single anchors, before confirmations and
+-- held credentials): c0 and c1 anchored in batch 1 (block 1), c2 anchored alone in batch 2
+-- (submitted, not mined), c3 pending. Made by the outbox of commit 51953b4.
+BEGIN TRANSACTION;
+CREATE TABLE batches (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    root         BLOB    NOT NULL UNIQUE CHECK (length(root) = 32),
+    type_id      INTEGER NOT NULL,
+    count        INTEGER NOT NULL CHECK (count > 0),
+    state        TEXT    NOT NULL CHECK (state IN ('sealed', 'submitted', 'anchored')),
+    raw_tx       BLOB,
+    tx_hash      TEXT,
+    nonce        INTEGER,
+    block_number INTEGER,
+    anchored_at  INTEGER,
+    created_at   INTEGER NOT NULL,
+    submitted_at INTEGER,
+    single       INTEGER NOT NULL DEFAULT 0 CHECK (single IN (0, 1)),
+    CHECK (state != 'submitted' OR raw_tx IS NOT NULL),
+    CHECK (single = 0 OR count = 1),
+    CHECK ((state = 'anchored') = (anchored_at IS NOT NULL))
+);
+INSERT INTO "batches" VALUES(1,X'AFA8E83502901DF2FE2CBBCFD3A289B281BDF416BC3ABF657D2A492E1A9C2174',1,2,'anchored',X'7B22726F6F74223A202261666138653833353032393031646632666532636262636664336132383962323831626466343136626333616266363537643261343932653161396332313734222C2022747970655F6964223A20312C20226E6F6E6365223A20307D','0x48664621eb3ac944bb9b3009e5791a2095ef48e4cf6759c5e9b16d14560dafdb',0,1,1800000012,1800000000,1800000000,0);
+INSERT INTO "batches" VALUES(2,X'4B3795F96EC3472AE47C9E945DAD718AC5DE1E7AA8BEA69F168CBF171B8A1F8A',1,1,'submitted',X'7B22726F6F74223A202234623337393566393665633334373261653437633965393435646164373138616335646531653761613862656136396631363863626631373162386131663861222C2022747970655F6964223A20312C20226E6F6E6365223A20317D','0x249fac895db1d44170c210e614a44a41f749d3bf25121b7a488d83e2d0683b4e',1,NULL,NULL,1800000000,1800000000,1);
+CREATE TABLE credentials (
+    id         TEXT    PRIMARY KEY,
+    digest     BLOB    NOT NULL UNIQUE CHECK (length(digest) = 32),
+    type_id    INTEGER NOT NULL,
+    list_id    INTEGER NOT NULL,
+    status_idx INTEGER NOT NULL,
+    compact    TEXT    NOT NULL,
+    holder_ref TEXT    NOT NULL,
+    state      TEXT    NOT NULL CHECK (state IN ('pending', 'batched', 'anchored')),
+    batch_id   INTEGER REFERENCES batches(id),
+    leaf_index INTEGER,
+    proof      BLOB,
+    created_at INTEGER NOT NULL,
+    CHECK ((state = 'pending') = (batch_id IS NULL)),
+    UNIQUE (batch_id, leaf_index),
+    UNIQUE (list_id, status_idx)
+);
+INSERT INTO "credentials" VALUES('c0',X'C738BE2454F30BECEDFD67CFCFB22968FD4EBC5F660C3FEEAF1A495606D3B20E',1,1,0,'eyJhbGciOiJFUzI1NiJ9.c0.sig~','holder-0','anchored',1,0,X'D4E7782334104F0A1FD18A18B3C020F35D009BD626EC95BCA9AFF2FE72627BA9',1800000000);
+INSERT INTO "credentials" VALUES('c1',X'1EC43FAB99262DA72CF79BB8DBB4D8C8B67559C6B62FB7AE43669055D97BA6FE',1,1,1,'eyJhbGciOiJFUzI1NiJ9.c1.sig~','holder-1','anchored',1,1,X'78C221A88C77B9BC52358555B6611DAAEB9FF2911E9B4CCB3B8276589C0C5347',1800000000);
+INSERT INTO "credentials" VALUES('c2',X'4B3795F96EC3472AE47C9E945DAD718AC5DE1E7AA8BEA69F168CBF171B8A1F8A',1,1,2,'eyJhbGciOiJFUzI1NiJ9.c2.sig~','holder-2','batched',2,0,X'',1800000000);
+INSERT INTO "credentials" VALUES('c3',X'7EA5B20378FF6E4B4B8DDF8E4DCBDC3D6CE65B9ED097BCAF929C0D8D0B2BD0AE',1,1,3,'eyJhbGciOiJFUzI1NiJ9.c3.sig~','holder-3','pending',NULL,NULL,NULL,1800000000);
+CREATE TABLE outbox_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO "outbox_meta" VALUES('schema_version','2');
+CREATE INDEX credentials_by_state ON credentials(state, type_id);
+CREATE INDEX credentials_by_batch ON credentials(batch_id);
+CREATE INDEX batches_by_state ON batches(state);
+DELETE FROM "sqlite_sequence";
+INSERT INTO "sqlite_sequence" VALUES('batches',2);
+COMMIT;

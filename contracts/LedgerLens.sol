@@ -38,7 +38,7 @@ contract LedgerLens is ILedgerLens {
 
     /// @inheritdoc ILedgerLens
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     /// @inheritdoc ILedgerLens
@@ -84,9 +84,16 @@ contract LedgerLens is ILedgerLens {
         c.keyRevokedAt = key.revokedAt;
 
         // Anchors are keyed by issuer: the credential's is the agency that owns its signing key.
-        IAnchorRegistry.AnchorRecord memory a = q.root == bytes32(0)
-            ? _anchors.anchorOf(key.agency, q.digest)
-            : _anchors.inclusionOf(key.agency, q.root, q.proof, q.digest);
+        // A root-only request (digest 0, no proof) asks about the batch itself: the caller proves
+        // the leaf's inclusion off chain, so the node never sees which credential is checked.
+        IAnchorRegistry.AnchorRecord memory a;
+        if (q.root == bytes32(0)) {
+            a = _anchors.anchorOf(key.agency, q.digest);
+        } else if (q.digest == bytes32(0) && q.proof.length == 0) {
+            a = _anchors.batchOf(key.agency, q.root);
+        } else {
+            a = _anchors.inclusionOf(key.agency, q.root, q.proof, q.digest);
+        }
         if (a.issuer == address(0)) return c;
         c.anchored = true;
         c.issuer = a.issuer;

@@ -5,7 +5,10 @@ pragma solidity 0.8.37;
 /// @notice Read-only; never reverts for unknown digests, keys, lists or verifiers.
 interface ILedgerLens {
     /// @notice One credential to check. For a single anchor pass root = 0 and an empty proof;
-    /// for a batch pass the anchored root and the inclusion proof of `digest`'s leaf.
+    /// for a batch pass the anchored root and the inclusion proof of `digest`'s leaf, or
+    /// (root-only) digest = 0 and an empty proof: the answer is then about the batch, and the
+    /// caller must prove the leaf's inclusion under `root` itself (nothing credential-specific
+    /// reaches the node).
     /// verifier = address(0) skips the verifier check (verifierAuthorized = false).
     struct CheckRequest {
         bytes32 digest;
@@ -20,7 +23,9 @@ interface ILedgerLens {
     }
 
     /// @notice The answer.
-    /// anchored: the digest (root = 0) or the proven leaf under an anchored root (root != 0).
+    /// anchored: the digest (root = 0), the proven leaf under an anchored root (root != 0), or
+    /// for a root-only request the root itself (the caller's own proof is what ties it to the
+    /// credential).
     /// issuer, typeId, anchoredAt, batchCount: from the anchor record (zero when not anchored).
     /// issuerAccreditedAtAnchor: TrustRegistry.isAccreditedAt(issuer, typeId, anchoredAt).
     /// keyValidAtAnchor: the kid belongs to the issuer and was valid at anchoredAt.

@@ -57,6 +57,23 @@ def test_batch_member_checks_out_and_a_tampered_leaf_does_not(world: World) -> N
     assert not world.reader.check_credential(bad).anchored
 
 
+def test_a_root_only_request_answers_for_the_batch_without_naming_a_credential(
+    world: World,
+) -> None:
+    digests = [random32() for _ in range(4)]
+    tree = MerkleTree.from_digests(digests)
+    world.issuer.anchor_batch(tree.root, world.type_id, len(digests))
+    # digest 0 and no proof: the caller proves the leaf's inclusion itself (herd privacy)
+    c = world.reader.check_credential(CheckRequest(bytes(32), world.kid, LIST_ID, 0, root=tree.root))
+    assert c.anchored and c.batch_count == 4 and c.issuer == world.issuer.address
+    assert c.issuer_accredited_at_anchor and c.key_valid_at_anchor
+    unknown = CheckRequest(bytes(32), world.kid, LIST_ID, 0, root=random32())
+    assert not world.reader.check_credential(unknown).anchored
+    # a proof without a digest is no root-only request: it proves nothing, so nothing is anchored
+    half = CheckRequest(bytes(32), world.kid, LIST_ID, 0, root=tree.root, proof=(random32(),))
+    assert not world.reader.check_credential(half).anchored
+
+
 def test_revoked_and_suspended_status_are_reported(world: World) -> None:
     request = _single(world, index=9)
     world.issuer.set_status(LIST_ID, 9, CredentialStatus.SUSPENDED)

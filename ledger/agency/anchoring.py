@@ -92,7 +92,8 @@ class LedgerAnchorChain:
     `confirmations` (>= 1; 1 = the block that mined it) is how many blocks an anchor needs to
     count as final; `persist_state`, if given, makes the node's state durable (a devnet's state
     file) and is called before an anchor counts as final; `mine_on_devnet` lets `await_final`
-    mine the missing empty blocks on an anvil devnet. The constructor does no I/O.
+    mine the missing empty blocks on an anvil devnet; `confirmation_timeout` bounds the wait
+    for them elsewhere. The constructor does no I/O.
     """
 
     def __init__(
@@ -105,6 +106,7 @@ class LedgerAnchorChain:
         persist_state: Callable[[], Any] | None = None,
         mine_on_devnet: bool = True,
         block_poll_interval: float = 0.5,
+        confirmation_timeout: float = 120.0,
     ) -> None:
         if confirmations < 1:
             raise InputError("confirmations must be at least 1 (the block that mined it)")
@@ -115,6 +117,7 @@ class LedgerAnchorChain:
         self._persist = persist_state
         self._mine = mine_on_devnet
         self._block_poll = block_poll_interval
+        self._confirmation_timeout = confirmation_timeout
         self._anvil: bool | None = None
         abi = contract_abi("AnchorRegistry")
         self._topics = {
@@ -271,11 +274,13 @@ class LedgerAnchorChain:
             info.anchored_at, receipt.block_number, receipt.block_hash, confirmed=False
         )
 
-    def await_final(self, block_number: int, *, timeout: float = 120.0) -> None:
+    def await_final(self, block_number: int, *, timeout: float | None = None) -> None:
         """Return once blocks up to `block_number` are final: the head is `confirmations` - 1
         blocks above it (on an anvil devnet the missing empty blocks are mined, as it mines
         only on demand) and, with a `persist_state` hook, the node's state is saved. Raises
-        `ConfirmationTimeout` after `timeout` seconds without enough blocks."""
+        `ConfirmationTimeout` after `timeout` seconds (default: the constructor's
+        `confirmation_timeout`) without enough blocks."""
+        timeout = self._confirmation_timeout if timeout is None else timeout
         target = block_number + self._confirmations - 1
         deadline = time.monotonic() + timeout
         rpc = self._chain.rpc

@@ -34,8 +34,8 @@ class JsonRejected(InputError, ValueError):
     """Family: the bounded parser refused a JSON document (`ledger.untrusted_json`).
 
     Also a ValueError, as the json module's JSONDecodeError is, so code written for that
-    module keeps catching it. The message is the reason alone ("nested deeper than 128
-    levels"); callers put the source in front ("claims.json: not a JSON file (...)").
+    module keeps catching it. The message is the reason alone ("nested deeper than the limit
+    of 128 levels"); callers put the source in front ("claims.json: not a JSON file (...)").
     """
 
 

@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger import untrusted_json
 from ledger.chain.rpc import DEFAULT_RPC_TIMEOUT
 from ledger.errors import ConfigError
 from ledger.home import deployment_file, ledger_home
@@ -59,7 +60,7 @@ def saved_network(home: Path) -> dict[str, object]:
     if not path.exists():
         return {}
     try:
-        doc = json.loads(path.read_text())
+        doc = untrusted_json.load_file(path)
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: unreadable network record ({exc})") from exc
     return doc if isinstance(doc, dict) else {}

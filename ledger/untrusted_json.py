@@ -89,7 +89,7 @@ def loads(data: bytes | bytearray | memoryview | str, *, max_bytes: int = DEFAUL
         try:
             data = data.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise JsonNotUtf8(f"not Unicode text (a lone surrogate at character {exc.start})") \
+            raise JsonNotUtf8(f"not Unicode text: a lone surrogate at character {exc.start:,}") \
                 from None
     elif not isinstance(data, bytes):
         data = bytes(data)
@@ -113,7 +113,7 @@ def load(fp: IO[bytes] | IO[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     than `max_bytes` + 1 bytes (or characters, from a text stream)."""
     data = fp.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise JsonTooLarge(f"more than {max_bytes:,} bytes (the limit)")
+        raise JsonTooLarge(f"more than the limit of {max_bytes:,} bytes")
     return loads(data, max_bytes=max_bytes)
 
 
@@ -128,7 +128,7 @@ def load_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTE
 
 
 def _too_large(size: int, limit: int, unit: str) -> str:
-    return f"{size:,} {unit}, more than {limit:,} bytes (the limit)"
+    return f"{size:,} {unit}, over the limit of {limit:,} bytes"
 
 
 def _deeper_than(data: bytes, limit: int) -> bool:
@@ -165,7 +165,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _number_length(text: str) -> None:
     if len(text) > MAX_NUMBER_CHARS:
         raise JsonNumberTooLong(
-            f"a number of {len(text):,} characters, more than {MAX_NUMBER_CHARS} (the limit)"
+            f"a number of {len(text):,} characters, over the limit of {MAX_NUMBER_CHARS}"
         )
 
 
@@ -196,11 +196,11 @@ def _strict(data: bytes) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise JsonNotUtf8(f"not UTF-8 text (byte {exc.start:,} is invalid)") from None
+        raise JsonNotUtf8(f"not UTF-8 text: byte {exc.start:,} is invalid") from None
     if not text.strip(_WHITESPACE):
         raise NotJson("an empty document")
     if _deeper_than(data, MAX_DEPTH):
-        raise JsonTooDeep(f"nested deeper than {MAX_DEPTH} levels (the limit)")
+        raise JsonTooDeep(f"nested deeper than the limit of {MAX_DEPTH} levels")
     try:
         value = _DECODER.decode(text)
     except JSONDecodeError as exc:

@@ -124,7 +124,7 @@ def test_load_file_reads_no_more_than_the_limit(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_bytes(b"[" + b"0," * 1000 + b"0]")
     assert untrusted_json.load_file(path) == [0] * 1001
-    with pytest.raises(JsonTooLarge, match="more than 100 bytes"):
+    with pytest.raises(JsonTooLarge, match="more than the limit of 100 bytes"):
         untrusted_json.load_file(path, max_bytes=100)
 
 

@@ -17,7 +17,6 @@ credential). Two steps:
 from __future__ import annotations
 
 import binascii
-import json
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from ledger import untrusted_json
 from ledger.agency.packages import AnchorEvidence, parse_issuer_did, parse_status_uri
 from ledger.agency.report import CheckResult, ReportBuilder
 from ledger.chain.client import (
@@ -652,7 +652,7 @@ class LensPipe:
             payload, keep = self._read_response(self._sock)
             if not keep:
                 self.close()
-            reply = json.loads(payload)
+            reply = untrusted_json.loads(payload)
             result = reply.get("result") if isinstance(reply, dict) else None
             if not isinstance(result, str) or len(result) != 2 + 64 * LENS_CHECK_WORDS:
                 return None

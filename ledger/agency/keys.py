@@ -26,10 +26,17 @@ from typing import Literal
 
 from eth_account.signers.local import LocalAccount
 
+from ledger import untrusted_json
 from ledger.chain.client import KeyInfo, LedgerChain
 from ledger.chain.keystore import create_keystore, keystore_address, unlock_keystore
 from ledger.chain.sender import Receipt
-from ledger.errors import AgencyKeyExists, AgencyKeyNotFound, InputError, KeystoreExists
+from ledger.errors import (
+    AgencyKeyExists,
+    AgencyKeyNotFound,
+    InputError,
+    JsonRejected,
+    KeystoreExists,
+)
 from ledger.home import keystores_dir
 from ledger.sdjwt._b64 import b64e
 from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
@@ -179,9 +186,13 @@ class AgencyKeyring:
         """The public JWK of a signing key, without unlocking anything."""
         path = self._jwk_path(name, kid)
         try:
-            jwk = json.loads(path.read_text())
+            jwk = untrusted_json.load_file(path)
         except FileNotFoundError as exc:
             raise AgencyKeyNotFound(f"no signing key {kid} of {name!r}") from exc
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        except JsonRejected as exc:
+            raise type(exc)(f"{path}: not a JSON file ({exc})") from exc
         key = public_key_from_jwk(jwk)
         if key.kid != kid:
             raise InputError(f"{path} holds the public key of another kid ({key.kid})")

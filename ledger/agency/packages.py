@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.errors import InputError
+from ledger import untrusted_json
+from ledger.errors import InputError, JsonRejected
 
 CREDENTIAL_FORMAT = "ledger-credential/v1"
 PRESENTATION_FORMAT = "ledger-presentation/v1"
@@ -113,9 +114,9 @@ def _bytes32(value: Any) -> bytes:
 
 def _load(text: str, fmt: str) -> dict[str, Any]:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not a JSON document ({exc})") from exc
+        doc = untrusted_json.loads(text)
+    except JsonRejected as exc:
+        raise type(exc)(f"not a JSON document ({exc})") from exc
     if not isinstance(doc, dict) or doc.get("format") != fmt:
         raise InputError(f"not a {fmt} document")
     return doc

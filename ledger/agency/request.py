@@ -43,9 +43,11 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
+from ledger import untrusted_json
 from ledger.agency.claims import ClaimPath, format_claim_path, parse_claim_path, path_from_json
 from ledger.errors import (
     ClaimPathInvalid,
+    JsonRejected,
     RequestChainMismatch,
     RequestExpired,
     RequestMalformed,
@@ -214,8 +216,8 @@ class PresentationRequest(_RequestTerms):
         The signature is not checked here: call `verify_request_signature`.
         """
         try:
-            doc = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
+            doc = untrusted_json.loads(text)
+        except JsonRejected as exc:
             raise RequestMalformed(f"request is not JSON: {exc}") from exc
         return cls.from_dict(doc)
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +43,7 @@ from typing import Any, NamedTuple
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
+from ledger import untrusted_json
 from ledger.agency import chain_checks
 from ledger.agency.claims import (
     ClaimPath,
@@ -624,8 +624,8 @@ class Verifier:
         try:
             jwt = package.presentation.split("~", 1)[0]
             head, body, _ = jwt.split(".")
-            unverified_header = json.loads(_b64decode(head))
-            unverified_payload = json.loads(_b64decode(body))
+            unverified_header = untrusted_json.loads(_b64decode(head))
+            unverified_payload = untrusted_json.loads(_b64decode(body))
             ref = unverified_payload["status"]["status_list"]
             _, list_id = chain_checks.status_list_of(
                 self._chain, unverified_payload["iss"], StatusReference(ref["idx"], ref["uri"])

@@ -21,6 +21,7 @@ import rlp  # type: ignore[import-untyped]
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
+from ledger import untrusted_json
 from ledger.chain.abi import ContractAbi, ErrorDecoder, combined_error_decoder, load_artifact
 from ledger.chain.merkle import keccak256
 from ledger.chain.rpc import Rpc
@@ -143,7 +144,7 @@ class Deployment:
     def load(cls, path: Path) -> Deployment:
         """Read a record; `ConfigError` if missing or malformed."""
         try:
-            raw = json.loads(Path(path).read_text())
+            raw = untrusted_json.load_file(path)
         except FileNotFoundError as exc:
             raise ConfigError(f"no deployment record at {path} (run `ledger deploy`)") from exc
         except (OSError, ValueError) as exc:

@@ -51,6 +51,7 @@ try:  # POSIX: serialise writers of the durable state file
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
+from ledger import untrusted_json
 from ledger.errors import AnvilNotFound, DevnetError
 from ledger.home import (
     devnet_cache_dir,
@@ -297,7 +298,7 @@ def _rpc_once(port: int, method: str, timeout: float = 1.0) -> Any:
     try:
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": []})
         conn.request("POST", "/", body, {"Content-Type": "application/json"})
-        reply = json.loads(conn.getresponse().read())
+        reply = untrusted_json.loads(conn.getresponse().read())
         return reply["result"]
     finally:
         conn.close()
@@ -604,7 +605,7 @@ def _looks_like_anvil(pid: int) -> bool:
 def _read_info(home: Path) -> dict[str, Any] | None:
     path = devnet_info_file(home)
     try:
-        raw = json.loads(path.read_text())
+        raw = untrusted_json.load_file(path)
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:

@@ -18,7 +18,14 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
-from ledger.errors import KeystoreCorrupt, KeystoreExists, KeystoreNotFound, WrongPassphrase
+from ledger import untrusted_json
+from ledger.errors import (
+    JsonRejected,
+    KeystoreCorrupt,
+    KeystoreExists,
+    KeystoreNotFound,
+    WrongPassphrase,
+)
 
 __all__ = ["create_keystore", "keystore_address", "unlock_keystore"]
 
@@ -74,9 +81,9 @@ def _read_document(path: Path) -> dict[str, Any]:
     except IsADirectoryError as exc:
         raise KeystoreNotFound(f"{path} is a directory, not a keystore") from exc
     try:
-        document = json.loads(raw)
-    except ValueError as exc:
-        raise KeystoreCorrupt(f"keystore {path} is not JSON") from exc
+        document = untrusted_json.loads(raw)
+    except JsonRejected as exc:
+        raise KeystoreCorrupt(f"keystore {path} is not JSON ({exc})") from exc
     if not isinstance(document, dict) or not isinstance(document.get("crypto"), dict):
         raise KeystoreCorrupt(f"keystore {path} has no 'crypto' section")
     if document.get("version") != 3:

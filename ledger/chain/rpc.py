@@ -28,7 +28,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ledger.errors import ChainError, ContractReverted, RpcError, RpcTimeout, RpcUnavailable
+from ledger import untrusted_json
+from ledger.errors import (
+    ChainError,
+    ContractReverted,
+    JsonRejected,
+    RpcError,
+    RpcTimeout,
+    RpcUnavailable,
+)
 
 if TYPE_CHECKING:
     from web3 import Web3
@@ -39,6 +47,8 @@ __all__ = ["DEFAULT_RPC_TIMEOUT", "Rpc", "hex_to_bytes", "to_hex"]
 #: A view or a transaction submission on a healthy node takes milliseconds; a few seconds
 #: leave room for a busy node without making a person wait half a minute for a hung one.
 DEFAULT_RPC_TIMEOUT = 5.0
+# The largest reply parsed (eth_getLogs over a long range can be large; none is near this).
+MAX_REPLY_BYTES = 256 * 1024 * 1024
 
 _HEADERS = {"Content-Type": "application/json", "Connection": "keep-alive"}
 # Connection-level failures after which one retry on a fresh connection is safe: the node either
@@ -172,9 +182,11 @@ class Rpc:
                 self._drop_connection()
                 raise RpcUnavailable(self._url, _why_unreachable(exc)) from exc
         try:
-            return json.loads(payload)
-        except ValueError as exc:
-            raise RpcError(-32700, f"unparseable JSON-RPC reply: {payload[:200]!r}") from exc
+            return untrusted_json.loads(payload, max_bytes=MAX_REPLY_BYTES)
+        except JsonRejected as exc:
+            raise RpcError(
+                -32700, f"unparseable JSON-RPC reply ({exc}): {payload[:200]!r}"
+            ) from exc
 
     def _drop_connection(self) -> None:
         if self._conn is not None:

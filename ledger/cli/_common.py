@@ -19,7 +19,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
-from ledger.errors import ContractRevert, InputError, LedgerError
+from ledger import untrusted_json
+from ledger.errors import ContractRevert, InputError, JsonRejected, LedgerError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -96,14 +97,16 @@ def read_secret(env_var: str, prompt: str, *, confirm: bool = False) -> str:
 
 
 def read_json_file(path: str) -> Any:
-    """Parse a JSON file, with a specific error naming the file when it is not JSON."""
+    """Parse a JSON file within the limits of `ledger.untrusted_json`; the error names the file
+    (a `JsonRejected` subclass saying what was refused, or `InputError` if it cannot be read)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        return untrusted_json.load_file(path)
     except FileNotFoundError as exc:
         raise InputError(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a JSON file ({exc})") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: not a JSON file ({exc.strerror or exc})") from exc
+    except JsonRejected as exc:
+        raise type(exc)(f"{path}: not a JSON file ({exc})") from exc
 
 
 def write_text_atomic(path: str, text: str) -> None:

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ledger import untrusted_json
 from ledger.agency.issuer import Issuer, IssueRequest, PendingIssue, package_id
 from ledger.agency.nonces import NonceStore
 from ledger.agency.packages import CREDENTIAL_FORMAT, CredentialPackage, PresentationPackage
@@ -51,6 +52,7 @@ from ledger.errors import (
     CredentialNotYetAnchored,
     InputError,
     InvalidJwk,
+    JsonRejected,
     LedgerError,
     RequestMalformed,
     VerificationError,
@@ -308,9 +310,9 @@ def _read_requests(path: Path) -> list[IssueRequest]:
         if not line.strip():
             continue
         try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not JSON ({exc})") from exc
+            doc = untrusted_json.loads(line)
+        except JsonRejected as exc:
+            raise type(exc)(f"{path}:{number}: not JSON ({exc})") from exc
         if not isinstance(doc, dict) or not isinstance(doc.get("claims"), dict) or not (
             isinstance(doc.get("holder_jwk"), dict)
         ):

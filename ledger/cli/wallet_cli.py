@@ -209,22 +209,30 @@ def holder_key(w: WalletContext, out: Path | None) -> None:
 @reports_errors
 def import_(w: WalletContext, file: Path) -> None:
     """Verify a credential file from an issuer against the ledger, then store it."""
-    import json
-
+    from ledger import untrusted_json
     from ledger.agency.packages import CredentialPackage
-    from ledger.errors import InputError
+    from ledger.errors import InputError, JsonRejected, JsonTooLarge, NotJson
 
+    limit = untrusted_json.DEFAULT_MAX_BYTES
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as fh:
+            raw = fh.read(limit + 1)
     except OSError as exc:
         raise InputError(f"{file}: cannot read ({exc.strerror or exc})") from exc
+    if len(raw) > limit:
+        raise JsonTooLarge(f"{file}: not a credential file (more than the limit of {limit:,} "
+                           "bytes)")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{file}: not a credential file (not UTF-8 text)") from exc
     try:
         package = CredentialPackage.from_json(text)
+    except JsonRejected as exc:  # the parser's own reason is the cause
+        why = "not JSON" if isinstance(exc, NotJson) else str(exc.__cause__ or exc)
+        raise type(exc)(f"{file}: not a credential file ({why})") from exc
     except InputError as exc:
-        why = "not JSON" if isinstance(exc.__cause__, json.JSONDecodeError) else str(exc)
-        raise InputError(f"{file}: not a credential file ({why})") from exc
+        raise InputError(f"{file}: not a credential file ({exc})") from exc
     chain = w.chain()
     with w.wallet() as wallet:
         stored = wallet.import_credential(package, chain=chain)

@@ -77,6 +77,8 @@ class KdfParams:
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> KdfParams:
         """Parse parameters written by `to_json`; raise InputError on anything else."""
+        if not isinstance(obj, Mapping):
+            raise InputError(f"KDF parameters must be an object, not {type(obj).__name__}")
         if obj.get("alg") != "argon2id":
             raise InputError(f"unsupported KDF {obj.get('alg')!r}")
         try:

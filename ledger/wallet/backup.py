@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import os
 import time
 from collections.abc import Callable
@@ -25,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger import untrusted_json
 from ledger.errors import (
     InputError,
+    JsonRejected,
     WalletAlreadyExists,
     WalletBackupError,
     WalletBackupInvalid,
@@ -120,9 +121,9 @@ def _parse(raw: bytes) -> tuple[bytes, dict[str, Any], bytes]:
     if not sep:
         raise WalletBackupInvalid("wallet backup is truncated (no header)")
     try:
-        header = json.loads(header_line)
-    except ValueError as exc:
-        raise WalletBackupInvalid("wallet backup header is not JSON") from exc
+        header = untrusted_json.loads(header_line)
+    except JsonRejected as exc:
+        raise WalletBackupInvalid(f"wallet backup header is not JSON ({exc})") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise WalletBackupInvalid("not a wallet backup file")
     if header.get("version") != VERSION:
@@ -153,11 +154,16 @@ def _load(path: Path, backup_passphrase: str) -> list[tuple[str, str, Any]]:
             f"wrong passphrase for backup {path} (or its header was altered)"
         ) from None
     try:
-        content = json.loads(_crypto.unseal(key, body, _crypto.aad("backup", header_line)))
+        plain = _crypto.unseal(key, body, _crypto.aad("backup", header_line))
     except InvalidTag:
         raise WalletBackupTampered(
             f"backup {path} fails its authentication tag: altered or damaged"
         ) from None
+    try:
+        # Authenticated, and as large as the wallet it came from: no size limit of its own.
+        content = untrusted_json.loads(plain, max_bytes=len(plain))
+    except JsonRejected as exc:
+        raise WalletBackupInvalid(f"wallet backup content is not JSON ({exc})") from exc
     records = content.get("records") if isinstance(content, dict) else None
     if not isinstance(records, list):
         raise WalletBackupInvalid("wallet backup content has no records")

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger import untrusted_json
 from ledger.errors import (
     InputError,
     StorageError,
@@ -211,7 +212,7 @@ class WalletStore:
                     )
                 store_id = header.store_id
                 try:
-                    kdf = KdfParams.from_json(json.loads(header.kdf))
+                    kdf = KdfParams.from_json(untrusted_json.loads(header.kdf))
                 except (InputError, ValueError) as exc:
                     raise WalletStoreCorrupt(f"wallet store {path}: bad KDF header") from exc
                 key = _crypto.derive_key(passphrase, header.salt, kdf)
@@ -531,7 +532,7 @@ class WalletStore:
                 f"the manifest of wallet store {self._path} fails its authentication tag"
             ) from None
         try:
-            obj = json.loads(plain)
+            obj = untrusted_json.loads(plain, max_bytes=len(plain))  # authenticated
             records: Manifest = {kind: dict(obj["records"].get(kind, {})) for kind in KINDS}
             return _State(int(obj["generation"]), records)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -613,7 +614,7 @@ class WalletStore:
             raise WalletStoreTampered(
                 f"{kind} record {rid!r} fails its authentication tag (altered or moved)"
             ) from None
-        return json.loads(plain)
+        return untrusted_json.loads(plain, max_bytes=len(plain))  # authenticated
 
     def _get(self, kind: str, rid: str) -> dict[str, Any]:
         with self._read() as state:

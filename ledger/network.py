@@ -9,6 +9,10 @@ Resolution order, the same for `ledger` and `wallet`:
 - RPC timeout (seconds any one request may wait on the node, see `ledger.chain.rpc`): explicit
   argument (`--rpc-timeout`) > `LEDGER_RPC_TIMEOUT` > `rpc_timeout` in `network.json` >
   `DEFAULT_RPC_TIMEOUT` (5 s).
+- Confirmations an anchor needs before its credentials are handed out: a command's
+  `--confirmations` > `LEDGER_CONFIRMATIONS` > `confirmations` in `network.json` > what the
+  network's consensus needs (`ledger.agency.anchoring.default_confirmations`: 1 on QBFT and on
+  an anvil devnet). `None` in `NetworkConfig` means "not configured".
 
 Nothing here does I/O at import time; `connect` reads files and makes no RPC call.
 """
@@ -38,6 +42,7 @@ class NetworkConfig:
     deployment_path: Path
     poa: bool = False
     rpc_timeout: float = DEFAULT_RPC_TIMEOUT
+    confirmations: int | None = None
 
 
 def network_file(home: Path) -> Path:
@@ -96,13 +101,32 @@ def resolve_network(
         timeout = _timeout(os.environ["LEDGER_RPC_TIMEOUT"], "LEDGER_RPC_TIMEOUT")
     elif rpc_timeout is None and saved.get("rpc_timeout") is not None:
         timeout = _timeout(saved["rpc_timeout"], f"rpc_timeout in {network_file(home)}")
+    confirmations = _confirmations(
+        saved.get("confirmations"), f"confirmations in {network_file(home)}"
+    )
+    if os.environ.get("LEDGER_CONFIRMATIONS"):
+        confirmations = _confirmations(os.environ["LEDGER_CONFIRMATIONS"], "LEDGER_CONFIRMATIONS")
     return NetworkConfig(
         home=home,
         rpc_url=str(url),
         deployment_path=dep,
         poa=poa,
         rpc_timeout=DEFAULT_RPC_TIMEOUT if timeout is None else timeout,
+        confirmations=confirmations,
     )
+
+
+def _confirmations(value: object, where: str) -> int | None:
+    """`value` as a number of blocks >= 1 (None stays None); `ConfigError` naming `where`."""
+    if value is None:
+        return None
+    try:
+        blocks = int(str(value))
+    except ValueError:
+        blocks = 0
+    if isinstance(value, bool) or blocks < 1:
+        raise ConfigError(f"{where} must be a whole number of blocks, at least 1, got {value!r}")
+    return blocks
 
 
 def _timeout(value: object, where: str) -> float | None:

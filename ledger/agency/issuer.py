@@ -220,6 +220,7 @@ class Issuer:
         self._anchors = anchor_chain or LedgerAnchorChain(
             chain, confirmations=confirmations, persist_state=persist_state
         )
+        self._persist = persist_state
         self._now = now or (lambda: int(time.time()))
         self._rng = rng or SYSTEM_RANDOM
         self._types: dict[str, CredentialTypeInfo] = {}
@@ -623,7 +624,8 @@ class Issuer:
 
         Revocation is final: setting any other status on a revoked credential is an
         `IssuanceError` (checked before anything is sent). The StatusRegistry itself would
-        accept it, so that suspend-then-reinstate could bring a revoked credential back."""
+        accept it, so that suspend-then-reinstate could bring a revoked credential back. With a
+        `persist_state` hook, the devnet's state is saved before this returns."""
         refs = [t if isinstance(t, StatusRef) else self.status_ref(t) for t in targets]
         if status is not CredentialStatus.REVOKED:
             now = self._chain.statuses_of(self.agency, [(r.list_id, r.index) for r in refs])
@@ -637,9 +639,10 @@ class Issuer:
             self._chain.set_statuses_tx(list_id, sorted(indexes), int(status))
             for list_id, indexes in sorted(by_list.items())
         ]
-        if len(txs) == 1:
-            return [self._chain.transact(txs[0])]
-        return self._chain.send_many(txs)
+        receipts = [self._chain.transact(txs[0])] if len(txs) == 1 else self._chain.send_many(txs)
+        if self._persist is not None:  # a revocation must not vanish with a killed devnet
+            self._persist()
+        return receipts
 
     def revoke(self, *targets: CredentialPackage | StatusRef) -> list[Receipt]:
         """Revoke credentials for good."""

@@ -959,6 +959,25 @@ class Outbox(SQLiteStore):
         return _batch_record(row)
 
 
+def held_count_in(path: Path) -> int:
+    """How many credentials the outbox file `path` holds for an operator's decision, read
+    without upgrading or creating anything (0 for a missing file or an outbox written before
+    held credentials existed). For `ledger status`, which looks at every local agency."""
+    if not path.is_file():
+        return 0
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return 0
+    try:
+        row = db.execute("SELECT COUNT(*) FROM credentials WHERE state = 'held'").fetchone()
+    except sqlite3.Error:
+        return 0
+    finally:
+        db.close()
+    return int(row[0])
+
+
 # --- internals -------------------------------------------------------------------------------
 
 _BATCH_SQL = (

@@ -48,6 +48,7 @@ from ledger.cli._ledger_context import (
 from ledger.cli._ledger_keys import checked_kid, current_kid
 from ledger.errors import (
     AgencyKeyNotFound,
+    CredentialDiscarded,
     CredentialNotFound,
     CredentialNotYetAnchored,
     InputError,
@@ -93,14 +94,14 @@ def _open_issuer(ctx: LedgerContext, kid: str | None) -> Issuer:
     name = ctx.acting()
     kid = checked_kid(ctx, chain, kid) if kid else current_kid(ctx, chain)
     key = keyring(ctx.home).unlock_signing_key(name, kid, ctx.passphrase(name))
-    return Issuer.open(chain, key, ctx.state_dir())
+    return Issuer.open(chain, key, ctx.state_dir(), **ctx.finality())
 
 
 def _issuer_without_key(ctx: LedgerContext) -> Issuer:
     """An issuer for work that signs no credential (anchoring queued ones, status changes):
     the signing key is not unlocked, and need not be valid any more; a throwaway key stands
     in for it and is never used."""
-    return Issuer.open(ctx.chain(), SigningKey.generate(), ctx.state_dir())
+    return Issuer.open(ctx.chain(), SigningKey.generate(), ctx.state_dir(), **ctx.finality())
 
 
 def _deliveries(ctx: LedgerContext) -> Path:
@@ -141,6 +142,9 @@ def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
         cid = record.name.removesuffix(".path")
         try:
             package = issuer.delivered(cid)
+        except CredentialDiscarded:  # an operator decided it is never anchored
+            record.unlink()
+            continue
         except CredentialNotYetAnchored:
             waiting += 1
             continue
@@ -157,6 +161,8 @@ def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
         for cid in doc["ids"]:
             try:
                 packages.append(issuer.delivered(cid))
+            except CredentialDiscarded:
+                continue
             except CredentialNotYetAnchored:
                 pending += 1
             except CredentialNotFound:
@@ -283,10 +289,16 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
                    "credential was signed.", err=True)
         raise
     if isinstance(result, PendingIssue):
-        emit({"credential_id": result.credential_id, "anchored": False, "out": str(out),
+        human = (f"Queued credential {result.credential_id} for the next batch anchor; "
+                 f"`ledger anchor` writes {out}.")
+        if result.held:
+            human = (f"Agency is suspended: credential {result.credential_id} is held, not "
+                     f"anchored. Once it is reinstated, `ledger --as {ctx.acting()} held anchor` "
+                     f"anchors it and writes {out}, or `held discard` drops it.")
+        emit({"credential_id": result.credential_id, "anchored": False, "held": result.held,
+              "out": str(out),
               "status": {"list_id": result.status.list_id, "idx": result.status.index}},
-             f"Queued credential {result.credential_id} for the next batch anchor; "
-             f"`ledger anchor` writes {out}.", as_json=ctx.as_json)
+             human, as_json=ctx.as_json)
         return
     _write_package(str(out), result)
     _delivery_record(ctx, credential_id).unlink(missing_ok=True)  # `anchor` may have written it
@@ -386,7 +398,11 @@ def issue_many(ctx: LedgerContext, vct: str, input_file: Path, out: Path, max_ba
 def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
     """Anchor every queued credential (Merkle batches) and write their credential files.
 
-    Recovers first: batches whose anchor was sent before a crash are confirmed, not re-sent.
+    Recovers first: batches whose anchor was sent before a crash are confirmed, not re-sent,
+    and anchors that vanished from the chain (a reorganisation, a devnet restarted from older
+    state) are sent again. A credential is written once its anchor has its confirmations
+    (`ledger --confirmations`). Credentials held while the agency was suspended are not
+    anchored: `ledger held` decides.
     """
     directory = _deliveries(ctx)
     with _issuer_without_key(ctx) as issuer:
@@ -395,6 +411,7 @@ def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
         with progress("Anchoring batches", max(pending, 1)) as update:
             packages = issuer.flush(max_batch=max_batch, progress=update)
         delivered, waiting = _deliver_recorded(issuer, directory)
+        held = issuer.outbox.held_count()
     unrouted = 0
     for package in packages:
         cid = package_id(package)
@@ -414,15 +431,24 @@ def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
         "written": written,
         "not_written": unrouted,
         "still_waiting": waiting,
+        "held": held,
         "recovered": {
             "anchored": len(recovered.anchored),
             "rebroadcast": len(recovered.rebroadcast),
             "resealed": len(recovered.resealed),
+            "vanished": len(recovered.vanished),
         },
     }
     human = f"Anchored {len(packages)} credentials in {len(roots)} batches; wrote {written} files."
+    if recovered.vanished:
+        human += (f" {len(recovered.vanished)} anchor(s) had vanished from the chain and were "
+                  "sent again.")
     if unrouted:
         human += f" {unrouted} had no --out recorded (use --out-dir)."
+    if held:
+        human += (f" {held} credential(s) are held (signed or queued while the agency was "
+                  f"suspended) and were not anchored: `ledger --as {ctx.acting()} held list`, "
+                  "then `held anchor` or `held discard`.")
     emit(data, human, as_json=ctx.as_json)
 
 

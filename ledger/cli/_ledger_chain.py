@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from ledger.agency.issuer import STATE_FILE
+from ledger.agency.outbox import held_count_in
 from ledger.chain.client import AgencyStatus
 from ledger.chain.deploy import SUITE
 from ledger.cli._common import emit, reports_errors
@@ -152,7 +154,11 @@ def account_list(ctx: LedgerContext) -> None:
 @pass_ledger
 @reports_errors
 def status(ctx: LedgerContext) -> None:
-    """Show the network, the deployment, the chain head, the council and this account."""
+    """Show the network, the deployment, the chain head, the council and this account.
+
+    Also counts the credentials each agency of this home holds because it was suspended
+    (`ledger --as NAME held list`).
+    """
     net = ctx.network()
     rpc = ctx.rpc()
     reader = ctx.reader()
@@ -212,4 +218,21 @@ def status(ctx: LedgerContext) -> None:
         lines.append(
             f"Account     {ctx.account} {address}, {balance / ETHER:.4f} ETH, {role}, {agency}"
         )
+    held = _held_counts(ctx)
+    data["held_credentials"] = held
+    if ctx.account:
+        data["account"]["held_credentials"] = held.get(ctx.account, 0)
+    for name, count in sorted(held.items()):
+        if count:
+            lines.append(f"Held        {name}: {count} credential(s) held while the agency was "
+                         f"suspended (`ledger --as {name} held list`)")
     emit(data, "\n".join(lines), as_json=ctx.as_json)
+
+
+def _held_counts(ctx: LedgerContext) -> dict[str, int]:
+    """Held credentials per agency with an outbox in this home (and the acting account)."""
+    agencies = ctx.home / "agencies"
+    names = {p.name for p in agencies.iterdir() if p.is_dir()} if agencies.is_dir() else set()
+    if ctx.account:
+        names.add(ctx.account)
+    return {name: held_count_in(agencies / name / STATE_FILE) for name in sorted(names)}

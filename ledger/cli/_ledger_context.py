@@ -50,10 +50,12 @@ class LedgerContext:
         as_json: bool,
         account: str | None,
         rpc_timeout: float | None = None,
+        confirmations: int | None = None,
     ) -> None:
         self.home = ledger_home(home)
         self.rpc_url = rpc_url
         self.rpc_timeout = rpc_timeout
+        self.confirmations = confirmations
         self.as_json = as_json
         self.account = account
         self._network: NetworkConfig | None = None
@@ -104,6 +106,25 @@ class LedgerContext:
         from ledger.chain.client import LedgerChain
 
         return LedgerChain(self.rpc(), self.deployment(), self.unlock(name))
+
+    def finality(self) -> dict[str, Any]:
+        """`Issuer` keyword arguments saying when an anchor is final: `confirmations`
+        (`--confirmations`, else `LEDGER_CONFIRMATIONS` / `network.json`, else what the
+        network's consensus needs) and, on the home's persistent devnet, a `persist_state` hook
+        that saves its state before a credential is handed out."""
+        from ledger.agency.anchoring import default_confirmations
+        from ledger.chain.devnet import devnet_persister
+
+        network = self.network()
+        confirmations = self.confirmations
+        if confirmations is None:
+            confirmations = network.confirmations
+        if confirmations is None:
+            confirmations = default_confirmations(self.rpc(), poa=network.poa)
+        return {
+            "confirmations": confirmations,
+            "persist_state": devnet_persister(self.home, self.rpc()),
+        }
 
     # -- accounts -----------------------------------------------------------------------------
 

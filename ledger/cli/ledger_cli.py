@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "demo": "ledger.demo:demo",
     "deploy": "ledger.cli._ledger_chain:deploy",
     "devnet": "ledger.cli._ledger_devnet:devnet",
+    "held": "ledger.cli._ledger_held:held",
     "issue": "ledger.cli._ledger_agency:issue",
     "issue-many": "ledger.cli._ledger_agency:issue_many",
     "keys": "ledger.cli._ledger_keys:keys",
@@ -101,20 +102,24 @@ class LazyGroup(click.Group):
               envvar="LEDGER_RPC_TIMEOUT",
               help="Give up on a node that does not answer a request within SECONDS (default 5; "
                    "env LEDGER_RPC_TIMEOUT).")
+@click.option("--confirmations", type=click.IntRange(min=1), metavar="BLOCKS",
+              help="Blocks an anchor needs (its own included) before its credentials are "
+                   "written (default: confirmations in network.json, else what the consensus "
+                   "needs: 1 on QBFT and on the devnet, 12 elsewhere; env LEDGER_CONFIRMATIONS).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.option("--as", "account_name", metavar="NAME", envvar="LEDGER_ACCOUNT",
               help="Keystore account that acts (env LEDGER_ACCOUNT).")
 @click.version_option(package_name="identity-ledger", prog_name="ledger")
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, rpc_url: str | None, rpc_timeout: float | None,
-        as_json: bool, account_name: str | None) -> None:
+        confirmations: int | None, as_json: bool, account_name: str | None) -> None:
     """Operate an identity ledger: devnet, deployment, council, agencies, credentials.
 
     Passphrases of keystore accounts come from LEDGER_PASSPHRASE_<NAME> or LEDGER_PASSPHRASE,
     else a prompt; never from the command line.
     """
     ctx.obj = LedgerContext(home=home, rpc_url=rpc_url, as_json=as_json, account=account_name,
-                            rpc_timeout=rpc_timeout)
+                            rpc_timeout=rpc_timeout, confirmations=confirmations)
 
 
 def main() -> None:

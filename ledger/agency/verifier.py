@@ -26,6 +26,11 @@ Lens answers are not cached: knowing that the block has not changed would itself
 trip, so each presentation costs exactly one `eth_call` (each answer names its block).
 `verify_batch` verifies many presentations with one JSON-RPC batch for all chain reads, and
 with ``processes=2`` spreads the signature-heavy SD-JWT layer over a process pool.
+
+Privacy toward the node operator: ``status_privacy="herd"`` sends the lens no status index and,
+for a batch-anchored credential, only the batch root; the status is read from the whole list
+(cached per block) and the inclusion proof checked locally (`ledger.agency.herd`). Same
+verdicts, more data read; what still leaks is listed there and in docs/security.md.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ledger import untrusted_json
-from ledger.agency import chain_checks
+from ledger.agency import chain_checks, herd
 from ledger.agency.claims import (
     ClaimPath,
     claim_mask,
@@ -75,6 +80,7 @@ from ledger.chain.rpc import Rpc
 from ledger.errors import (
     ClaimNotInType,
     ClaimPathInvalid,
+    ConfigError,
     CredentialTypeMismatch,
     KeyBindingError,
     NonceReplayed,
@@ -89,7 +95,16 @@ from ledger.errors import (
 )
 from ledger.sdjwt import StatusReference, verify_presentation
 
-__all__ = ["VERIFIER_CHECK_NAMES", "VerifiedCredentialPresentation", "Verifier", "match_claims"]
+__all__ = [
+    "STATUS_PRIVACY_MODES",
+    "VERIFIER_CHECK_NAMES",
+    "VerifiedCredentialPresentation",
+    "Verifier",
+    "match_claims",
+]
+
+#: `Verifier(status_privacy=...)`: what the RPC node learns of each verification.
+STATUS_PRIVACY_MODES: tuple[str, ...] = ("direct", "herd")
 
 #: Every check `Verifier` reports, in order.
 VERIFIER_CHECK_NAMES: tuple[str, ...] = ("request", *CHECK_NAMES, "nonce")
@@ -299,8 +314,10 @@ class Verifier:
     clock (a callable returning Unix seconds) or a fixed time, for tests. `processes` > 1 makes
     `verify_batch` run the SD-JWT layer in a pool of that many processes (created on first use;
     `close()` it). `overlap` sends the lens call before the signature checks so the round trip
-    runs meanwhile (one extra keep-alive connection). The constructor does no I/O. One
-    `Verifier` per thread.
+    runs meanwhile (one extra keep-alive connection). `status_privacy` is ``"direct"`` (the
+    default: one lens call names the credential's digest, key and status index) or ``"herd"``
+    (the node learns the status list and the batch root, not the entry or the credential: see
+    `ledger.agency.herd`). The constructor does no I/O. One `Verifier` per thread.
     """
 
     def __init__(
@@ -315,7 +332,13 @@ class Verifier:
         now: Callable[[], float] | int | None = None,
         processes: int = 1,
         overlap: bool = True,
+        status_privacy: str = "direct",
     ) -> None:
+        if status_privacy not in STATUS_PRIVACY_MODES:
+            raise ConfigError(
+                f"status_privacy must be one of {', '.join(STATUS_PRIVACY_MODES)}, "
+                f"not {status_privacy!r}"
+            )
         self._chain = chain
         self._account = account
         self._address = to_checksum_address(account.address)
@@ -338,6 +361,7 @@ class Verifier:
         self._type_ids: dict[str, int] = {}
         self._infos: dict[tuple[int, tuple[ClaimPath, ...]], _RequestInfo] = {}
         self._pipe = chain_checks.LensPipe(chain)
+        self._herd = herd.HerdStatusReader(chain) if status_privacy == "herd" else None
         self._names: dict[str, str] = {}
         self._housekeeping = 0
 
@@ -610,8 +634,18 @@ class Verifier:
         )
         check = self._pipe.receive() if sent == lens_request else None
         if check is None:
-            check = chain_checks.run_check(self._chain, lens_request)
-        return self._finish(builder, front, request, check, now)
+            check = chain_checks.run_check(self._chain, self._wire(lens_request))
+        return self._finish(builder, front, request, self._answer(check, lens_request), now)
+
+    def _wire(self, lens_request: CheckRequest) -> CheckRequest:
+        """The lens request as sent: as is, or in herd mode without what names the credential."""
+        return lens_request if self._herd is None else herd.herd_request(lens_request)
+
+    def _answer(self, check: CredentialCheck, lens_request: CheckRequest) -> CredentialCheck:
+        """The lens answer to `lens_request` (herd mode completes the answer to `_wire`)."""
+        if self._herd is None:
+            return check
+        return herd.complete_answer(check, lens_request, self._herd)
 
     def _prefetch(
         self, package: PresentationPackage, request: PresentationRequest, info: _RequestInfo
@@ -639,7 +673,7 @@ class Verifier:
                 request,
                 info,
             )
-            sent = self._pipe.send(lens_request)
+            sent = self._pipe.send(self._wire(lens_request))
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError):
             return None
         except VerificationError:
@@ -744,10 +778,11 @@ class Verifier:
                 front.digest, front.kid, front.list_id, front.status_idx, package, request, infos[i]
             )
             staged.append((i, front, lens_request))
-        checks = chain_checks.run_checks(self._chain, [r for _, _, r in staged])
-        for (i, front, _), check in zip(staged, checks, strict=True):
+        checks = chain_checks.run_checks(self._chain, [self._wire(r) for _, _, r in staged])
+        for (i, front, lens_request), check in zip(staged, checks, strict=True):
             try:
-                out[i] = self._finish(builders[i], front, items[i][1], check, now)
+                answer = self._answer(check, lens_request)
+                out[i] = self._finish(builders[i], front, items[i][1], answer, now)
             except VerificationError as exc:
                 out[i] = exc
         results: list[VerifiedCredentialPresentation | VerificationError] = []

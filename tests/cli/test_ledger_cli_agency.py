@@ -156,6 +156,25 @@ def test_revoked_credential_fails_verification_at_status(
     )
 
 
+def test_verify_with_herd_status_privacy_reaches_the_same_verdicts(
+    ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
+) -> None:
+    files = setup_network(ledger, tmp_path)
+    issue(ledger, files)
+    verdicts: dict[str, list[tuple[int, str | None]]] = {"direct": [], "herd": []}
+    for step in ("valid", "suspend", "revoke"):
+        if step != "valid":
+            ok(ledger("--as", "cpr", step, str(files["credential"])))
+        for mode in ("direct", "herd"):
+            ask(ledger, files)
+            present(files, HOLDERS[str(tmp_path)])
+            result = ledger("verify", "--json", "--status-privacy", mode, "--request",
+                            str(files["request"]), str(files["presentation"]))
+            report = json.loads(result.stdout)
+            verdicts[mode].append((result.exit_code, report["failed_check"]))
+    assert verdicts["herd"] == verdicts["direct"] == [(0, None), (1, "status"), (1, "status")]
+
+
 def test_a_revoked_credential_cannot_be_suspended_so_reinstate_never_brings_it_back(
     ledger: Invoke, home: Path, tmp_path: Path, on_devnet: str
 ) -> None:

@@ -492,8 +492,10 @@ reinstate = _status_command("reinstate", "Reinstated", "Make suspended credentia
 # ---------------------------------------------------------------------------------------------
 
 
-def _verifier(ctx: LedgerContext, name: str, nonces: NonceStore) -> Verifier:
-    return Verifier(ctx.reader(), account=ctx.unlock(name), nonce_store=nonces)
+def _verifier(ctx: LedgerContext, name: str, nonces: NonceStore,
+              status_privacy: str = "direct") -> Verifier:
+    return Verifier(ctx.reader(), account=ctx.unlock(name), nonce_store=nonces,
+                    status_privacy=status_privacy)
 
 
 @click.command()
@@ -536,9 +538,14 @@ def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
               help="The request file this verifier wrote (`ledger request`).")
 @click.argument("presentation_file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--status-privacy", type=click.Choice(["direct", "herd"]), default="direct",
+              show_default=True,
+              help="herd: the RPC node learns the status list and batch root, not the "
+                   "credential's status index nor which credential of a batch is checked "
+                   "(whole lists are read; see docs/security.md).")
 @pass_ledger
 def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
-           as_json: bool) -> None:
+           as_json: bool, status_privacy: str) -> None:
     """Verify PRESENTATION_FILE against its request and print every check and its outcome.
 
     Exits 0 when the presentation is valid; 1 when it is rejected (including a presentation
@@ -547,7 +554,7 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
     local account that signed the request.
     """
     try:
-        _verify(ctx, request_file, presentation_file, as_json)
+        _verify(ctx, request_file, presentation_file, as_json, status_privacy)
     except VerificationError as exc:
         raise CliError(describe(exc)) from exc
     except LedgerError as exc:
@@ -555,7 +562,7 @@ def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
 
 
 def _verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
-            as_json: bool) -> None:
+            as_json: bool, status_privacy: str) -> None:
     req = _load_file(request_file, PresentationRequest.from_dict)
     try:
         package = _load_file(presentation_file,
@@ -569,7 +576,7 @@ def _verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
         )
     with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
         try:
-            result = _verifier(ctx, name, nonces).verify(package, req)
+            result = _verifier(ctx, name, nonces, status_privacy).verify(package, req)
         except VerificationError as exc:
             report = exc.report
             if report is None:

@@ -64,7 +64,8 @@ def test_a_root_only_request_answers_for_the_batch_without_naming_a_credential(
     tree = MerkleTree.from_digests(digests)
     world.issuer.anchor_batch(tree.root, world.type_id, len(digests))
     # digest 0 and no proof: the caller proves the leaf's inclusion itself (herd privacy)
-    c = world.reader.check_credential(CheckRequest(bytes(32), world.kid, LIST_ID, 0, root=tree.root))
+    root_only = CheckRequest(bytes(32), world.kid, LIST_ID, 0, root=tree.root)
+    c = world.reader.check_credential(root_only)
     assert c.anchored and c.batch_count == 4 and c.issuer == world.issuer.address
     assert c.issuer_accredited_at_anchor and c.key_valid_at_anchor
     unknown = CheckRequest(bytes(32), world.kid, LIST_ID, 0, root=random32())

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ledger.errors import StorageError, StorageFull
 
-__all__ = ["storage_error"]
+__all__ = ["storage_error", "storage_errors"]
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
@@ -49,3 +51,16 @@ def _full(path: Path | str) -> StorageFull:
         f"no room to write {path}: the disk (or this process's file size limit) is full. "
         "Nothing committed before was lost; free some space and retry"
     )
+
+
+@contextmanager
+def storage_errors(path: Path | str | None) -> Iterator[None]:
+    """Raise the `StorageError` of a storage failure on `path` in the block (chained to it);
+    let every other exception through unchanged. A no-op for an in-memory database (None)."""
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        mapped = None if path is None else storage_error(exc, path)
+        if mapped is None:
+            raise
+        raise mapped from exc

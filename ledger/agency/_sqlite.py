@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+from ledger._storage import storage_errors
 
 #: Seconds a connection waits for another writer's lock before raising "database is locked".
 BUSY_TIMEOUT = 30.0
@@ -108,6 +110,9 @@ class SQLiteStore:
             raise self._not_open()
         return self._db
 
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A write `transaction` on the open connection."""
-        return transaction(self._conn)
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write `transaction` on the open connection. A full disk or an I/O error fails it
+        as a `StorageError` naming the file (rolled back: what was committed before stays)."""
+        with storage_errors(self._path), transaction(self._conn) as db:
+            yield db

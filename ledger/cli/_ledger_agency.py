@@ -11,12 +11,14 @@ run stopped before their anchor was mined.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -118,6 +120,34 @@ def _record_delivery(ctx: LedgerContext, credential_id: str, out: Path) -> None:
     _write(_delivery_record(ctx, credential_id), str(out.resolve()) + "\n")
 
 
+@contextmanager
+def _held(record: Path) -> Iterator[None]:
+    """Hold a delivery record while the run that wrote it may still queue its credentials:
+    `anchor` run meanwhile leaves it alone (`_in_use`) instead of dropping it as the record of a
+    run that stopped before queueing anything. The lock dies with the process."""
+    fd = os.open(record, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _in_use(record: Path) -> bool:
+    """Whether a live `issue` / `issue-many` holds `record` (see `_held`)."""
+    try:
+        fd = os.open(record, os.O_RDONLY)
+    except FileNotFoundError:  # its run finished meanwhile
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def _in_outbox(issuer: Issuer, credential_id: str) -> bool:
     try:
         issuer.delivered(credential_id)
@@ -140,6 +170,9 @@ def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
     waiting = 0
     for record in sorted(directory.glob("*.path")):
         cid = record.name.removesuffix(".path")
+        if _in_use(record):  # its `issue` still runs and writes --out itself
+            waiting += 1
+            continue
         try:
             package = issuer.delivered(cid)
         except CredentialDiscarded:  # an operator decided it is never anchored
@@ -155,6 +188,8 @@ def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
         record.unlink()
         written.add(cid)
     for manifest in sorted(directory.glob("*.many")):
+        if _in_use(manifest):  # its `issue-many` still runs and writes --out itself
+            continue
         doc = read_json_file(str(manifest))
         packages: list[CredentialPackage] = []
         pending = 0
@@ -277,9 +312,10 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
             # `ledger anchor` finishes its anchor and writes --out.
             _record_delivery(ctx, credential_id, out)
             try:
-                result = issuer.issue(claims, vct=vct, holder_jwk=holder, validity=validity,
-                                      anchor="batch" if batch else "now",
-                                      credential_id=credential_id)
+                with _held(_delivery_record(ctx, credential_id)):
+                    result = issuer.issue(claims, vct=vct, holder_jwk=holder,
+                                          validity=validity, anchor="batch" if batch else "now",
+                                          credential_id=credential_id)
             except LedgerError:
                 if not _in_outbox(issuer, credential_id):  # refused: nothing will be written
                     _delivery_record(ctx, credential_id).unlink(missing_ok=True)
@@ -369,17 +405,18 @@ def issue_many(ctx: LedgerContext, vct: str, input_file: Path, out: Path, max_ba
     manifest = _deliveries(ctx) / f"{fresh(8)}.many"
     _write(manifest, json.dumps({"out": str(out.resolve()), "ids": ids}) + "\n")
     start = time.perf_counter()
-    try:
-        with _open_issuer(ctx, kid) as issuer, progress("Issuing", len(requests)) as update:
-            packages = issuer.issue_many(requests, vct=vct, max_batch=max_batch,
-                                         progress=update)
-    except KeyboardInterrupt:
-        click.echo(f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} with the "
-                   "credentials anchored before the interruption, if any.", err=True)
-        raise
-    seconds = time.perf_counter() - start
-    _write_jsonl(out, packages)
-    manifest.unlink()
+    with _held(manifest):
+        try:
+            with _open_issuer(ctx, kid) as issuer, progress("Issuing", len(requests)) as update:
+                packages = issuer.issue_many(requests, vct=vct, max_batch=max_batch,
+                                             progress=update)
+        except KeyboardInterrupt:
+            click.echo(f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} with the "
+                       "credentials anchored before the interruption, if any.", err=True)
+            raise
+        seconds = time.perf_counter() - start
+        _write_jsonl(out, packages)
+        manifest.unlink()
     roots = {p.anchor.root for p in packages}
     rate = len(packages) / seconds if seconds > 0 else 0.0
     emit({"issued": len(packages), "batches": len(roots), "out": str(out),

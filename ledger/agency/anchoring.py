@@ -68,6 +68,7 @@ def default_confirmations(rpc: Rpc, *, poa: bool = False) -> int:
     `FALLBACK_CONFIRMATIONS`."""
     return 1 if poa or is_anvil(rpc) else FALLBACK_CONFIRMATIONS
 
+
 #: Gas margin over the estimate of one batch anchor (the estimate is for a fresh root).
 _ANCHOR_GAS = 120_000
 _SPENT = ("nonce too low", "nonce is too low", "replacement transaction underpriced")
@@ -284,7 +285,8 @@ class LedgerAnchorChain:
         target = block_number + self._confirmations - 1
         deadline = time.monotonic() + timeout
         rpc = self._chain.rpc
-        while (head := rpc.block_number()) < target:
+        # With one confirmation the block that mined it is enough: no need to ask for the head.
+        while self._confirmations > 1 and (head := rpc.block_number()) < target:
             if self._mine and self._is_anvil():
                 rpc.call("anvil_mine", [hex(target - head)])
                 continue

@@ -492,15 +492,29 @@ class Issuer:
         for outcome in outcomes.values():
             if isinstance(outcome, ContractRevert):
                 raise outcome
+        mined = []
         for b in batches:
             receipt = None if b.tx_hash is None else outcomes.get(b.tx_hash)
-            if not isinstance(receipt, Receipt):
-                continue
-            inclusion = self._anchors.confirm(b.root, receipt, single=b.single)
-            self._outbox.mark_mined(
-                b.id, receipt.block_number, inclusion.block_hash, inclusion.anchored_at
+            if isinstance(receipt, Receipt):
+                mined.append((b, self._anchors.confirm(b.root, receipt, single=b.single)))
+        if self._anchors.confirmations > 1:
+            for b, inclusion in mined:
+                block = inclusion.block_number or 0
+                self._outbox.mark_mined(b.id, block, inclusion.block_hash, inclusion.anchored_at)
+            return self._finalise_mined(progress)
+        # Final once mined (one confirmation): no `mined` record, as recover finds such an
+        # anchor on chain anyway; only the state is saved (a devnet) before they are delivered.
+        packages: list[CredentialPackage] = []
+        if mined:
+            self._anchors.await_final(max(i.block_number or 0 for _, i in mined))
+        for done, (b, inclusion) in enumerate(mined, 1):
+            self._outbox.mark_anchored(
+                b.id, inclusion.block_number, inclusion.anchored_at, block_hash=inclusion.block_hash
             )
-        return self._finalise_mined(progress)
+            packages.extend(self._package(d) for d in self._outbox.deliverables(b.id))
+            if progress is not None:
+                progress(done, len(mined))
+        return packages + self._finalise_mined(progress)
 
     def _finalise_mined(
         self, progress: Callable[[int, int], None] | None = None

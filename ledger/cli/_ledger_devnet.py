@@ -75,12 +75,20 @@ def devnet() -> None:
                    f"deployment, else {DEFAULT_PORT}).")
 @click.option("--chain-id", type=click.IntRange(1), default=31337, show_default=True,
               help="Chain id of the devnet.")
+@click.option("--state-interval", type=click.IntRange(1), default=1, show_default=True,
+              metavar="SECONDS",
+              help="How often anvil saves its state; a killed devnet loses the blocks since "
+                   "(except what the issuer saved before delivering).")
 @pass_ledger
 @reports_errors
-def devnet_up_cmd(ctx: LedgerContext, port: int | None, chain_id: int) -> None:
+def devnet_up_cmd(ctx: LedgerContext, port: int | None, chain_id: int,
+                  state_interval: int) -> None:
     """Start the devnet of the ledger home (or report the running one).
 
-    Chain state is kept in <home>/devnet/state.json, so `down` then `up` loses nothing.
+    Chain state is kept in <home>/devnet/state.json, so `down` then `up` loses nothing. A
+    killed devnet (kill -9, power loss) loses at most the blocks mined since anvil's last save
+    (--state-interval), never an anchor whose credentials were written: the issuer saves the
+    state to state.durable.json first, and `up` starts from the further of the two files.
     """
     from ledger.chain.devnet import devnet_status, devnet_up
 
@@ -92,7 +100,8 @@ def devnet_up_cmd(ctx: LedgerContext, port: int | None, chain_id: int) -> None:
         click.echo(f"Warning: the deployment of this home is recorded at port {recorded}; "
                    f"commands will not find it on port {port}", err=True)
     start = time.perf_counter()
-    info = already or devnet_up(ctx.home, port=port, chain_id=chain_id)
+    info = already or devnet_up(ctx.home, port=port, chain_id=chain_id,
+                                state_interval=state_interval)
     ready = time.perf_counter() - start
     data = _devnet_json(info) | {"started": already is None}
     if already is None:

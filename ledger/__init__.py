@@ -15,6 +15,7 @@ from ledger.errors import (
     ConfigError,
     InputError,
     LedgerError,
+    StorageError,
     VerificationError,
     WalletError,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "PresentationPackage",
     "PresentationRequest",
     "Rpc",
+    "StorageError",
     "VerificationError",
     "VerifiedCredentialPresentation",
     "Verifier",

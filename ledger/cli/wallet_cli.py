@@ -39,10 +39,17 @@ class WalletContext:
     """Global options of one `wallet` invocation (no I/O until a command asks)."""
 
     def __init__(
-        self, *, home: Path | None, rpc_url: str | None, ledger_home: Path | None, as_json: bool
+        self,
+        *,
+        home: Path | None,
+        rpc_url: str | None,
+        ledger_home: Path | None,
+        as_json: bool,
+        rpc_timeout: float | None = None,
     ) -> None:
         self.home = wallet_home(home)
         self.rpc_url = rpc_url
+        self.rpc_timeout = rpc_timeout
         self.ledger_home = ledger_home
         self.as_json = as_json
 
@@ -75,7 +82,9 @@ class WalletContext:
         from ledger.chain.rpc import Rpc
         from ledger.network import resolve_network
 
-        network = resolve_network(self.ledger_home, rpc_url=self.rpc_url)
+        network = resolve_network(
+            self.ledger_home, rpc_url=self.rpc_url, rpc_timeout=self.rpc_timeout
+        )
         deployment = Deployment.load(network.deployment_path)
         rpc = Rpc(network.rpc_url, timeout=network.rpc_timeout)
         click.get_current_context().call_on_close(rpc.close)
@@ -138,6 +147,14 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     type=click.Path(path_type=Path, file_okay=False),
     help="Ledger home holding the deployment record (default: $LEDGER_HOME or ~/.ledger).",
 )
+@click.option(
+    "--rpc-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    envvar="LEDGER_RPC_TIMEOUT",
+    help="Give up on a ledger node that does not answer within SECONDS (default 5; "
+    "env LEDGER_RPC_TIMEOUT).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def cli(
@@ -145,13 +162,20 @@ def cli(
     home: Path | None,
     rpc_url: str | None,
     ledger_home: Path | None,
+    rpc_timeout: float | None,
     as_json: bool,
 ) -> None:
     """Your identity wallet: hold credentials, decide what to show to whom.
 
     The passphrase is read from WALLET_PASSPHRASE or prompted for; never pass it as an option.
     """
-    ctx.obj = WalletContext(home=home, rpc_url=rpc_url, ledger_home=ledger_home, as_json=as_json)
+    ctx.obj = WalletContext(
+        home=home,
+        rpc_url=rpc_url,
+        ledger_home=ledger_home,
+        as_json=as_json,
+        rpc_timeout=rpc_timeout,
+    )
 
 
 @cli.command()

@@ -116,6 +116,43 @@ def test_a_cli_command_on_a_hung_node_fails_within_the_timeout(
     says_what_to_do(result.stderr, hung.url)
 
 
+def test_a_wallet_command_on_a_hung_node_fails_within_the_timeout(
+    hung: HungNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.agency.packages import AnchorEvidence, CredentialPackage, issuer_did, status_uri
+    from ledger.cli import wallet_cli
+    from ledger.sdjwt import SigningKey, issue_sd_jwt_vc
+    from ledger.wallet import KdfParams
+
+    monkeypatch.setattr(wallet_cli, "KDF_PARAMS", KdfParams(memory_kib=1024, iterations=1, lanes=1))
+    agency, chain_id = hung.deployment.address("Council"), hung.deployment.chain_id
+    credential = issue_sd_jwt_vc(
+        {"given_name": "Karen"},
+        signing_key=SigningKey.generate(),
+        issuer=issuer_did(chain_id, agency),
+        vct="https://credentials.example.dk/person/v1",
+        holder_jwk=SigningKey.generate().public_jwk,
+        status_idx=1,
+        status_uri=status_uri(hung.deployment.address("StatusRegistry"), chain_id, agency, 1),
+    )
+    package = tmp_path / "credential.json"
+    package.write_text(
+        CredentialPackage(credential.compact, AnchorEvidence(), 1, chain_id).to_json()
+    )
+    ledger_home = tmp_path / "ledger"
+    hung.deployment.save(ledger_home / "deployment.json")
+    base = ["--home", str(tmp_path / "wallet"), "--ledger-home", str(ledger_home)]
+    env = {"WALLET_PASSPHRASE": "correct horse battery staple"}
+    runner = CliRunner()
+    assert runner.invoke(wallet_cli.cli, [*base, "init"], env=env).exit_code == 0
+    args = [*base, "--rpc", hung.url, "--rpc-timeout", "1", "import", str(package)]
+    started = time.monotonic()
+    result = runner.invoke(wallet_cli.cli, args, env=env, catch_exceptions=False)
+    assert time.monotonic() - started < BOUND
+    assert result.exit_code == 1
+    says_what_to_do(result.stderr, hung.url)
+
+
 def test_the_timeout_comes_from_the_option_the_environment_or_the_network_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

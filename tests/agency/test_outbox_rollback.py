@@ -73,7 +73,7 @@ def test_a_mined_batch_needs_its_block_number(outbox: Outbox) -> None:
     batch = outbox.seal_batch(1, 10)
     assert batch is not None
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        outbox._conn.execute(  # noqa: SLF001 - the table constraint itself
+        outbox._conn.execute(  # the table constraint itself
             "UPDATE batches SET state = 'mined', anchored_at = 1 WHERE id = ?", (batch.id,)
         )
 
@@ -149,7 +149,7 @@ def test_hold_takes_pending_credentials_and_dissolves_sealed_batches(outbox: Out
     assert outbox.hold_unsubmitted() == 3
     assert outbox.unanchored_batches() == () and outbox.stats().held == 3
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):  # a held credential has no batch
-        outbox._conn.execute("UPDATE credentials SET batch_id = 1 WHERE id = 'c0'")  # noqa: SLF001
+        outbox._conn.execute("UPDATE credentials SET batch_id = 1 WHERE id = 'c0'")
 
 
 def test_held_credentials_wait_for_an_explicit_decision(outbox: Outbox) -> None:

@@ -69,7 +69,7 @@ from ledger.errors import (
     StatusRegistryListExists,
     UnknownCredentialType,
 )
-from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
+from ledger._rand import SYSTEM_RANDOM, RandomSource
 from ledger.sdjwt.holder import unverified_header_and_payload
 from ledger.sdjwt.issuer import issue_sd_jwt_vc
 from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk

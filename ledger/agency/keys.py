@@ -18,7 +18,6 @@ registering unlocks the key, as the registry wants its signature (proof of posse
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Literal
 from eth_account.signers.local import LocalAccount
 
 from ledger import untrusted_json
+from ledger._b64 import b64d, b64e
 from ledger.chain.client import KeyInfo, LedgerChain
 from ledger.chain.keystore import create_keystore, keystore_address, unlock_keystore
 from ledger.chain.sender import Receipt
@@ -38,7 +38,6 @@ from ledger.errors import (
     KeystoreExists,
 )
 from ledger.home import keystores_dir
-from ledger.sdjwt._b64 import b64e
 from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
 
 __all__ = ["AgencyKeyring", "kid_bytes"]
@@ -52,11 +51,7 @@ def kid_bytes(kid: str) -> bytes:
     """The raw 32-byte thumbprint (on-chain key id) of a base64url `kid`."""
     if not _KID.match(kid):
         raise InputError(f"not a key id (base64url SHA-256 thumbprint): {kid!r}")
-    return _b64d(kid)
-
-
-def _b64d(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return b64d(kid, InputError)
 
 
 def _check_name(name: str) -> str:
@@ -158,7 +153,7 @@ class AgencyKeyring:
         jwk_path = self._jwk_path(name, kid)
         if jwk_path.exists():
             raise AgencyKeyExists(f"signing key {kid} of {name!r} already exists")
-        scalar = _b64d(key.to_private_jwk()["d"])
+        scalar = b64d(key.to_private_jwk()["d"])
         try:
             create_keystore(
                 self.signing_key_path(name, kid),

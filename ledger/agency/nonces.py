@@ -7,13 +7,13 @@ never issued (or one that expired) raises `NonceUnknown`.
 
 from __future__ import annotations
 
-import base64
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from ledger._b64 import b64e
+from ledger._rand import Rng
 from ledger.agency._sqlite import SQLiteStore, connect
 from ledger.errors import NonceReplayed, NonceUnknown
 
@@ -45,13 +45,13 @@ class NonceStore(SQLiteStore):
         *,
         ttl: int,
         now: int | None = None,
-        rng: Callable[[int], bytes] | None = None,
+        rng: Rng | None = None,
     ) -> str:
         """Draw a fresh 256-bit nonce (unpadded base64url), valid for ``ttl`` seconds."""
         t = int(time.time()) if now is None else now
         draw = rng or secrets.token_bytes
         while True:
-            nonce = base64.urlsafe_b64encode(draw(NONCE_BYTES)).rstrip(b"=").decode("ascii")
+            nonce = b64e(draw(NONCE_BYTES))
             cur = self._conn.execute(
                 "INSERT OR IGNORE INTO nonces(nonce, expires_at) VALUES (?, ?)", (nonce, t + ttl)
             )

@@ -29,11 +29,10 @@ uint64 expiresAt)`` where ``vctHash = keccak256(utf-8 vct)`` and ``claimsDigest`
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +40,11 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
-from eth_utils.crypto import keccak
 
 from ledger import untrusted_json
+from ledger._b64 import b64d, b64e
+from ledger._keccak import keccak256
+from ledger._rand import Rng
 from ledger.agency.claims import ClaimPath, format_claim_path, parse_claim_path, path_from_json
 from ledger.errors import (
     ClaimPathInvalid,
@@ -98,31 +99,18 @@ _KEYS = frozenset(
 
 def purpose_digest(purpose: str) -> bytes:
     """keccak256 of the UTF-8 purpose text: the key of a verifier's on-chain registration."""
-    return keccak(purpose.encode("utf-8"))
+    return keccak256(purpose.encode("utf-8"))
 
 
 def claims_digest(claims: Sequence[ClaimPath]) -> bytes:
     """keccak256 of the sorted claim path strings as a compact JSON array (order-independent)."""
     names = sorted(format_claim_path(p) for p in claims)
-    return keccak(json.dumps(names, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return keccak256(json.dumps(names, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
 def default_audience(verifier: str, chain_id: int) -> str:
     """The default ``client_id``: ``ethereum:<checksummed verifier>@<chainId>``."""
     return f"ethereum:{to_checksum_address(verifier)}@{chain_id}"
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    if any(c in text for c in "=+/") or not text.isascii():
-        raise RequestMalformed("nonce is not unpadded base64url")
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError) as exc:
-        raise RequestMalformed("nonce is not unpadded base64url") from exc
 
 
 @dataclass(frozen=True)
@@ -278,7 +266,7 @@ def create_request(
     ttl: int = 600,
     nonce: str | None = None,
     now: int | None = None,
-    rng: Callable[[int], bytes] | None = None,
+    rng: Rng | None = None,
 ) -> PresentationRequest:
     """Build and sign a presentation request.
 
@@ -302,7 +290,7 @@ def create_request(
     created = int(time.time()) if now is None else now
     verifier = to_checksum_address(verifier_account.address)
     if nonce is None:
-        nonce = _b64url((rng or secrets.token_bytes)(NONCE_BYTES))
+        nonce = b64e((rng or secrets.token_bytes)(NONCE_BYTES))
     _check_nonce(nonce)
     fields: dict[str, Any] = {
         "verifier": verifier,
@@ -426,7 +414,7 @@ def _typed_data(
         "message": {
             "verifier": to_checksum_address(verifier),
             "typeId": type_id,
-            "vctHash": keccak(vct.encode("utf-8")),
+            "vctHash": keccak256(vct.encode("utf-8")),
             "claimsDigest": claims_digest(claims),
             "purposeDigest": purpose_digest,
             "nonce": nonce,
@@ -437,8 +425,15 @@ def _typed_data(
     }
 
 
+def _nonce_bytes(nonce: str) -> bytes:
+    try:
+        return b64d(nonce, RequestMalformed)
+    except RequestMalformed as exc:
+        raise RequestMalformed("nonce is not unpadded base64url") from exc
+
+
 def _check_nonce(nonce: str) -> None:
-    if len(_b64url_decode(nonce)) < MIN_NONCE_BYTES:
+    if len(_nonce_bytes(nonce)) < MIN_NONCE_BYTES:
         raise RequestMalformed(f"nonce carries fewer than {MIN_NONCE_BYTES * 8} bits")
 
 

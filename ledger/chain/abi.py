@@ -19,10 +19,10 @@ from typing import Any
 from eth_abi.abi import decode as _abi_decode
 from eth_abi.abi import encode as _abi_encode
 from eth_abi.exceptions import DecodingError, EncodingError
-from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from ledger import errors as _errors
+from ledger._keccak import keccak256
 from ledger.errors import (
     AbiError,
     ArtifactMissing,
@@ -187,7 +187,7 @@ class ContractAbi:
                 fn = _Function(
                     name=entry["name"],
                     signature=sig,
-                    selector=keccak(sig.encode())[:4],
+                    selector=keccak256(sig.encode())[:4],
                     input_types=tuple(_types(entry.get("inputs", []))),
                     outputs=outputs,
                     output_types=tuple(_types(outputs)),
@@ -196,13 +196,13 @@ class ContractAbi:
                 self._by_signature[sig] = fn
             elif kind == "error":
                 inputs = tuple(entry.get("inputs", []))
-                self._errors[keccak(_signature(entry).encode())[:4]] = _Error(
+                self._errors[keccak256(_signature(entry).encode())[:4]] = _Error(
                     name=entry["name"], inputs=inputs, input_types=tuple(_types(inputs))
                 )
             elif kind == "event" and not entry.get("anonymous", False):
                 event = _Event(
                     name=entry["name"],
-                    topic=keccak(_signature(entry).encode()),
+                    topic=keccak256(_signature(entry).encode()),
                     inputs=tuple(entry.get("inputs", [])),
                 )
                 self._events[event.topic] = event

@@ -22,8 +22,8 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ledger import untrusted_json
+from ledger._keccak import keccak256
 from ledger.chain.abi import ContractAbi, ErrorDecoder, combined_error_decoder, load_artifact
-from ledger.chain.merkle import keccak256
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import TxRequest, TxSender
 from ledger.errors import ConfigError

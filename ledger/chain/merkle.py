@@ -14,42 +14,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# safe-pysha3 (a pinned dependency): ~5x faster than eth-hash's default pycryptodome backend.
-from sha3 import keccak_256 as _keccak_256  # type: ignore[import-untyped]
-
+from ledger._keccak import keccak256, keccak_256
 from ledger.errors import InputError
 
-
-def _keccak(data: bytes) -> bytes:
-    digest: bytes = _keccak_256(data).digest()
-    return digest
-
-
 __all__ = ["MerkleTree", "hash_pair", "keccak256", "leaf_hash", "verify"]
-
-
-def keccak256(data: bytes) -> bytes:
-    """Ethereum keccak-256 of `data`."""
-    return _keccak(data)
 
 
 def leaf_hash(digest: bytes) -> bytes:
     """The tree leaf for a 32-byte credential digest: keccak256(keccak256(digest))."""
     if len(digest) != 32:
         raise InputError(f"a leaf digest must be 32 bytes, got {len(digest)}")
-    return _keccak(_keccak(digest))
+    return keccak256(keccak256(digest))
 
 
 def hash_pair(a: bytes, b: bytes) -> bytes:
     """keccak256 of the two nodes in ascending byte order (OZ `commutativeKeccak256`)."""
-    return _keccak(a + b if a < b else b + a)
+    return keccak256(a + b if a < b else b + a)
 
 
 def verify(root: bytes, proof: Sequence[bytes], leaf: bytes) -> bool:
     """Whether `proof` proves `leaf` (an already hashed leaf) under `root`, like OZ."""
     node = leaf
     for sibling in proof:
-        node = _keccak(node + sibling if node < sibling else sibling + node)
+        node = keccak256(node + sibling if node < sibling else sibling + node)
     return node == root
 
 
@@ -68,7 +55,7 @@ class MerkleTree:
         if any(len(leaf) != 32 for leaf in level):
             raise InputError("Merkle leaves must be 32 bytes")
         levels = [level]
-        h = _keccak_256
+        h = keccak_256
         while len(level) > 1:
             # Inlined hash_pair: this loop is the whole cost of building a tree.
             nxt = [
@@ -86,7 +73,7 @@ class MerkleTree:
         """Build the tree over 32-byte credential digests (each hashed with `leaf_hash`)."""
         if any(len(d) != 32 for d in digests):
             raise InputError("credential digests must be 32 bytes")
-        h = _keccak_256
+        h = keccak_256
         return cls.from_leaves([h(h(d).digest()).digest() for d in digests])
 
     @property

@@ -12,8 +12,8 @@ import hashlib
 from typing import TYPE_CHECKING, NamedTuple
 
 from eth_abi.abi import encode as _abi_encode
-from eth_hash.auto import keccak
 
+from ledger._keccak import keccak256
 from ledger.errors import P256VerifyUnavailable
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ __all__ = [
     "require_p256_verify",
 ]
 
-POSSESSION_TAG = keccak(b"ledger.KeyRegistry.possession.v1")
+POSSESSION_TAG = keccak256(b"ledger.KeyRegistry.possession.v1")
 P256_VERIFY = "0x0000000000000000000000000000000000000100"
 _TRUE = (1).to_bytes(32, "big")
 

@@ -34,8 +34,8 @@ import coincurve
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
+from ledger._keccak import keccak256
 from ledger.chain.abi import ErrorDecoder
-from ledger.chain.merkle import keccak256
 from ledger.chain.rpc import Rpc, to_hex
 from ledger.errors import (
     ChainError,

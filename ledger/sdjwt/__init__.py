@@ -14,7 +14,7 @@ No chain dependency. Citizen- and agency-facing calls have no algorithm knobs: t
 Every failed check raises its own `ledger.errors.VerificationError` subclass.
 """
 
-from ledger.sdjwt._rand import RandomSource, UnsafeDeterministicRandom
+from ledger._rand import RandomSource, UnsafeDeterministicRandom
 from ledger.sdjwt.disclosures import Disclosure
 from ledger.sdjwt.holder import (
     create_presentation,

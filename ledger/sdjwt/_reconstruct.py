@@ -17,17 +17,17 @@ from ledger.errors import (
     ReservedClaimName,
     UnreferencedDisclosure,
 )
+from ledger.sdjwt._names import (
+    DIGEST_ALG_KEY,
+    PROTECTED_CLAIMS,
+    RESERVED_NAMES,
+    SD_DIGESTS_KEY,
+    SD_LIST_PREFIX,
+)
 from ledger.sdjwt._paths import Path
-from ledger.sdjwt.disclosures import RESERVED_NAMES, Disclosure
+from ledger.sdjwt.disclosures import Disclosure
 
 MAX_DEPTH = 64
-# Top-level claims that must never come from a disclosure, in whole or in part (SD-JWT VC
-# draft-18 §3.2.2.2, plus `_sd_alg`): the verifier reads `cnf.jwk` from the signed payload
-# before it looks at disclosures. `iat` and `sub` are not among them: SD-JWT VC lets an issuer
-# disclose them.
-PROTECTED_CLAIMS = frozenset(
-    {"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "_sd_alg"}
-)
 
 
 class _Walk:
@@ -57,12 +57,12 @@ class _Walk:
     def obj(self, obj: dict[str, Any], path: Path, depth: int) -> dict[str, Any]:
         if depth > MAX_DEPTH:
             raise InvalidSdStructure("claims nested too deeply")
-        digests = obj.pop("_sd", None)
+        digests = obj.pop(SD_DIGESTS_KEY, None)
         if depth == 1:
-            obj.pop("_sd_alg", None)
-        elif "_sd_alg" in obj:
+            obj.pop(DIGEST_ALG_KEY, None)
+        elif DIGEST_ALG_KEY in obj:
             raise InvalidSdStructure("_sd_alg may appear only at the top level")  # RFC 9901 §4.1.1
-        if "..." in obj:  # only {"...": digest} array elements may use it (RFC 9901 §4.1)
+        if SD_LIST_PREFIX in obj:  # only {"...": digest} array elements may use it (RFC 9901 §4.1)
             raise InvalidSdStructure("'...' is not a claim name outside an array digest")
         for key, val in obj.items():
             kind = type(val)
@@ -81,7 +81,7 @@ class _Walk:
             name = disc.name
             if name is None:
                 raise MalformedDisclosure("an array-element disclosure is referenced from _sd")
-            if name in RESERVED_NAMES or (name == "_sd_alg" and depth != 1):
+            if name in RESERVED_NAMES or (name == DIGEST_ALG_KEY and depth != 1):
                 raise ReservedClaimName(f"a disclosure may not name a claim {name!r}")
             if name in obj:
                 raise ClaimNameCollision(f"disclosed claim {name!r} already present")
@@ -101,11 +101,11 @@ class _Walk:
         changed = False
         for item in arr:
             kind = type(item)
-            if kind is dict and "..." in item:
+            if kind is dict and SD_LIST_PREFIX in item:
                 changed = True
                 if len(item) != 1:
                     raise InvalidSdStructure("an array digest object has exactly one member")
-                disc = self._mark(item["..."])
+                disc = self._mark(item[SD_LIST_PREFIX])
                 if disc is None:
                     continue
                 if disc.name is not None:

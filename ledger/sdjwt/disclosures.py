@@ -6,14 +6,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
+from ledger._b64 import b64d_ascii, b64e, b64e_sha256, b64e_with_sha256
+from ledger._rand import SYSTEM_RANDOM, RandomSource
 from ledger.errors import MalformedDisclosure
 from ledger.sdjwt import _json
-from ledger.sdjwt._b64 import b64d_ascii, b64e, b64e_sha256, b64e_with_sha256
-from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
 
 SALT_BYTES = 18  # 144 bits (>= 128, RFC 9901 §9.3): exactly 24 base64url characters
 SD_ALG = "sha-256"
-RESERVED_NAMES = frozenset({"_sd", "..."})
 
 
 def digest_of(encoded: str) -> str:

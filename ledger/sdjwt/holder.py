@@ -6,8 +6,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from ledger._b64 import b64e_sha256
 from ledger.errors import HolderKeyMismatch, UnknownClaimPath
-from ledger.sdjwt._b64 import b64e_sha256
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
 from ledger.sdjwt._paths import Path, format_path, parse_path
 from ledger.sdjwt._reconstruct import reconstruct

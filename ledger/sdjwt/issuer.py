@@ -9,12 +9,19 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Literal
 
+from ledger._rand import SYSTEM_RANDOM, RandomSource
 from ledger.errors import InvalidClaims, UnknownClaimPath
-from ledger.sdjwt._paths import Path, parse_path
-from ledger.sdjwt._rand import SYSTEM_RANDOM, RandomSource
-from ledger.sdjwt._reconstruct import MAX_DEPTH, PROTECTED_CLAIMS
-from ledger.sdjwt.disclosures import (
+from ledger.sdjwt._names import (
+    DIGEST_ALG_KEY,
+    PROTECTED_CLAIMS,
     RESERVED_NAMES,
+    SD_DIGESTS_KEY,
+    SD_LIST_PREFIX,
+    TECHNICAL_CLAIMS,
+)
+from ledger.sdjwt._paths import Path, parse_path
+from ledger.sdjwt._reconstruct import MAX_DEPTH
+from ledger.sdjwt.disclosures import (
     SD_ALG,
     decoy_digest,
     encode_disclosure,
@@ -25,10 +32,11 @@ from ledger.sdjwt.jws import encoded_header, sign_with_header
 from ledger.sdjwt.results import IssuedCredential, RawDisclosure
 
 SD_JWT_VC_TYP = "dc+sd-jwt"
-_ISSUER_SET = frozenset({"iss", "iat", "exp", "vct", "cnf", "status", "_sd", "_sd_alg"})
+# The names `issue` sets itself (`nbf` may come with the claims).
+_ISSUER_SET = TECHNICAL_CLAIMS - {"nbf"}
 # Names no claim may have at any depth: `_sd` and `...` carry digests, `_sd_alg` is top-level only
 # (RFC 9901 §4.1, §4.1.1); at the top level `_ISSUER_SET` refuses `_sd_alg` first.
-_RESERVED = RESERVED_NAMES | {"_sd_alg"}
+_RESERVED = RESERVED_NAMES | {DIGEST_ALG_KEY}
 MAX_DECOYS_DEFAULT = 3
 
 
@@ -132,7 +140,7 @@ class _Builder:
             n = self.rng.randbelow(MAX_DECOYS_DEFAULT + 1) if self.decoys is None else self.decoys
             for _ in range(n):
                 digests.append(decoy_digest(self.salt()))
-            out["_sd"] = sorted(digests)
+            out[SD_DIGESTS_KEY] = sorted(digests)
         return out
 
     def array(self, arr: Iterable[Any], path: str, trie: _Trie | None, depth: int) -> list[Any]:
@@ -148,7 +156,7 @@ class _Builder:
             if kind is not str and kind is not int and kind is not bool:
                 val = self.value(val, f"{path}[{i}]", below, depth + 1)
             if sd:
-                out.append({"...": self.disclose(f"{path}[{i}]", None, val)})
+                out.append({SD_LIST_PREFIX: self.disclose(f"{path}[{i}]", None, val)})
             else:
                 out.append(val)
         self.found += found
@@ -211,7 +219,7 @@ def issue_sd_jwt_vc(
     payload["status"] = {"status_list": {"idx": status_idx, "uri": status_uri}}
     payload.update(body)
     if builder.out:
-        payload["_sd_alg"] = SD_ALG
+        payload[DIGEST_ALG_KEY] = SD_ALG
     header = encoded_header(
         (("alg", signing_key.alg), ("typ", SD_JWT_VC_TYP), ("kid", signing_key.kid))
     )

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from ledger._b64 import b64d, b64e, b64e_sha256
+from ledger._rand import RandomSource
 from ledger.errors import InvalidJwk, InvalidSignature, VerificationError
-from ledger.sdjwt._b64 import b64d, b64e, b64e_sha256
-from ledger.sdjwt._rand import RandomSource
 
 ES256 = "ES256"
 _CURVE = ec.SECP256R1()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from ledger._b64 import b64d, b64e
 from ledger.errors import (
     InvalidSignature,
     MalformedSerialization,
@@ -13,7 +14,6 @@ from ledger.errors import (
     VerificationError,
 )
 from ledger.sdjwt import _json
-from ledger.sdjwt._b64 import b64d, b64e
 from ledger.sdjwt.jwk import AnySigningKey, VerifyingKey
 
 ALLOWED_ALGS = frozenset({"ES256", "EdDSA"})

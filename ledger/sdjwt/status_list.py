@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ledger._b64 import b64d, b64e
 from ledger.errors import (
     CredentialExpired,
     CredentialNotYetValid,
@@ -20,7 +21,6 @@ from ledger.errors import (
     OversizedInput,
     StatusListError,
 )
-from ledger.sdjwt._b64 import b64d, b64e
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE
 from ledger.sdjwt.jwk import AnySigningKey, Ed25519PublicKey, PublicKey, VerifyingKey
 from ledger.sdjwt.jws import parse_compact, sign_compact

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ledger._b64 import b64e_sha256
 from ledger.errors import (
     ConfigError,
     CredentialExpired,
@@ -25,8 +26,8 @@ from ledger.errors import (
     MissingClaim,
     UnsupportedSdAlgorithm,
 )
-from ledger.sdjwt._b64 import b64e_sha256
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
+from ledger.sdjwt._names import DIGEST_ALG_KEY
 from ledger.sdjwt._paths import format_path
 from ledger.sdjwt._reconstruct import reconstruct
 from ledger.sdjwt.disclosures import SD_ALG, parse_disclosures
@@ -148,7 +149,7 @@ def _verify(
         kb_payload = kb.verify(holder, KeyBindingSignatureInvalid)
 
     # 3. Disclosures (RFC 9901 §7.1).
-    sd_alg = payload.get("_sd_alg", SD_ALG)
+    sd_alg = payload.get(DIGEST_ALG_KEY, SD_ALG)
     if sd_alg != SD_ALG:
         raise UnsupportedSdAlgorithm(f"_sd_alg {sd_alg!r} is not supported")
     claims, used = reconstruct(payload, parse_disclosures(parts.disclosures))

@@ -13,7 +13,7 @@ the reference machine, so the same ~0.1 s unlock buys 64 MiB of memory hardness 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from ledger._rand import Rng
 from ledger.errors import InputError
 
 KEY_BYTES = 32
@@ -29,7 +30,6 @@ SALT_BYTES = 16
 MAX_MEMORY_KIB = 4 * 1024 * 1024  # 4 GiB
 TAG_BYTES = 16
 
-Rng = Callable[[int], bytes]
 
 __all__ = [
     "DEFAULT_KDF",

@@ -19,12 +19,12 @@ import base64
 import contextlib
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ledger import untrusted_json
+from ledger._rand import Clock, Rng
 from ledger.errors import (
     InputError,
     JsonRejected,
@@ -36,7 +36,7 @@ from ledger.errors import (
     WrongBackupPassphrase,
 )
 from ledger.wallet import _crypto
-from ledger.wallet._crypto import DEFAULT_KDF, InvalidTag, KdfParams, Rng
+from ledger.wallet._crypto import DEFAULT_KDF, InvalidTag, KdfParams
 from ledger.wallet.home import FILE_MODE
 from ledger.wallet.records import KIND_CREDENTIAL, KIND_HISTORY, KIND_KEY, KINDS
 from ledger.wallet.store import WalletStore
@@ -70,7 +70,7 @@ def export_backup(
     backup_passphrase: str,
     *,
     kdf_params: KdfParams = DEFAULT_KDF,
-    now: Callable[[], float] | None = None,
+    now: Clock | None = None,
     rng: Rng | None = None,
 ) -> BackupInfo:
     """Write every record of `store` (checked first) to one encrypted file at `path` (0o600)."""
@@ -184,7 +184,7 @@ def restore_backup(
     *,
     force: bool = False,
     kdf_params: KdfParams = DEFAULT_KDF,
-    now: Callable[[], float] | None = None,
+    now: Clock | None = None,
     rng: Rng | None = None,
 ) -> WalletStore:
     """Restore the backup at `path` as a new store in `home`, locked by `new_passphrase`.

@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger import untrusted_json
+from ledger._rand import Clock, Rng
 from ledger.errors import (
     InputError,
     StorageError,
@@ -71,7 +72,7 @@ from ledger.errors import (
     WrongWalletPassphrase,
 )
 from ledger.wallet import _crypto
-from ledger.wallet._crypto import DEFAULT_KDF, InvalidTag, KdfParams, Rng
+from ledger.wallet._crypto import DEFAULT_KDF, InvalidTag, KdfParams
 from ledger.wallet._db import (
     FORMAT,
     SCHEMA,
@@ -100,7 +101,6 @@ from ledger.wallet.records import (
 
 _CANARY = b"ledger-wallet canary v1"
 
-Clock = Callable[[], float]
 Manifest = dict[str, dict[str, str]]
 _Change = tuple[str, str, Any]  # (kind, record id, JSON object or None to delete)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ledger._rand import Clock, Rng
 from ledger.errors import (
     ConsentDeclined,
     InputError,
@@ -23,7 +23,8 @@ from ledger.errors import (
     RequestExpired,
     WalletRecordNotFound,
 )
-from ledger.wallet._crypto import DEFAULT_KDF, KdfParams, Rng
+from ledger.sdjwt._names import TECHNICAL_CLAIMS
+from ledger.wallet._crypto import DEFAULT_KDF, KdfParams
 from ledger.wallet.backup import BackupInfo, export_backup, restore_backup
 from ledger.wallet.records import HistoryEntry, StoredCredential
 from ledger.wallet.store import WalletStore
@@ -39,9 +40,7 @@ __all__ = ["HOLDER_KEY_ID", "CredentialView", "Wallet"]
 
 #: Store id of the wallet's holder key.
 HOLDER_KEY_ID = "holder"
-_TECHNICAL = frozenset({"iss", "iat", "exp", "nbf", "vct", "cnf", "status", "_sd", "_sd_alg"})
-
-Clock = Callable[[], float]
+_TECHNICAL = TECHNICAL_CLAIMS
 
 
 @dataclass(frozen=True)

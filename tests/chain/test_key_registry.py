@@ -8,6 +8,7 @@ import hashlib
 import pytest
 from chain_helpers import World, assert_role_gated, random32
 
+from ledger._b64 import b64e
 from ledger.chain.client import LedgerChain
 from ledger.chain.possession import PossessionProof, possession_message
 from ledger.chain.sender import Receipt
@@ -22,7 +23,6 @@ from ledger.errors import (
     KeyRegistryUnknownKey,
     KeyRegistryZeroKid,
 )
-from ledger.sdjwt._b64 import b64e
 from ledger.sdjwt.jwk import SigningKey
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ledger._b64 import b64e
 from ledger.sdjwt import (
     IssuedCredential,
     SigningKey,
@@ -18,7 +19,6 @@ from ledger.sdjwt import (
     issue_sd_jwt_vc,
     verify_presentation,
 )
-from ledger.sdjwt._b64 import b64e
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 NOW = 1_800_000_000

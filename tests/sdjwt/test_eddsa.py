@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from jwcrypto.jwk import JWK
 
+from ledger._b64 import b64e
 from ledger.errors import InvalidJwk, KeyBindingSignatureInvalid, UnsupportedAlgorithm
 from ledger.sdjwt import (
     Ed25519SigningKey,
@@ -16,7 +17,6 @@ from ledger.sdjwt import (
     verify_presentation,
     verifying_key_from_jwk,
 )
-from ledger.sdjwt._b64 import b64e
 from ledger.sdjwt.jws import parse_compact
 from tests.sdjwt._harness import AUDIENCE, HOLDER_KEY, ISSUER, ISSUER_KEY, NONCE, NOW, VCT
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ledger._b64 import b64d, b64e
 from ledger.errors import (
     ConfigError,
     HolderKeyMismatch,
@@ -31,7 +32,6 @@ from ledger.sdjwt import (
     verify_credential,
 )
 from ledger.sdjwt import disclosures as disclosures_module
-from ledger.sdjwt._b64 import b64d, b64e
 from ledger.sdjwt._json import loads
 from ledger.sdjwt.jws import parse_compact
 from tests.sdjwt._harness import (

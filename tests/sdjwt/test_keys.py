@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from jwcrypto.jwk import JWK
 
+from ledger._b64 import b64d, b64e
 from ledger.errors import InvalidJwk, InvalidSignature, VerificationError
 from ledger.sdjwt import (
     SigningKey,
@@ -16,7 +17,6 @@ from ledger.sdjwt import (
     public_key_from_jwk,
     public_key_from_xy,
 )
-from ledger.sdjwt._b64 import b64d, b64e
 from ledger.sdjwt.jwk import _P256_N, _der_signature
 
 

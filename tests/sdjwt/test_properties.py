@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger._b64 import b64e, b64e_sha256, b64e_with_sha256
 from ledger.errors import OversizedInput, UnknownClaimPath, VerificationError
 from ledger.sdjwt import (
     _json,
     list_claim_paths,
     unverified_claims,
 )
-from ledger.sdjwt._b64 import b64e, b64e_sha256, b64e_with_sha256
 from ledger.sdjwt.status_list import StatusList
 from tests.sdjwt._harness import (
     NOW,

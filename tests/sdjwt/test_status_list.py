@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ledger._b64 import b64e
 from ledger.errors import (
     CredentialExpired,
     CredentialNotYetValid,
@@ -20,7 +21,6 @@ from ledger.errors import (
     UnsupportedAlgorithm,
 )
 from ledger.sdjwt import StatusList, issue_status_list_token, verify_status_list_token
-from ledger.sdjwt._b64 import b64e
 from ledger.sdjwt.jws import sign_compact
 from ledger.sdjwt.status_list import INVALID, SUSPENDED, VALID
 from tests.sdjwt._harness import (

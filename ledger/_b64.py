@@ -1,11 +1,12 @@
-"""Strict base64url without padding (RFC 7515 §2), on binascii for speed."""
+"""Strict base64url without padding (RFC 7515 §2), on binascii for speed: the one base64url
+codec of the package (JWS, disclosures, JWKs, key ids, status lists, request nonces)."""
 
 from __future__ import annotations
 
 import binascii
 import hashlib
 
-from ledger.errors import MalformedSerialization, VerificationError
+from ledger.errors import LedgerError, MalformedSerialization
 
 # To the standard alphabet; '+', '/' and '=' become '!' so strict decoding rejects them.
 _FROM_URL = bytes.maketrans(b"-_+/=", b"+/!!!")
@@ -49,7 +50,7 @@ def b64e_with_sha256(data: bytes) -> tuple[str, str]:
     return encoded.decode(), b64e_sha256(encoded)
 
 
-def b64d(text: str, error: type[VerificationError] = MalformedSerialization) -> bytes:
+def b64d(text: str, error: type[LedgerError] = MalformedSerialization) -> bytes:
     """Decode canonical unpadded base64url; anything else (padding, foreign characters, non-zero
     spare bits) raises `error`."""
     try:
@@ -58,7 +59,7 @@ def b64d(text: str, error: type[VerificationError] = MalformedSerialization) -> 
         raise error("invalid base64url") from exc
 
 
-def b64d_ascii(data: bytes, error: type[VerificationError] = MalformedSerialization) -> bytes:
+def b64d_ascii(data: bytes, error: type[LedgerError] = MalformedSerialization) -> bytes:
     """`b64d` for text already encoded as ASCII bytes."""
     rest = len(data) & 3
     try:

@@ -1,10 +1,23 @@
-"""Injectable randomness: `secrets` in production, a seeded source for deterministic tests."""
+"""Injectable randomness and time: `secrets` and the system clock in production, seeded and fixed
+sources in tests. The one place that says what an `rng=` or `now=` parameter takes:
+
+- `RandomSource` (an object with `token_bytes` and `randbelow`; the `secrets` module is one) where
+  the code draws both bytes and numbers (salts, decoys, status indexes, keys);
+- `Rng`, a function of a byte count, where it only draws bytes (nonces, KDF salts, AEAD nonces);
+- `Clock`, a function returning Unix seconds, for a clock read more than once.
+"""
 
 from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Callable
 from typing import Protocol
+
+#: A source of random bytes: `secrets.token_bytes`, `os.urandom`, or a seeded one in tests.
+Rng = Callable[[int], bytes]
+#: A clock in Unix seconds: `time.time`, or a fixed one in tests.
+Clock = Callable[[], float]
 
 
 class RandomSource(Protocol):

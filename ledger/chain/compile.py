@@ -3,7 +3,9 @@
 py-solc-x drives the npm solc through a small node shim (`scripts/solc-shim.js`), because native
 solc downloads are unreachable offline and `solcjs --standard-json` prints a stray line before its
 JSON. One artifact JSON per deployable contract is written to `ledger/chain/artifacts/` with
-sorted keys and stable formatting, so recompiling unchanged sources yields identical files.
+sorted keys and stable formatting, so recompiling unchanged sources yields identical files. Each
+artifact carries the contract's NatSpec (`userdoc`, `devdoc`), from which `main` then generates
+`ledger/errors/contracts.py` (see `ledger.chain.errorgen`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,17 @@ SETTINGS: dict[str, Any] = {
     "evmVersion": "cancun",
     "optimizer": {"enabled": True, "runs": 10_000},
     "remappings": ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"],
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+    "outputSelection": {
+        "*": {
+            "*": [
+                "abi",
+                "devdoc",
+                "evm.bytecode.object",
+                "evm.deployedBytecode.object",
+                "userdoc",
+            ]
+        }
+    },
 }
 
 
@@ -119,7 +131,9 @@ def compile_all(out_dir: Path = ARTIFACTS_DIR, only: tuple[str, ...] = DEPLOYABL
             "bytecode": "0x" + contract["evm"]["bytecode"]["object"],
             "deployedBytecode": "0x" + contract["evm"]["deployedBytecode"]["object"],
             "compiler": {"version": version, "settings": settings},
+            "devdoc": contract["devdoc"],
             "sourceDigest": digest,
+            "userdoc": contract["userdoc"],
         }
         path = out_dir / f"{name}.json"
         path.write_text(json.dumps(artifact, indent=1, sort_keys=True) + "\n")
@@ -144,10 +158,13 @@ def main(argv: list[str] | None = None) -> None:
     argparse.ArgumentParser(
         prog="scripts/compile",
         description="Compile contracts/ with the npm solc (through py-solc-x) into "
-        "ledger/chain/artifacts/: ABI, bytecode, compiler version and settings, source digest.",
+        "ledger/chain/artifacts/: ABI, NatSpec, bytecode, compiler version and settings, source "
+        "digest; then generate ledger/errors/contracts.py from the artifacts.",
     ).parse_args(argv)
+    from ledger.chain.errorgen import write_contract_errors
+
     result = compile_all()
-    for path in result.paths:
+    for path in (*result.paths, write_contract_errors(ARTIFACTS_DIR)):
         print(f"wrote {path.relative_to(PROJECT_ROOT)}")
     print(f"solc {result.compiler_version}, source digest {result.source_digest}")
 

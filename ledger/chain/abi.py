@@ -4,7 +4,8 @@
 - `ContractAbi` precomputes selectors and topics and encodes calls / decodes results, events
   and reverts with eth-abi.
 - Custom errors decode into the class of `ledger.errors` with the same name as the Solidity
-  error (each a `ContractRevert` subclass), falling back to `ContractRevert` itself.
+  error (each a `ContractRevert` subclass, generated into `ledger.errors.contracts` by
+  scripts/compile for every error of the artifacts), falling back to `ContractRevert` itself.
 """
 
 from __future__ import annotations

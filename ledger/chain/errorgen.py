@@ -141,10 +141,19 @@ def _python_type(param: Mapping[str, Any]) -> str:
     return "object"
 
 
+def _shadows(param: Mapping[str, Any]) -> bool:
+    """Whether the attribute's name is a type its own annotation uses (`str: str`)."""
+    return bool(re.search(rf"\b{re.escape(str(param['name']))}\b", _python_type(param)))
+
+
 def _annotation(param: Mapping[str, Any]) -> str:
-    """The attribute's type; `builtins.` where the name would shadow it (`str: builtins.str`)."""
+    """The attribute's type, its builtins spelled `builtins.` where the name would shadow one."""
     kind = _python_type(param)
-    return f"builtins.{kind}" if kind == param["name"] else kind
+    return (
+        re.sub(r"\b(str|int|bytes|bool|tuple|object)\b", r"builtins.\1", kind)
+        if _shadows(param)
+        else kind
+    )
 
 
 def _docstring(text: str, indent: str) -> list[str]:
@@ -191,7 +200,7 @@ def render_contract_errors(artifacts: Iterable[Mapping[str, Any]]) -> str:
         "",
         *(
             ["import builtins", ""]
-            if any(_python_type(p) == p.get("name") for s in specs for p in s.inputs)
+            if any(_shadows(p) for s in specs for p in s.inputs if p.get("name"))
             else []
         ),
         "from ledger.errors.chain import ContractRevert",

@@ -103,12 +103,55 @@ def keystore_address(path: Path) -> str:
         raise KeystoreCorrupt(f"keystore {path} has an invalid address") from exc
 
 
+# The most work a keystore may ask of its unlock: scrypt n*r*p up to geth's "standard" 2**18 * 8
+# times four (about 1 GiB of memory at r=8), PBKDF2 up to ten times eth-account's default
+# rounds. A file asking for more is refused before deriving, so an untrusted keystore cannot
+# make an unlock run for hours or exhaust memory.
+_MAX_SCRYPT_WORK = 2**20 * 8
+_MAX_PBKDF2_ROUNDS = 10_000_000
+
+
+def _check_kdf_cost(document: dict[str, Any], path: Path) -> None:
+    crypto = document["crypto"]
+    kdf, params = crypto.get("kdf"), crypto.get("kdfparams")
+    if not isinstance(params, dict):
+        raise KeystoreCorrupt(f"keystore {path} has no KDF parameters")
+
+    def number(name: str, default: int | None = None) -> int:
+        value = params.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise KeystoreCorrupt(
+                f"keystore {path}: KDF parameter {name!r} is not a positive integer"
+            )
+        return value
+
+    if number("dklen") != 32:
+        raise KeystoreCorrupt(f"keystore {path}: KDF key length must be 32 bytes")
+    if kdf == "scrypt":
+        n, r, p = number("n"), number("r"), number("p")
+        if n < 2 or n & (n - 1) or n * r * p > _MAX_SCRYPT_WORK:
+            raise KeystoreCorrupt(
+                f"keystore {path} asks for a scrypt work factor (n={n}, r={r}, p={p}) "
+                f"beyond n*r*p = {_MAX_SCRYPT_WORK}, or n is not a power of two; "
+                "refused before deriving"
+            )
+    elif kdf == "pbkdf2":
+        if number("c") > _MAX_PBKDF2_ROUNDS:
+            raise KeystoreCorrupt(
+                f"keystore {path} asks for a PBKDF2 work factor beyond {_MAX_PBKDF2_ROUNDS} rounds"
+            )
+    else:
+        raise KeystoreCorrupt(f"keystore {path} uses an unsupported KDF {kdf!r}")
+
+
 def unlock_keystore(path: Path, passphrase: str) -> LocalAccount:
     """Decrypt a keystore file into a signing account.
 
-    Raises `KeystoreNotFound`, `KeystoreCorrupt` or `WrongPassphrase`.
+    Raises `KeystoreNotFound`, `KeystoreCorrupt` (also for a file asking for more KDF work than
+    `_MAX_SCRYPT_WORK` / `_MAX_PBKDF2_ROUNDS`) or `WrongPassphrase`.
     """
     document = _read_document(path)
+    _check_kdf_cost(document, path)
     try:
         key = Account.decrypt(document, passphrase)
     except ValueError as exc:

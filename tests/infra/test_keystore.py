@@ -93,3 +93,28 @@ def test_address_is_read_without_the_passphrase(tmp_path: Path) -> None:
     path = tmp_path / "k.json"
     create_keystore(path, "pw", private_key=KEY, work_factor=CHEAP)
     assert keystore_address(path) == KEY_ADDRESS
+
+
+@pytest.mark.parametrize(
+    ("kdf", "params"),
+    [
+        ("scrypt", {"n": 2**30}),
+        ("scrypt", {"n": 2**18, "r": 2**20}),
+        ("scrypt", {"n": 2**18, "p": 2**20}),
+        ("scrypt", {"n": 3}),
+        ("scrypt", {"dklen": 2**30}),
+        ("pbkdf2", {"c": 10**12}),
+        ("pbkdf2", {"c": "many"}),
+    ],
+)
+def test_keystore_asking_for_absurd_kdf_work_is_refused_before_deriving(
+    tmp_path: Path, kdf: str, params: dict[str, object]
+) -> None:
+    path = tmp_path / "k.json"
+    work = CHEAP if kdf == "scrypt" else 2
+    create_keystore(path, "pw", private_key=KEY, kdf=kdf, work_factor=work)  # type: ignore[arg-type]
+    document = json.loads(path.read_text())
+    document["crypto"]["kdfparams"].update(params)
+    path.write_text(json.dumps(document))
+    with pytest.raises(KeystoreCorrupt, match=r"work factor|KDF"):
+        unlock_keystore(path, "pw")

@@ -41,6 +41,7 @@ from ledger.errors import (
     IssuerAgencyRemoved,
     IssuerAgencySuspended,
     IssuerNotAccreditedAtAnchor,
+    IssuerNotActiveAtAnchor,
     SigningKeyNotValidAtAnchor,
     StatusReferenceInvalid,
     UnknownIssuerKey,
@@ -216,9 +217,11 @@ def verify_for_import(
             "status", "its status reference is not its issuer's list on this ledger", exc
         ) from exc
     lens = chain.check_credential(prepared.request)
-    failure = first_failure(lens, prepared.expected)
+    failure = first_failure(lens, prepared.expected, chain=chain)
     if failure is not None:
         check, reason = _CHECK_NAMES.get(type(failure), ("chain", "a chain check failed"))
+        if isinstance(failure, IssuerNotActiveAtAnchor):  # the chain says why, in words
+            check, reason = "accreditation", str(failure)
         raise _refuse(check, reason, failure) from failure
     assert verified.status is not None  # prepare_check refuses a credential without one
     name = chain.agency(issuer).name

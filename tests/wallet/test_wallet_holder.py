@@ -20,6 +20,7 @@ from ledger.errors import (
     CredentialSuspended,
     HolderKeyMismatch,
     InvalidSignature,
+    IssuerNotActiveAtAnchor,
     SigningKeyNotValidAtAnchor,
     UnknownIssuerKey,
     WalletImportRefused,
@@ -160,3 +161,19 @@ def test_holder_key_and_credentials_survive_reopening(tmp_path: Path, world: Wal
     with Wallet.open(home, PASSPHRASE) as reopened:
         assert reopened.holder_jwk == jwk
         assert reopened.list() == (stored,)
+
+
+def test_credential_anchored_in_the_second_its_agency_is_suspended_is_refused_for_that(
+    wallet: Wallet, world: WalletWorld, chain_snapshot: str
+) -> None:
+    suspend = world.reader().actions.suspend_agency(world.base.issuer.address)
+    world.rpc.call("anvil_setBlockTimestampInterval", [0])  # every block in the same second
+    try:
+        package, _ = world.issue(wallet.holder_jwk)
+        world.base.execute(suspend)
+    finally:
+        world.rpc.call("anvil_removeBlockTimestampInterval", [])
+    err = _refusal(wallet, world, package)
+    assert (err.check, type(err.cause)) == ("accreditation", IssuerNotActiveAtAnchor)
+    assert "the issuing agency was suspended at " in str(err)
+    assert "the same second as the anchor" in str(err)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger import untrusted_json
+from ledger._atomic import write_atomic
 from ledger.chain.rpc import DEFAULT_RPC_TIMEOUT
 from ledger.errors import ConfigError
 from ledger.home import deployment_file, ledger_home
@@ -54,9 +55,7 @@ def save_network(home: Path, rpc_url: str, *, poa: bool = False) -> None:
     """Remember the RPC endpoint of the deployment in the ledger home."""
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = network_file(home)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"rpc_url": rpc_url, "poa": poa}, indent=2) + "\n")
-    tmp.replace(path)
+    write_atomic(path, json.dumps({"rpc_url": rpc_url, "poa": poa}, indent=2) + "\n")
 
 
 def saved_network(home: Path) -> dict[str, object]:

@@ -26,6 +26,7 @@ from typing import Literal
 from eth_account.signers.local import LocalAccount
 
 from ledger import untrusted_json
+from ledger._atomic import write_atomic
 from ledger._b64 import b64d, b64e
 from ledger.chain.client import KeyInfo, LedgerChain
 from ledger.chain.keystore import create_keystore, keystore_address, unlock_keystore
@@ -49,9 +50,12 @@ _SIGNING = ".signing."
 
 def kid_bytes(kid: str) -> bytes:
     """The raw 32-byte thumbprint (on-chain key id) of a base64url `kid`."""
-    if not _KID.match(kid):
-        raise InputError(f"not a key id (base64url SHA-256 thumbprint): {kid!r}")
-    return b64d(kid, InputError)
+    try:
+        if _KID.match(kid):
+            return b64d(kid, InputError)
+    except InputError:
+        pass
+    raise InputError(f"not a key id (base64url SHA-256 thumbprint): {kid!r}")
 
 
 def _check_name(name: str) -> str:
@@ -164,9 +168,7 @@ class AgencyKeyring:
             )
         except KeystoreExists as exc:
             raise AgencyKeyExists(f"signing key {kid} of {name!r} already exists") from exc
-        tmp = jwk_path.with_name(jwk_path.name + ".tmp")
-        tmp.write_text(json.dumps(key.public_jwk, sort_keys=True) + "\n")
-        tmp.replace(jwk_path)
+        write_atomic(jwk_path, json.dumps(key.public_jwk, sort_keys=True) + "\n")
         return kid
 
     def signing_keys(self, name: str) -> list[str]:

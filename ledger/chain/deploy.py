@@ -22,6 +22,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ledger import untrusted_json
+from ledger._atomic import write_atomic
 from ledger._keccak import keccak256
 from ledger.chain.abi import ContractAbi, ErrorDecoder, combined_error_decoder, load_artifact
 from ledger.chain.rpc import Rpc
@@ -136,9 +137,7 @@ class Deployment:
     def save(self, path: Path) -> None:
         """Write the record as JSON (sorted keys), atomically."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
-        tmp.replace(path)
+        write_atomic(path, json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Deployment:

@@ -52,6 +52,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from ledger import untrusted_json
+from ledger._atomic import write_atomic
 from ledger.errors import AnvilNotFound, DevnetError
 from ledger.home import (
     devnet_cache_dir,
@@ -265,17 +266,7 @@ def persist_devnet_state(rpc: Rpc, path: Path) -> int:
         if fcntl is not None:
             fcntl.flock(lock_fh, fcntl.LOCK_EX)
         raw = gzip.decompress(bytes.fromhex(str(rpc.call("anvil_dumpState", []))[2:]))
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        write_atomic(path, raw)
     block = state_block(path)
     if block is None:
         raise DevnetError(f"the devnet state saved to {path} does not read back")
@@ -616,10 +607,7 @@ def _read_info(home: Path) -> dict[str, Any] | None:
 
 
 def _write_info(home: Path, record: dict[str, Any]) -> None:
-    path = devnet_info_file(home)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2))
-    os.replace(tmp, path)
+    write_atomic(devnet_info_file(home), json.dumps(record, indent=2))
 
 
 def devnet_status(home: Path) -> DevnetInfo | None:

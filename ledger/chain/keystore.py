@@ -7,9 +7,7 @@ second per unlock, which is the point); `work_factor` exists so tests can use a 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +17,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ledger import untrusted_json
+from ledger._atomic import write_atomic
 from ledger.errors import (
     JsonRejected,
     KeystoreCorrupt,
@@ -56,21 +55,10 @@ def create_keystore(
 
 def _write_new_file(path: Path, content: bytes) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # link() fails if the target exists, so two writers cannot overwrite each other.
-        try:
-            os.link(tmp, path)
-        except FileExistsError as exc:
-            raise KeystoreExists(f"keystore {path} already exists") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    try:  # exclusive: two writers cannot overwrite each other
+        write_atomic(path, content, mode=0o600, exclusive=True)
+    except FileExistsError as exc:
+        raise KeystoreExists(f"keystore {path} already exists") from exc
 
 
 def _read_document(path: Path) -> dict[str, Any]:

@@ -109,16 +109,6 @@ def read_json_file(path: str) -> Any:
         raise type(exc)(f"{path}: not a JSON file ({exc})") from exc
 
 
-def write_text_atomic(path: str, text: str) -> None:
-    """Write `text` to `path` via a temporary file and a rename: a crash leaves no half file."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 @contextmanager
 def progress(
     label: str, total: int, *, enabled: bool = True

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ledger.cli._common import emit, read_secret, reports_errors, write_text_atomic
+from ledger._atomic import write_atomic
+from ledger.cli._common import emit, read_secret, reports_errors
 from ledger.wallet import (
     DEFAULT_KDF,
     PASSPHRASE_ENV,
@@ -216,7 +217,7 @@ def holder_key(w: WalletContext, out: Path | None) -> None:
     text = json.dumps(jwk, sort_keys=True)
     if out is not None:
         try:
-            write_text_atomic(str(out), text + "\n")
+            write_atomic(out, text + "\n")
         except OSError as exc:
             raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from exc
     human = text if out is None else f"Wrote the public holder key {kid} to {out}"
@@ -244,8 +245,9 @@ def import_(w: WalletContext, file: Path) -> None:
     except OSError as exc:
         raise InputError(f"{file}: cannot read ({exc.strerror or exc})") from exc
     if len(raw) > limit:
-        raise JsonTooLarge(f"{file}: not a credential file (more than the limit of {limit:,} "
-                           "bytes)")
+        raise JsonTooLarge(
+            f"{file}: not a credential file (more than the limit of {limit:,} bytes)"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -395,7 +397,7 @@ def present(
         )
         package = wallet.present(prompt, consent=consent)
     try:
-        write_text_atomic(str(out), package.to_json() + "\n")
+        write_atomic(out, package.to_json() + "\n")
     except OSError as exc:
         raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from exc
     if w.as_json:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ __all__ = [
     "add_header_sum",
     "connect",
     "db_errors",
-    "fsync_dir",
     "header_sum",
     "read_header",
     "store_path",
@@ -98,15 +96,6 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA secure_delete=ON")
     return conn
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or link inside directory `path` durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ place with `os.replace`, so a crash never leaves half a backup under the final n
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger import untrusted_json
+from ledger._atomic import write_atomic
 from ledger._rand import Clock, Rng
 from ledger.errors import (
     InputError,
@@ -94,18 +94,8 @@ def export_backup(
     content = _crypto.canonical_json({"records": [[kind, rid, obj] for kind, rid, obj in records]})
     body = _crypto.seal(key, content, _crypto.aad("backup", header_line), get_random)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{get_random(8).hex()}")
     try:
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(MAGIC + header_line + b"\n" + body)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        write_atomic(path, MAGIC + header_line + b"\n" + body, mode=FILE_MODE)
     except OSError as exc:
         raise WalletBackupError(f"cannot write backup {path}: {exc.strerror or exc}") from exc
     counts = {kind: sum(1 for k, _, _ in records if k == kind) for kind in KINDS}

@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger import untrusted_json
+from ledger._atomic import publish
 from ledger._rand import Clock, Rng
 from ledger.errors import (
     InputError,
@@ -80,7 +81,6 @@ from ledger.wallet._db import (
     add_header_sum,
     connect,
     db_errors,
-    fsync_dir,
     header_sum,
     read_header,
     store_path,
@@ -301,19 +301,10 @@ class WalletStore:
                 # A stale hot journal would be "rolled back" into the new file: drop it first.
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(home / f"{STORE_FILE}-journal")
-                os.replace(tmp, final)
-            else:
-                try:
-                    os.link(tmp, final)  # fails if a wallet appeared meanwhile: never clobber
-                except FileExistsError:
-                    raise WalletAlreadyExists(f"a wallet already exists in {home}") from None
-                except OSError:  # filesystem without hard links: checked rename instead
-                    if final.exists():
-                        raise WalletAlreadyExists(f"a wallet already exists in {home}") from None
-                    os.replace(tmp, final)
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-            fsync_dir(home)
+            try:  # without `replace`, never clobber a wallet that appeared meanwhile
+                publish(tmp, final, exclusive=not replace)
+            except FileExistsError:
+                raise WalletAlreadyExists(f"a wallet already exists in {home}") from None
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)

@@ -54,7 +54,7 @@ def test_backup_file_is_private_and_has_no_plaintext(backup: Path) -> None:
     assert data.startswith(MAGIC)
     for secret in ("SECRET-D", "eyJhbGciOi", "Municipality", BACKUP_PASS, PASSPHRASE):
         assert secret.encode() not in data
-    assert not [p for p in backup.parent.iterdir() if ".tmp-" in p.name]
+    assert not [p for p in backup.parent.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_wrong_backup_passphrase_is_rejected(backup: Path, tmp_path: Path) -> None:

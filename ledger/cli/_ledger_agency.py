@@ -282,50 +282,21 @@ def _load_file(path: Path, load: Callable[[Any], T]) -> T:
 
 @click.command()
 @click.option("--type", "vct", required=True, help="Credential type (vct).")
-@click.option(
-    "--claims",
-    "claims_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="JSON file with the claims (an object of claim name to value).",
-)
-@click.option(
-    "--holder-jwk",
-    "holder_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="JSON file with the holder's public JWK (P-256).",
-)
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the credential file for the holder.",
-)
-@click.option(
-    "--batch",
-    is_flag=True,
-    help="Queue for a batch anchor; `ledger anchor` writes --out once it is mined.",
-)
-@click.option(
-    "--validity",
-    type=click.IntRange(1),
-    default=None,
-    help="Seconds until the credential expires (default: no expiry).",
-)
+@click.option("--claims", "claims_file", required=True, type=click.Path(path_type=Path),
+              help="JSON file with the claims (an object of claim name to value).")
+@click.option("--holder-jwk", "holder_file", required=True, type=click.Path(path_type=Path),
+              help="JSON file with the holder's public JWK (P-256).")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the credential file for the holder.")
+@click.option("--batch", is_flag=True,
+              help="Queue for a batch anchor; `ledger anchor` writes --out once it is mined.")
+@click.option("--validity", type=click.IntRange(1), default=None,
+              help="Seconds until the credential expires (default: no expiry).")
 @click.option("--kid", default=None, help="Signing key (default: the one valid on chain now).")
 @pass_ledger
 @reports_errors
-def issue(
-    ctx: LedgerContext,
-    vct: str,
-    claims_file: Path,
-    holder_file: Path,
-    out: Path,
-    batch: bool,
-    validity: int | None,
-    kid: str | None,
-) -> None:
+def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, out: Path,
+          batch: bool, validity: int | None, kid: str | None) -> None:
     """Issue a credential of --type to the holder key, anchored on chain.
 
     Without --batch the credential's digest is anchored now and --out written once mined. If
@@ -342,57 +313,35 @@ def issue(
             _record_delivery(ctx, credential_id, out)
             try:
                 with _held(_delivery_record(ctx, credential_id)):
-                    result = issuer.issue(
-                        claims,
-                        vct=vct,
-                        holder_jwk=holder,
-                        validity=validity,
-                        anchor="batch" if batch else "now",
-                        credential_id=credential_id,
-                    )
+                    result = issuer.issue(claims, vct=vct, holder_jwk=holder,
+                                          validity=validity, anchor="batch" if batch else "now",
+                                          credential_id=credential_id)
             except LedgerError:
                 if not _in_outbox(issuer, credential_id):  # refused: nothing will be written
                     _delivery_record(ctx, credential_id).unlink(missing_ok=True)
                 raise
     except KeyboardInterrupt:
-        click.echo(
-            f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} if the "
-            "credential was signed.",
-            err=True,
-        )
+        click.echo(f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} if the "
+                   "credential was signed.", err=True)
         raise
     if isinstance(result, PendingIssue):
-        human = (
-            f"Queued credential {result.credential_id} for the next batch anchor; "
-            f"`ledger anchor` writes {out}."
-        )
+        human = (f"Queued credential {result.credential_id} for the next batch anchor; "
+                 f"`ledger anchor` writes {out}.")
         if result.held:
-            human = (
-                f"Agency is suspended: credential {result.credential_id} is held, not "
-                f"anchored. Once it is reinstated, `ledger --as {ctx.acting()} held anchor` "
-                f"anchors it and writes {out}, or `held discard` drops it."
-            )
-        emit(
-            {
-                "credential_id": result.credential_id,
-                "anchored": False,
-                "held": result.held,
-                "out": str(out),
-                "status": {"list_id": result.status.list_id, "idx": result.status.index},
-            },
-            human,
-            as_json=ctx.as_json,
-        )
+            human = (f"Agency is suspended: credential {result.credential_id} is held, not "
+                     f"anchored. Once it is reinstated, `ledger --as {ctx.acting()} held anchor` "
+                     f"anchors it and writes {out}, or `held discard` drops it.")
+        emit({"credential_id": result.credential_id, "anchored": False, "held": result.held,
+              "out": str(out),
+              "status": {"list_id": result.status.list_id, "idx": result.status.index}},
+             human, as_json=ctx.as_json)
         return
     _write_package(str(out), result)
     _delivery_record(ctx, credential_id).unlink(missing_ok=True)  # `anchor` may have written it
     meta = result.metadata
-    emit(
-        {"credential_id": package_id(result), "anchored": True, "out": str(out), **meta},
-        f"Issued credential {package_id(result)} ({vct}), anchored in block "
-        f"{meta.get('block_number')}; wrote {out}.",
-        as_json=ctx.as_json,
-    )
+    emit({"credential_id": package_id(result), "anchored": True, "out": str(out), **meta},
+         f"Issued credential {package_id(result)} ({vct}), anchored in block "
+         f"{meta.get('block_number')}; wrote {out}.", as_json=ctx.as_json)
 
 
 def _read_requests(path: Path) -> list[IssueRequest]:
@@ -412,10 +361,8 @@ def _read_requests(path: Path) -> list[IssueRequest]:
             doc = untrusted_json.loads(line)
         except JsonRejected as exc:
             raise type(exc)(f"{path}:{number}: not JSON ({exc})") from exc
-        if (
-            not isinstance(doc, dict)
-            or not isinstance(doc.get("claims"), dict)
-            or not (isinstance(doc.get("holder_jwk"), dict))
+        if not isinstance(doc, dict) or not isinstance(doc.get("claims"), dict) or not (
+            isinstance(doc.get("holder_jwk"), dict)
         ):
             raise InputError(f"{path}:{number}: expected an object with claims and holder_jwk")
         cid, validity = doc.get("id"), doc.get("validity")
@@ -431,33 +378,18 @@ def _read_requests(path: Path) -> list[IssueRequest]:
 
 @click.command("issue-many")
 @click.option("--type", "vct", required=True, help="Credential type (vct) of every credential.")
-@click.option(
-    "--input",
-    "input_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help='JSON Lines: one {"claims": {...}, "holder_jwk": {...}} per line, '
-    'optionally with "id" and "validity" (seconds).',
-)
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="JSON Lines file of the credential files, in input order.",
-)
-@click.option(
-    "--max-batch",
-    type=click.IntRange(1),
-    default=10_000,
-    show_default=True,
-    help="Most credentials under one Merkle root.",
-)
+@click.option("--input", "input_file", required=True, type=click.Path(path_type=Path),
+              help='JSON Lines: one {"claims": {...}, "holder_jwk": {...}} per line, '
+                   'optionally with "id" and "validity" (seconds).')
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON Lines file of the credential files, in input order.")
+@click.option("--max-batch", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Most credentials under one Merkle root.")
 @click.option("--kid", default=None, help="Signing key (default: the one valid on chain now).")
 @pass_ledger
 @reports_errors
-def issue_many(
-    ctx: LedgerContext, vct: str, input_file: Path, out: Path, max_batch: int, kid: str | None
-) -> None:
+def issue_many(ctx: LedgerContext, vct: str, input_file: Path, out: Path, max_batch: int,
+               kid: str | None) -> None:
     """Issue many credentials of --type at once, anchored as Merkle batches.
 
     --out is written once every batch is mined. If the run stops after anchoring,
@@ -476,49 +408,28 @@ def issue_many(
     with _held(manifest):
         try:
             with _open_issuer(ctx, kid) as issuer, progress("Issuing", len(requests)) as update:
-                packages = issuer.issue_many(
-                    requests, vct=vct, max_batch=max_batch, progress=update
-                )
+                packages = issuer.issue_many(requests, vct=vct, max_batch=max_batch,
+                                             progress=update)
         except KeyboardInterrupt:
-            click.echo(
-                f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} with the "
-                "credentials anchored before the interruption, if any.",
-                err=True,
-            )
+            click.echo(f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} with the "
+                       "credentials anchored before the interruption, if any.", err=True)
             raise
         seconds = time.perf_counter() - start
         _write_jsonl(out, packages)
         manifest.unlink()
     roots = {p.anchor.root for p in packages}
     rate = len(packages) / seconds if seconds > 0 else 0.0
-    emit(
-        {
-            "issued": len(packages),
-            "batches": len(roots),
-            "out": str(out),
-            "seconds": round(seconds, 3),
-            "per_second": round(rate, 1),
-        },
-        f"Issued {len(packages)} credentials in {len(roots)} batches in {seconds:.2f} s "
-        f"({rate:.0f}/s); wrote {out}.",
-        as_json=ctx.as_json,
-    )
+    emit({"issued": len(packages), "batches": len(roots), "out": str(out),
+          "seconds": round(seconds, 3), "per_second": round(rate, 1)},
+         f"Issued {len(packages)} credentials in {len(roots)} batches in {seconds:.2f} s "
+         f"({rate:.0f}/s); wrote {out}.", as_json=ctx.as_json)
 
 
 @click.command()
-@click.option(
-    "--max-batch",
-    type=click.IntRange(1),
-    default=10_000,
-    show_default=True,
-    help="Most credentials under one Merkle root.",
-)
-@click.option(
-    "--out-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Also write credentials with no recorded --out here, as <id>.json.",
-)
+@click.option("--max-batch", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Most credentials under one Merkle root.")
+@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also write credentials with no recorded --out here, as <id>.json.")
 @pass_ledger
 @reports_errors
 def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
@@ -567,68 +478,50 @@ def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
     }
     human = f"Anchored {len(packages)} credentials in {len(roots)} batches; wrote {written} files."
     if recovered.vanished:
-        human += (
-            f" {len(recovered.vanished)} anchor(s) had vanished from the chain and were sent again."
-        )
+        human += (f" {len(recovered.vanished)} anchor(s) had vanished from the chain and were "
+                  "sent again.")
     if unrouted:
         human += f" {unrouted} had no --out recorded (use --out-dir)."
     if held:
-        human += (
-            f" {held} credential(s) are held (signed or queued while the agency was "
-            f"suspended) and were not anchored: `ledger --as {ctx.acting()} held list`, "
-            "then `held anchor` or `held discard`."
-        )
+        human += (f" {held} credential(s) are held (signed or queued while the agency was "
+                  f"suspended) and were not anchored: `ledger --as {ctx.acting()} held list`, "
+                  "then `held anchor` or `held discard`.")
     emit(data, human, as_json=ctx.as_json)
 
 
 def _credential_files(paths: tuple[Path, ...]) -> list[CredentialPackage]:
-    return [_load_file(p, lambda doc: CredentialPackage.from_json(json.dumps(doc))) for p in paths]
+    return [_load_file(p, lambda doc: CredentialPackage.from_json(json.dumps(doc)))
+            for p in paths]
 
 
 def _status_command(
     verb: str, done: str, summary: str, apply: Callable[[Issuer, list[CredentialPackage]], Any]
 ) -> click.Command:
     @click.command(verb, help=f"{summary}. One transaction per status list.")
-    @click.argument(
-        "files",
-        metavar="CREDENTIAL_FILE...",
-        nargs=-1,
-        required=True,
-        type=click.Path(path_type=Path),
-    )
+    @click.argument("files", metavar="CREDENTIAL_FILE...", nargs=-1, required=True,
+                    type=click.Path(path_type=Path))
     @pass_ledger
     @reports_errors
     def command(ctx: LedgerContext, files: tuple[Path, ...]) -> None:
         packages = _credential_files(files)
         with _issuer_without_key(ctx) as issuer:
             receipts = apply(issuer, packages)
-        emit(
-            {"credentials": len(packages), "status": verb, "tx": [r.tx_hash for r in receipts]},
-            f"{done} {len(packages)} credential(s) in {len(receipts)} transaction(s).",
-            as_json=ctx.as_json,
-        )
+        emit({"credentials": len(packages), "status": verb,
+              "tx": [r.tx_hash for r in receipts]},
+             f"{done} {len(packages)} credential(s) in {len(receipts)} transaction(s).",
+             as_json=ctx.as_json)
 
     return command
 
 
-revoke = _status_command(
-    "revoke",
-    "Revoked",
-    "Revoke the credentials for good (revocation is final on chain)",
-    lambda i, p: i.revoke(*p),
-)
-suspend = _status_command(
-    "suspend",
-    "Suspended",
-    "Suspend the credentials; reinstate makes them valid again",
-    lambda i, p: i.suspend(*p),
-)
-reinstate = _status_command(
-    "reinstate",
-    "Reinstated",
-    "Make suspended credentials valid again",
-    lambda i, p: i.reinstate(*p),
-)
+revoke = _status_command("revoke", "Revoked",
+                         "Revoke the credentials for good (revocation is final on chain)",
+                         lambda i, p: i.revoke(*p))
+suspend = _status_command("suspend", "Suspended",
+                          "Suspend the credentials; reinstate makes them valid again",
+                          lambda i, p: i.suspend(*p))
+reinstate = _status_command("reinstate", "Reinstated", "Make suspended credentials valid again",
+                            lambda i, p: i.reinstate(*p))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -636,43 +529,27 @@ reinstate = _status_command(
 # ---------------------------------------------------------------------------------------------
 
 
-def _verifier(
-    ctx: LedgerContext, name: str, nonces: NonceStore, status_privacy: str = "direct"
-) -> Verifier:
-    return Verifier(
-        ctx.reader(), account=ctx.unlock(name), nonce_store=nonces, status_privacy=status_privacy
-    )
+def _verifier(ctx: LedgerContext, name: str, nonces: NonceStore,
+              status_privacy: str = "direct") -> Verifier:
+    return Verifier(ctx.reader(), account=ctx.unlock(name), nonce_store=nonces,
+                    status_privacy=status_privacy)
 
 
 @click.command()
 @click.option("--type", "vct", required=True, help="Credential type (vct) to ask for.")
 @click.option("--claims", required=True, help="Comma-separated claim paths to ask for.")
 @click.option("--purpose", required=True, help="The purpose registered for this verifier.")
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the signed request for the wallet.",
-)
-@click.option(
-    "--ttl",
-    type=click.IntRange(1, 24 * 3600),
-    default=600,
-    show_default=True,
-    help="Seconds the request stays valid.",
-)
-@click.option(
-    "--unsafe-allow-unregistered",
-    "unsafe",
-    is_flag=True,
-    help="Write the request even if this verifier is not registered for it (for "
-    "testing wallets' refusals; never to ask a citizen for anything).",
-)
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the signed request for the wallet.")
+@click.option("--ttl", type=click.IntRange(1, 24 * 3600), default=600, show_default=True,
+              help="Seconds the request stays valid.")
+@click.option("--unsafe-allow-unregistered", "unsafe", is_flag=True,
+              help="Write the request even if this verifier is not registered for it (for "
+                   "testing wallets' refusals; never to ask a citizen for anything).")
 @pass_ledger
 @reports_errors
-def request(
-    ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path, ttl: int, unsafe: bool
-) -> None:
+def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
+            ttl: int, unsafe: bool) -> None:
     """Write a signed presentation request (OpenID4VP DCQL shape) for a wallet.
 
     Refused unless this verifier is registered on chain for the claims, type and purpose.
@@ -681,61 +558,31 @@ def request(
     _writable(out)
     with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
         verifier = _verifier(ctx, name, nonces)
-        req = verifier.create_request(
-            vct=vct,
-            claims=split_list(claims),
-            purpose=purpose,
-            ttl=ttl,
-            unsafe_allow_unregistered=unsafe,
-        )
+        req = verifier.create_request(vct=vct, claims=split_list(claims), purpose=purpose,
+                                      ttl=ttl, unsafe_allow_unregistered=unsafe)
         gap = verifier.registration_gap(req) if unsafe else None
     if gap is not None:
-        click.echo(
-            f"Warning: {gap} (see `ledger verifier register`); wallets will refuse "
-            "this request by default.",
-            err=True,
-        )
+        click.echo(f"Warning: {gap} (see `ledger verifier register`); wallets will refuse "
+                   "this request by default.", err=True)
     _write(out, req.to_json())
-    emit(
-        {
-            "out": str(out),
-            "nonce": req.nonce,
-            "expires_at": req.expires_at,
-            "verifier": req.verifier,
-            "type_id": req.type_id,
-        },
-        f"Wrote request to {out} (expires {format_time(req.expires_at)}).",
-        as_json=ctx.as_json,
-    )
+    emit({"out": str(out), "nonce": req.nonce, "expires_at": req.expires_at,
+          "verifier": req.verifier, "type_id": req.type_id},
+         f"Wrote request to {out} (expires {format_time(req.expires_at)}).", as_json=ctx.as_json)
 
 
 @click.command()
-@click.option(
-    "--request",
-    "request_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The request file this verifier wrote (`ledger request`).",
-)
+@click.option("--request", "request_file", required=True, type=click.Path(path_type=Path),
+              help="The request file this verifier wrote (`ledger request`).")
 @click.argument("presentation_file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option(
-    "--status-privacy",
-    type=click.Choice(["direct", "herd"]),
-    default="direct",
-    show_default=True,
-    help="herd: the RPC node learns the status list and batch root, not the "
-    "credential's status index nor which credential of a batch is checked "
-    "(whole lists are read; see docs/security.md).",
-)
+@click.option("--status-privacy", type=click.Choice(["direct", "herd"]), default="direct",
+              show_default=True,
+              help="herd: the RPC node learns the status list and batch root, not the "
+                   "credential's status index nor which credential of a batch is checked "
+                   "(whole lists are read; see docs/security.md).")
 @pass_ledger
-def verify(
-    ctx: LedgerContext,
-    request_file: Path,
-    presentation_file: Path,
-    as_json: bool,
-    status_privacy: str,
-) -> None:
+def verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
+           as_json: bool, status_privacy: str) -> None:
     """Verify PRESENTATION_FILE against its request and print every check and its outcome.
 
     Exits 0 when the presentation is valid; 1 when it is rejected (including a presentation
@@ -751,18 +598,12 @@ def verify(
         raise CouldNotVerify(describe(exc)) from exc
 
 
-def _verify(
-    ctx: LedgerContext,
-    request_file: Path,
-    presentation_file: Path,
-    as_json: bool,
-    status_privacy: str,
-) -> None:
+def _verify(ctx: LedgerContext, request_file: Path, presentation_file: Path,
+            as_json: bool, status_privacy: str) -> None:
     req = _load_file(request_file, PresentationRequest.from_dict)
     try:
-        package = _load_file(
-            presentation_file, lambda doc: PresentationPackage.from_json(json.dumps(doc))
-        )
+        package = _load_file(presentation_file,
+                             lambda doc: PresentationPackage.from_json(json.dumps(doc)))
     except InputError as exc:  # nothing valid was presented: a verdict, not a failure to verify
         raise CliError(str(exc)) from exc
     name = ctx.account or name_of(ctx.home, req.verifier)
@@ -777,25 +618,17 @@ def _verify(
             report = exc.report
             if report is None:
                 raise
-            emit(
-                report.to_dict(), report.render_text().rstrip("\n"), as_json=ctx.as_json or as_json
-            )
+            emit(report.to_dict(), report.render_text().rstrip("\n"),
+                 as_json=ctx.as_json or as_json)
             click.get_current_context().exit(1)
     # What the verifier learns: exactly the requested claims, and who vouches for them.
-    data = {
-        **result.report.to_dict(),
-        "claims": result.claims,
-        "issuer": {"address": result.issuer_address, "name": result.issuer_name},
-        "vct": result.vct,
-    }
-    lines = [
-        result.report.render_text().rstrip("\n"),
-        f"Disclosed claims (issued by {result.issuer_name}):",
-    ]
-    lines += [
-        f"  {path} = {json.dumps(value, ensure_ascii=False)}"
-        for path, value in sorted(_flatten(result.claims))
-    ]
+    data = {**result.report.to_dict(), "claims": result.claims,
+            "issuer": {"address": result.issuer_address, "name": result.issuer_name},
+            "vct": result.vct}
+    lines = [result.report.render_text().rstrip("\n"),
+             f"Disclosed claims (issued by {result.issuer_name}):"]
+    lines += [f"  {path} = {json.dumps(value, ensure_ascii=False)}"
+              for path, value in sorted(_flatten(result.claims))]
     emit(data, "\n".join(lines), as_json=ctx.as_json or as_json)
 
 

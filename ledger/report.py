@@ -7,33 +7,64 @@ with it and `ledger.agency.report.ReportBuilder` builds it, so neither imports t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-__all__ = ["CHECKS", "CHECK_NAMES", "CheckResult", "VerificationReport"]
+__all__ = [
+    "CHAIN_CHECK_NAMES",
+    "CHECKS",
+    "CHECK_NAMES",
+    "VERIFIER_CHECK_NAMES",
+    "Check",
+    "CheckResult",
+    "VerificationReport",
+]
+
+class Check(StrEnum):
+    """Every check a verifier records, by the name its report gives it: the one vocabulary of
+    check names (reports, the verifier's order, the chain checks, the wallet's import refusals).
+    A member is its name as a string (``Check.ANCHOR == "anchor"``)."""
+
+    REQUEST = "request"
+    SD_JWT = "sd_jwt"
+    KEY_BINDING = "key_binding"
+    REQUEST_MATCH = "request_match"
+    ANCHOR = "anchor"
+    ISSUER_ACCREDITATION = "issuer_accreditation"
+    KEY_VALIDITY = "key_validity"
+    STATUS = "status"
+    ISSUER_AGENCY_STATUS = "issuer_agency_status"
+    VERIFIER_AUTHORIZATION = "verifier_authorization"
+    NONCE = "nonce"
+
 
 #: The checks of the presentation itself, in the order they run, with their human titles.
-_PRESENTATION_CHECKS: tuple[tuple[str, str], ...] = (
-    ("sd_jwt", "SD-JWT signature and structure"),
-    ("key_binding", "Key binding (nonce, audience, iat, sd_hash)"),
-    ("request_match", "Disclosed claims match the request"),
-    ("anchor", "Credential anchored on chain"),
-    ("issuer_accreditation", "Issuer accredited for the type at anchor time"),
-    ("key_validity", "Signing key valid at anchor time"),
-    ("status", "Credential status now"),
-    ("issuer_agency_status", "Issuing agency active now"),
-    ("verifier_authorization", "Verifier registered for these claims and purpose"),
+_PRESENTATION_CHECKS: tuple[tuple[Check, str], ...] = (
+    (Check.SD_JWT, "SD-JWT signature and structure"),
+    (Check.KEY_BINDING, "Key binding (nonce, audience, iat, sd_hash)"),
+    (Check.REQUEST_MATCH, "Disclosed claims match the request"),
+    (Check.ANCHOR, "Credential anchored on chain"),
+    (Check.ISSUER_ACCREDITATION, "Issuer accredited for the type at anchor time"),
+    (Check.KEY_VALIDITY, "Signing key valid at anchor time"),
+    (Check.STATUS, "Credential status now"),
+    (Check.ISSUER_AGENCY_STATUS, "Issuing agency active now"),
+    (Check.VERIFIER_AUTHORIZATION, "Verifier registered for these claims and purpose"),
 )
 #: Every check a verifier records, in the order `ledger.agency.verifier.Verifier` records them,
 #: with their human titles: the request first, the presentation's checks, the nonce last.
-CHECKS: tuple[tuple[str, str], ...] = (
-    ("request", "Request is this verifier's, signed and not expired"),
+CHECKS: tuple[tuple[Check, str], ...] = (
+    (Check.REQUEST, "Request is this verifier's, signed and not expired"),
     *_PRESENTATION_CHECKS,
-    ("nonce", "Request nonce issued here and not used before"),
+    (Check.NONCE, "Request nonce issued here and not used before"),
 )
 #: The presentation's checks in order (`ReportBuilder`'s default; the verifier records
 #: ``request`` before them and ``nonce`` after them).
-CHECK_NAMES: tuple[str, ...] = tuple(name for name, _ in _PRESENTATION_CHECKS)
-_TITLES = dict(CHECKS)
+CHECK_NAMES: tuple[Check, ...] = tuple(name for name, _ in _PRESENTATION_CHECKS)
+#: The checks the chain answers, in order (a suffix of `CHECK_NAMES`).
+CHAIN_CHECK_NAMES: tuple[Check, ...] = CHECK_NAMES[CHECK_NAMES.index(Check.ANCHOR) :]
+#: Every check a verifier records, in order.
+VERIFIER_CHECK_NAMES: tuple[Check, ...] = tuple(name for name, _ in CHECKS)
+_TITLES: dict[str, str] = dict(CHECKS)
 
 
 @dataclass(frozen=True)

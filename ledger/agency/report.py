@@ -13,9 +13,26 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from ledger.errors import VerificationError
-from ledger.report import CHECK_NAMES, CHECKS, CheckResult, VerificationReport
+from ledger.report import (
+    CHAIN_CHECK_NAMES,
+    CHECK_NAMES,
+    CHECKS,
+    VERIFIER_CHECK_NAMES,
+    Check,
+    CheckResult,
+    VerificationReport,
+)
 
-__all__ = ["CHECKS", "CHECK_NAMES", "CheckResult", "ReportBuilder", "VerificationReport"]
+__all__ = [
+    "CHAIN_CHECK_NAMES",
+    "CHECKS",
+    "CHECK_NAMES",
+    "VERIFIER_CHECK_NAMES",
+    "Check",
+    "CheckResult",
+    "ReportBuilder",
+    "VerificationReport",
+]
 
 T = TypeVar("T")
 

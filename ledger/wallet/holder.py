@@ -48,6 +48,7 @@ from ledger.errors import (
     VerificationError,
     WalletImportRefused,
 )
+from ledger.report import Check
 from ledger.sdjwt import (
     PublicKey,
     VerifiedPresentation,
@@ -141,23 +142,23 @@ def _verify_sd_jwt(
 
 
 _CHECK_NAMES: dict[type[ChainCheckFailed], tuple[str, str]] = {
-    CredentialNotAnchored: ("anchor", "it is not anchored on chain"),
-    AnchorIssuerMismatch: ("anchor", "its anchor was made by another agency"),
-    AnchorTypeMismatch: ("anchor", "its anchor records another credential type"),
+    CredentialNotAnchored: (Check.ANCHOR, "it is not anchored on chain"),
+    AnchorIssuerMismatch: (Check.ANCHOR, "its anchor was made by another agency"),
+    AnchorTypeMismatch: (Check.ANCHOR, "its anchor records another credential type"),
     IssuerNotAccreditedAtAnchor: (
-        "accreditation",
+        Check.ISSUER_ACCREDITATION,
         "its issuer was not accredited for this type when it was anchored",
     ),
     SigningKeyNotValidAtAnchor: (
-        "key_validity",
+        Check.KEY_VALIDITY,
         "its signing key was not valid when it was anchored",
     ),
-    CredentialStatusUnknown: ("status", "its status entry does not exist on chain"),
-    CredentialRevoked: ("status", "it has been revoked"),
-    CredentialSuspended: ("status", "it is suspended"),
-    IssuerAgencySuspended: ("issuer_agency", "its issuing agency is suspended"),
-    IssuerAgencyRemoved: ("issuer_agency", "its issuing agency was removed"),
-    IssuerAgencyNotActive: ("issuer_agency", "its issuing agency is not active"),
+    CredentialStatusUnknown: (Check.STATUS, "its status entry does not exist on chain"),
+    CredentialRevoked: (Check.STATUS, "it has been revoked"),
+    CredentialSuspended: (Check.STATUS, "it is suspended"),
+    IssuerAgencySuspended: (Check.ISSUER_AGENCY_STATUS, "its issuing agency is suspended"),
+    IssuerAgencyRemoved: (Check.ISSUER_AGENCY_STATUS, "its issuing agency was removed"),
+    IssuerAgencyNotActive: (Check.ISSUER_AGENCY_STATUS, "its issuing agency is not active"),
 }
 
 
@@ -214,14 +215,14 @@ def verify_for_import(
         )
     except (StatusReferenceInvalid, CredentialStatusUnknown) as exc:
         raise _refuse(
-            "status", "its status reference is not its issuer's list on this ledger", exc
+            Check.STATUS, "its status reference is not its issuer's list on this ledger", exc
         ) from exc
     lens = chain.check_credential(prepared.request)
     failure = first_failure(lens, prepared.expected, chain=chain)
     if failure is not None:
         check, reason = _CHECK_NAMES.get(type(failure), ("chain", "a chain check failed"))
         if isinstance(failure, IssuerNotActiveAtAnchor):  # the chain says why, in words
-            check, reason = "accreditation", str(failure)
+            check, reason = Check.ISSUER_ACCREDITATION, str(failure)
         raise _refuse(check, reason, failure) from failure
     assert verified.status is not None  # prepare_check refuses a credential without one
     name = chain.agency(issuer).name

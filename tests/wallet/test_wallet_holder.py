@@ -26,6 +26,7 @@ from ledger.errors import (
     WalletImportRefused,
     WalletRecordNotFound,
 )
+from ledger.report import Check
 from ledger.sdjwt import SigningKey
 from ledger.wallet.wallet import Wallet
 
@@ -174,6 +175,6 @@ def test_credential_anchored_in_the_second_its_agency_is_suspended_is_refused_fo
     finally:
         world.rpc.call("anvil_removeBlockTimestampInterval", [])
     err = _refusal(wallet, world, package)
-    assert (err.check, type(err.cause)) == ("accreditation", IssuerNotActiveAtAnchor)
+    assert (err.check, type(err.cause)) == (Check.ISSUER_ACCREDITATION, IssuerNotActiveAtAnchor)
     assert "the issuing agency was suspended at " in str(err)
     assert "the same second as the anchor" in str(err)

@@ -18,8 +18,6 @@ is removed at the end, and no process is left running.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import secrets
 import tempfile
 import time
@@ -29,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
@@ -107,13 +104,13 @@ class _Narrator:
     def step(self, title: str) -> None:
         self._step += 1
         self._echo("")
-        self._echo(click.style(f"[{self._step}/6] {title}", bold=True))
+        self._echo(f"[{self._step}/6] {title}")
 
     def ok(self, text: str) -> None:
-        self._echo(f"  {click.style('✓', fg='green')} {text}")
+        self._echo(f"  ✓ {text}")
 
     def no(self, text: str) -> None:
-        self._echo(f"  {click.style('✗', fg='red')} {text}")
+        self._echo(f"  ✗ {text}")
 
     def say(self, text: str) -> None:
         self._echo(f"    {text}")
@@ -139,9 +136,11 @@ def _devnet(workdir: Path, rpc_url: str | None) -> Iterator[str]:
 
 
 def run_demo(
-    echo: Callable[[str], None] = click.echo, *, rpc_url: str | None = None
+    echo: Callable[[str], None] = print, *, rpc_url: str | None = None
 ) -> DemoResult:
-    """Run the whole scenario and narrate it through `echo`.
+    """Run the whole scenario and narrate it through `echo`, a line at a time: each step as
+    ``[i/6] title``, then its observations, ``  ✓ ...`` for what went as it should and ``  ✗ ...``
+    for a refusal the story expects.
 
     Starts an ephemeral devnet unless `rpc_url` names an anvil to use (it must accept
     `anvil_setBalance`). Raises a `LedgerError` if any step does not behave as the story says.
@@ -365,24 +364,4 @@ def _verify_forged(
     raise _StoryBroken("a credential signed with a revoked key verified")
 
 
-@click.command("demo")
-@click.option("--rpc", "rpc_url", metavar="URL",
-              help="Use this anvil instead of starting an ephemeral devnet.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print only what the scenario observed, as JSON.")
-def demo(rpc_url: str | None, as_json: bool) -> None:
-    """Run the end-to-end Danish scenario on a devnet it starts and stops itself."""
-    from ledger.cli._common import CliError
-
-    if not as_json:
-        click.echo(click.style("Identity ledger demo: Karen, the CPR office and "
-                               "Københavns Kommune", bold=True))
-    try:
-        result = run_demo((lambda _: None) if as_json else click.echo, rpc_url=rpc_url)
-    except LedgerError as exc:
-        raise CliError(f"{type(exc).__name__}: {exc}") from exc
-    if as_json:
-        click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
-
-
-__all__ = ["DemoResult", "Deployment", "demo", "run_demo"]
+__all__ = ["DemoResult", "Deployment", "run_demo"]

@@ -1,4 +1,9 @@
-"""The main job: `ledger demo` tells the whole Danish scenario and leaves nothing behind."""
+"""The main job: `ledger demo` tells the whole Danish scenario and leaves nothing behind.
+
+The demo runs twice in this module: once as a real process on a devnet of its own (the
+narration, and no devnet left behind), once in-process on the session devnet with `--json`
+(what each step observed), shared by the tests below.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
 
 from ledger.chain.devnet import Devnet
-from ledger.demo import MUNICIPALITY_CLAIMS, run_demo
+from ledger.cli.ledger_cli import cli
+from ledger.demo import MUNICIPALITY_CLAIMS
 
 _LEDGER = [sys.executable, "-c", "from ledger.cli.ledger_cli import main; main()"]
 
@@ -39,35 +49,36 @@ def test_the_demo_narrates_six_steps_and_leaves_no_devnet_running() -> None:
     assert _processes_mentioning("ledger-demo-") == []
 
 
-def test_the_demo_json_reports_what_each_step_observed(devnet: Devnet) -> None:
-    out = subprocess.run(
-        [*_LEDGER, "demo", "--json", "--rpc", devnet.rpc_url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
-    observed = json.loads(out.stdout)
+@pytest.fixture(scope="module")
+def observed(devnet: Devnet) -> dict[str, Any]:
+    """What `ledger demo --json` reports, run once on the session devnet."""
+    out = CliRunner().invoke(cli, ["demo", "--json", "--rpc", devnet.rpc_url])
+    assert out.exit_code == 0, out.output
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def test_the_demo_json_reports_what_each_step_observed(
+    observed: dict[str, Any], devnet: Devnet
+) -> None:
     assert observed["chain_id"] == devnet.chain_id
     assert set(observed) >= {"disclosed_to_municipality", "refusal_of_unregistered", "seconds"}
 
 
-def test_the_municipality_sees_exactly_the_two_claims_it_asked_for(devnet: Devnet) -> None:
-    lines: list[str] = []
-    result = run_demo(lines.append, rpc_url=devnet.rpc_url)
-    disclosed = result.disclosed_to_municipality
-    assert set(disclosed) == {"age_over_18", "address"}
-    assert set(disclosed["address"]) == {"municipality"}
-    assert len(MUNICIPALITY_CLAIMS) == 2
+def test_the_municipality_sees_exactly_the_two_claims_it_asked_for(
+    observed: dict[str, Any],
+) -> None:
+    disclosed = observed["disclosed_to_municipality"]
+    asked = [claim.split(".") for claim in MUNICIPALITY_CLAIMS]  # what the request names
+    assert set(disclosed) == {path[0] for path in asked} == {"age_over_18", "address"}
+    assert set(disclosed["address"]) == {p[1] for p in asked if p[0] == "address"}
     assert "cpr" not in json.dumps(disclosed)
 
 
-def test_every_refusal_in_the_story_names_its_reason(devnet: Devnet) -> None:
-    result = run_demo(lambda _: None, rpc_url=devnet.rpc_url)
-    assert "not registered" in result.refusal_of_unregistered.lower()
-    assert result.failure_after_revocation.startswith("CredentialRevoked:")
-    assert result.earlier_credential_after_key_theft == "valid"
-    assert result.stolen_key_credential.startswith("wallet refuses it")
-    assert result.stolen_key_credential.endswith("verifier rejects it (SigningKeyNotValidAtAnchor)")
-    assert result.seconds < 60
+def test_every_refusal_in_the_story_names_its_reason(observed: dict[str, Any]) -> None:
+    assert "not registered" in observed["refusal_of_unregistered"].lower()
+    assert observed["failure_after_revocation"].startswith("CredentialRevoked:")
+    assert observed["earlier_credential_after_key_theft"] == "valid"
+    stolen = observed["stolen_key_credential"]
+    assert stolen.startswith("wallet refuses it")
+    assert stolen.endswith("verifier rejects it (SigningKeyNotValidAtAnchor)")

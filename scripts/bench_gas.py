@@ -167,11 +167,37 @@ def main() -> None:
             f"  anchored={check.anchored} accredited_at_anchor={check.issuer_accredited_at_anchor}"
             f" key_valid_at_anchor={check.key_valid_at_anchor} status={check.status}"
         )
+        lens_call = ContractAbi(load_artifact("LedgerLens").abi).encode_call(
+            "checkCredential",
+            [digest, bytes(32), [], kid, 1, fresh_index, "0x" + "00" * 20, bytes(32), 0],
+        )
+        lens_gas = issuer.sender.estimate_gas(deployment.address("LedgerLens"), lens_call)
+        row("checkCredential (eth_estimateGas of the view)", lens_gas)
+        trust_abi = ContractAbi(load_artifact("TrustRegistry").abi)
+        trust = deployment.address("TrustRegistry")
+        at = check.anchored_at
+        for label, fn, args in (
+            ("isAccreditedAt (eth_estimateGas)", "isAccreditedAt", [issuer.address, 1, at]),
+            ("isAgencyActiveAt (eth_estimateGas)", "isAgencyActiveAt", [issuer.address, at]),
+        ):
+            row(label, issuer.sender.estimate_gas(trust, trust_abi.encode_call(fn, args)))
 
         print("\nKeys (once per signing key)")
         row("register key (thumbprint + P256VERIFY proof)", registered)
         rotated = issuer.rotate_key(kid, SigningKey.generate()).gas_used
         row("rotate key (new key's proof included)", rotated)
+
+        print("\nGovernance (cold paths: a 1-of-2 council's proposal executes at once)")
+        governed = funded(rpc).address
+        for label, action in (
+            ("admit agency", actions.admit_agency(governed, "Agency")),
+            ("accredit agency", actions.accredit(governed, 1)),
+            ("suspend agency", actions.suspend_agency(governed)),
+            ("reinstate agency", actions.reinstate_agency(governed)),
+            ("withdraw accreditation", actions.withdraw_accreditation(governed, 1)),
+            ("re-accredit agency", actions.accredit(governed, 1)),
+        ):
+            row(f"{label} (propose, executed)", council[0].propose(action).receipt.gas_used)
 
         print("\nCouncil (the action: admit an agency)")
         for size, threshold in ((3, 2), (5, 3)):

@@ -4,10 +4,11 @@ pragma solidity 0.8.37;
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IAnchorRegistry} from "./interfaces/IAnchorRegistry.sol";
 import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
+import {Semver} from "./common/Semver.sol";
 
 /// @title AnchorRegistry
 /// @notice See {IAnchorRegistry}. No admin functions: anchoring is gated by the TrustRegistry.
-contract AnchorRegistry is IAnchorRegistry {
+contract AnchorRegistry is IAnchorRegistry, Semver(1, 1, 0) {
     /// @dev Exactly one slot: 20 + 5 + 4 + 3 bytes.
     struct Record {
         address issuer;
@@ -25,11 +26,6 @@ contract AnchorRegistry is IAnchorRegistry {
     /// @param trust the TrustRegistry answering `canAnchor`
     constructor(ITrustRegistry trust) {
         _trust = trust;
-    }
-
-    /// @inheritdoc IAnchorRegistry
-    function version() external pure returns (string memory) {
-        return "1.0.0";
     }
 
     /// @inheritdoc IAnchorRegistry

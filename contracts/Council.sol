@@ -6,10 +6,11 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ICouncil} from "./interfaces/ICouncil.sol";
+import {Semver} from "./common/Semver.sol";
 
 /// @title Council
 /// @notice See {ICouncil}.
-contract Council is ICouncil, EIP712, Nonces {
+contract Council is ICouncil, EIP712, Nonces, Semver(1, 2, 0) {
     using EnumerableSet for EnumerableSet.AddressSet;
 
     bytes32 private constant _VOTE_TYPEHASH =
@@ -76,11 +77,6 @@ contract Council is ICouncil, EIP712, Nonces {
     modifier onlySelf() {
         if (msg.sender != address(this)) revert CouncilOnlySelf(msg.sender);
         _;
-    }
-
-    /// @inheritdoc ICouncil
-    function version() external pure returns (string memory) {
-        return "1.1.0";
     }
 
     /// @inheritdoc ICouncil

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ICredentialTypeRegistry} from "./interfaces/ICredentialTypeRegistry.sol";
 import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
+import {CouncilGoverned} from "./common/CouncilGoverned.sol";
+import {Semver} from "./common/Semver.sol";
 
 /// @title CredentialTypeRegistry
 /// @notice See {ICredentialTypeRegistry}.
-contract CredentialTypeRegistry is ICredentialTypeRegistry, AccessControl {
-    /// @notice Role held by the Council contract.
-    bytes32 public constant COUNCIL_ROLE = keccak256("COUNCIL_ROLE");
-
+contract CredentialTypeRegistry is ICredentialTypeRegistry, CouncilGoverned, Semver(1, 1, 0) {
     struct TypeRecord {
         string vct;
         string[] claimNames;
@@ -28,15 +26,8 @@ contract CredentialTypeRegistry is ICredentialTypeRegistry, AccessControl {
 
     /// @param council the Council contract (gets the council and admin roles)
     /// @param trust the TrustRegistry (for authority checks)
-    constructor(address council, ITrustRegistry trust) {
+    constructor(address council, ITrustRegistry trust) CouncilGoverned(council) {
         _trust = trust;
-        _grantRole(DEFAULT_ADMIN_ROLE, council);
-        _grantRole(COUNCIL_ROLE, council);
-    }
-
-    /// @inheritdoc ICredentialTypeRegistry
-    function version() external pure returns (string memory) {
-        return "1.0.0";
     }
 
     /// @inheritdoc ICredentialTypeRegistry
@@ -44,7 +35,7 @@ contract CredentialTypeRegistry is ICredentialTypeRegistry, AccessControl {
         external
         returns (uint32 typeId)
     {
-        if (!hasRole(COUNCIL_ROLE, msg.sender)) {
+        if (!_isCouncil(msg.sender)) {
             if (supersedes == 0 || !_trust.isAuthority(msg.sender, supersedes)) {
                 revert CredentialTypeRegistryNotAuthorized(msg.sender, supersedes);
             }

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {IKeyRegistry} from "./interfaces/IKeyRegistry.sol";
 import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
+import {CouncilGoverned} from "./common/CouncilGoverned.sol";
+import {Semver} from "./common/Semver.sol";
+import {TimeWindow} from "./common/TimeWindow.sol";
 
 /// @title KeyRegistry
 /// @notice See {IKeyRegistry}.
-contract KeyRegistry is IKeyRegistry, AccessControl {
-    /// @notice Role held by the Council contract.
-    bytes32 public constant COUNCIL_ROLE = keccak256("COUNCIL_ROLE");
-
+contract KeyRegistry is IKeyRegistry, CouncilGoverned, Semver(1, 1, 0) {
     struct KeyRecord {
         bytes32 x;
         bytes32 y;
@@ -31,15 +30,8 @@ contract KeyRegistry is IKeyRegistry, AccessControl {
 
     /// @param council the Council contract (gets the council and admin roles)
     /// @param trust the TrustRegistry (agency status)
-    constructor(address council, ITrustRegistry trust) {
+    constructor(address council, ITrustRegistry trust) CouncilGoverned(council) {
         _trust = trust;
-        _grantRole(DEFAULT_ADMIN_ROLE, council);
-        _grantRole(COUNCIL_ROLE, council);
-    }
-
-    /// @inheritdoc IKeyRegistry
-    function version() external pure returns (string memory) {
-        return "1.0.0";
     }
 
     /// @inheritdoc IKeyRegistry
@@ -73,7 +65,7 @@ contract KeyRegistry is IKeyRegistry, AccessControl {
     function revokeKey(bytes32 kid) external {
         KeyRecord storage k = _keys[kid];
         if (k.agency == address(0)) revert KeyRegistryUnknownKey(kid);
-        if (k.agency != msg.sender && !hasRole(COUNCIL_ROLE, msg.sender)) revert KeyRegistryNotKeyOwner(kid, msg.sender);
+        if (k.agency != msg.sender && !_isCouncil(msg.sender)) revert KeyRegistryNotKeyOwner(kid, msg.sender);
         if (k.revokedAt != 0) revert KeyRegistryKeyRevoked(kid, k.revokedAt);
         k.revokedAt = uint40(block.timestamp);
         emit KeyRevoked(kid, k.agency, msg.sender);
@@ -121,13 +113,8 @@ contract KeyRegistry is IKeyRegistry, AccessControl {
     function _store(bytes32 kid, bytes32 x, bytes32 y, uint64 validFrom, uint64 validUntil) private {
         address owner = _keys[kid].agency;
         if (owner != address(0)) revert KeyRegistryKidTaken(kid, owner);
-        // Times are stored in uint40: a larger value would wrap (a far-future validFrom into a
-        // back-dated one, validUntil 2**40 into 0 = open-ended), so it is refused.
-        if (validFrom > type(uint40).max || validUntil > type(uint40).max) {
-            revert KeyRegistryInvalidWindow(validFrom, validUntil);
-        }
-        uint64 from = validFrom < block.timestamp ? uint64(block.timestamp) : validFrom;
-        if (validUntil != 0 && validUntil <= from) revert KeyRegistryInvalidWindow(from, validUntil);
+        (uint64 from, bool ok) = TimeWindow.start(validFrom, validUntil);
+        if (!ok) revert KeyRegistryInvalidWindow(from, validUntil);
         _keys[kid] = KeyRecord(x, y, msg.sender, uint40(from), uint40(validUntil), 0);
         emit KeyRegistered(kid, msg.sender, from, validUntil);
     }
@@ -139,7 +126,7 @@ contract KeyRegistry is IKeyRegistry, AccessControl {
     }
 
     function _requireActive(address agency) private view {
-        uint8 status = _trust.agencyStatus(agency);
-        if (status != 1) revert KeyRegistryAgencyNotActive(agency, status);
+        ITrustRegistry.AgencyStatus status = _trust.agencyStatus(agency);
+        if (status != ITrustRegistry.AgencyStatus.Active) revert KeyRegistryAgencyNotActive(agency, status);
     }
 }

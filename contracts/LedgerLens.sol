@@ -8,10 +8,11 @@ import {IKeyRegistry} from "./interfaces/IKeyRegistry.sol";
 import {IVerifierRegistry} from "./interfaces/IVerifierRegistry.sol";
 import {IAnchorRegistry} from "./interfaces/IAnchorRegistry.sol";
 import {IStatusRegistry} from "./interfaces/IStatusRegistry.sol";
+import {Semver} from "./common/Semver.sol";
 
 /// @title LedgerLens
 /// @notice See {ILedgerLens}.
-contract LedgerLens is ILedgerLens {
+contract LedgerLens is ILedgerLens, Semver(1, 2, 0) {
     ITrustRegistry private immutable _trust;
     ICredentialTypeRegistry private immutable _types;
     IKeyRegistry private immutable _keys;
@@ -34,11 +35,6 @@ contract LedgerLens is ILedgerLens {
         _verifiers = verifiers;
         _anchors = anchors;
         _statuses = statuses;
-    }
-
-    /// @inheritdoc ILedgerLens
-    function version() external pure returns (string memory) {
-        return "1.1.0";
     }
 
     /// @inheritdoc ILedgerLens

@@ -1,28 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
 import {ICredentialTypeRegistry} from "./interfaces/ICredentialTypeRegistry.sol";
+import {CouncilGoverned} from "./common/CouncilGoverned.sol";
+import {Semver} from "./common/Semver.sol";
+import {TimeWindow} from "./common/TimeWindow.sol";
 
 /// @title TrustRegistry
 /// @notice See {ITrustRegistry}. Storage is laid out so that `canAnchor` for a direct
 /// accreditation reads exactly two slots: the packed accreditation and the agency's status slot.
-contract TrustRegistry is ITrustRegistry, AccessControl {
-    /// @notice Role held by the Council contract.
-    bytes32 public constant COUNCIL_ROLE = keccak256("COUNCIL_ROLE");
+/// History is kept in OpenZeppelin checkpoints (keyed by time, binary-searched), written only
+/// once there is history: per agency, its status changes after admission; per (agency, type),
+/// the grant times of past grants. A grant covers at most [grantedAt, next grant's grantedAt) (a
+/// new grant needs the previous one withdrawn or expired), so the one grant that can cover t is
+/// the last one granted at or before t. A question about a time since the latest change (the
+/// usual one: "at this recent anchor") is answered from the current records without a search.
+contract TrustRegistry is ITrustRegistry, CouncilGoverned, Semver(1, 1, 0) {
+    using Checkpoints for Checkpoints.Trace208;
 
-    uint8 private constant _NONE = 0;
-    uint8 private constant _ACTIVE = 1;
-    uint8 private constant _SUSPENDED = 2;
-    uint8 private constant _REMOVED = 3;
-
-    /// @dev First slot: status + timestamps (one SLOAD for the status check).
+    /// @dev First slot: status + timestamps (one SLOAD for the status check, and for "was it
+    /// Active at t" when t >= changedAt, the time of the latest status change).
     struct AgencyRecord {
-        uint8 status;
+        AgencyStatus status;
         uint40 admittedAt;
         uint40 suspendedSince;
         uint40 removedAt;
+        uint40 changedAt;
         bytes32 metadataDigest;
         string name;
     }
@@ -46,36 +51,28 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         address parent;
     }
 
-    struct Period {
-        uint40 from;
-        uint40 until;
-    }
-
     ICredentialTypeRegistry private immutable _types;
     uint32 private _grantCount;
 
     mapping(address agency => AgencyRecord record) private _agencies;
-    mapping(address agency => Period[] suspensions) private _suspensions;
+    /// @dev Status changes after admission: 1 (not Active) from a suspension or removal, 0 from
+    /// a reinstatement; no checkpoint at or before t (but admitted by t) means Active.
+    mapping(address agency => Checkpoints.Trace208 inactive) private _inactivity;
     mapping(address agency => mapping(uint32 typeId => Grant grant)) private _grants;
     mapping(address agency => mapping(uint32 typeId => address parent)) private _parents;
     mapping(address agency => mapping(uint32 typeId => PastGrant[] grants)) private _history;
+    /// @dev A past grant's grantedAt -> its number n in the history (`_history[..][n - 1]`).
+    mapping(address agency => mapping(uint32 typeId => Checkpoints.Trace208 pastGrants)) private _grantTimeline;
 
     /// @param council the Council contract (gets the council and admin roles)
     /// @param types the CredentialTypeRegistry
-    constructor(address council, ICredentialTypeRegistry types) {
+    constructor(address council, ICredentialTypeRegistry types) CouncilGoverned(council) {
         _types = types;
-        _grantRole(DEFAULT_ADMIN_ROLE, council);
-        _grantRole(COUNCIL_ROLE, council);
     }
 
     modifier onlyCouncil() {
-        if (!hasRole(COUNCIL_ROLE, msg.sender)) revert TrustRegistryNotCouncil(msg.sender);
+        if (!_isCouncil(msg.sender)) revert TrustRegistryNotCouncil(msg.sender);
         _;
-    }
-
-    /// @inheritdoc ITrustRegistry
-    function version() external pure returns (string memory) {
-        return "1.0.0";
     }
 
     // ----------------------------------------------------------------------------- agencies
@@ -83,9 +80,10 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
     /// @inheritdoc ITrustRegistry
     function admitAgency(address agency, string calldata name, bytes32 metadataDigest) external onlyCouncil {
         AgencyRecord storage a = _agencies[agency];
-        if (a.status != _NONE) revert TrustRegistryAgencyExists(agency, a.status);
-        a.status = _ACTIVE;
+        if (a.status != AgencyStatus.None) revert TrustRegistryAgencyExists(agency, a.status);
+        a.status = AgencyStatus.Active;
         a.admittedAt = uint40(block.timestamp);
+        a.changedAt = uint40(block.timestamp);
         a.metadataDigest = metadataDigest;
         a.name = name;
         emit AgencyAdmitted(agency, name, metadataDigest);
@@ -94,28 +92,33 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
     /// @inheritdoc ITrustRegistry
     function suspendAgency(address agency) external onlyCouncil {
         AgencyRecord storage a = _requireAgency(agency);
-        if (a.status != _ACTIVE) revert TrustRegistryInvalidStatusTransition(agency, a.status, _SUSPENDED);
-        a.status = _SUSPENDED;
+        if (a.status != AgencyStatus.Active) {
+            revert TrustRegistryInvalidStatusTransition(agency, a.status, AgencyStatus.Suspended);
+        }
         a.suspendedSince = uint40(block.timestamp);
+        _changeStatus(agency, a, AgencyStatus.Suspended);
         emit AgencySuspended(agency);
     }
 
     /// @inheritdoc ITrustRegistry
     function reinstateAgency(address agency) external onlyCouncil {
         AgencyRecord storage a = _requireAgency(agency);
-        if (a.status != _SUSPENDED) revert TrustRegistryInvalidStatusTransition(agency, a.status, _ACTIVE);
-        _suspensions[agency].push(Period(a.suspendedSince, uint40(block.timestamp)));
-        a.status = _ACTIVE;
+        if (a.status != AgencyStatus.Suspended) {
+            revert TrustRegistryInvalidStatusTransition(agency, a.status, AgencyStatus.Active);
+        }
         a.suspendedSince = 0;
+        _changeStatus(agency, a, AgencyStatus.Active);
         emit AgencyReinstated(agency);
     }
 
     /// @inheritdoc ITrustRegistry
     function removeAgency(address agency) external onlyCouncil {
         AgencyRecord storage a = _requireAgency(agency);
-        if (a.status == _REMOVED) revert TrustRegistryInvalidStatusTransition(agency, a.status, _REMOVED);
-        a.status = _REMOVED;
+        if (a.status == AgencyStatus.Removed) {
+            revert TrustRegistryInvalidStatusTransition(agency, a.status, AgencyStatus.Removed);
+        }
         a.removedAt = uint40(block.timestamp);
+        _changeStatus(agency, a, AgencyStatus.Removed);
         emit AgencyRemoved(agency);
     }
 
@@ -135,7 +138,10 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
     function subAccredit(address agency, uint32 typeId, uint64 validFrom, uint64 validUntil) external {
         if (agency == msg.sender) revert TrustRegistrySelfAccreditation(agency);
         Grant memory p = _grants[msg.sender][typeId];
-        if (!p.authority || p.delegated || !_covers(p, block.timestamp) || _agencies[msg.sender].status != _ACTIVE) {
+        if (
+            !p.authority || p.delegated || !_covers(p, block.timestamp)
+                || _agencies[msg.sender].status != AgencyStatus.Active
+        ) {
             revert TrustRegistryNotAuthority(msg.sender, typeId);
         }
         _requireActive(agency);
@@ -150,7 +156,7 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
     function withdrawAccreditation(address agency, uint32 typeId) external {
         Grant storage g = _grants[agency][typeId];
         if (g.grantedAt == 0 || g.withdrawnAt != 0) revert TrustRegistryNotAccredited(agency, typeId);
-        if (!hasRole(COUNCIL_ROLE, msg.sender)) {
+        if (!_isCouncil(msg.sender)) {
             if (!g.delegated || _parents[agency][typeId] != msg.sender) {
                 revert TrustRegistryNotParent(msg.sender, agency, typeId);
             }
@@ -165,48 +171,41 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
     function canAnchor(address agency, uint32 typeId) external view returns (bool) {
         Grant memory g = _grants[agency][typeId];
         if (!_covers(g, block.timestamp)) return false;
-        if (_agencies[agency].status != _ACTIVE) return false;
+        if (_agencies[agency].status != AgencyStatus.Active) return false;
         if (!g.delegated) return true;
         address parent = _parents[agency][typeId];
         Grant memory p = _grants[parent][typeId];
-        return p.serial == g.parentSerial && _covers(p, block.timestamp) && _agencies[parent].status == _ACTIVE;
+        return p.serial == g.parentSerial && _covers(p, block.timestamp)
+            && _agencies[parent].status == AgencyStatus.Active;
     }
 
     /// @inheritdoc ITrustRegistry
     function isAccreditedAt(address agency, uint32 typeId, uint64 t) external view returns (bool) {
         if (!isAgencyActiveAt(agency, t)) return false;
-        Grant memory g = _grants[agency][typeId];
-        if (_covers(g, t)) return _parentCoveredAt(g, _parents[agency][typeId], typeId, t);
-        PastGrant[] storage past = _history[agency][typeId];
-        for (uint256 i = past.length; i > 0; --i) {
-            PastGrant memory pg = past[i - 1];
-            if (_covers(pg.grant, t)) return _parentCoveredAt(pg.grant, pg.parent, typeId, t);
-        }
-        return false;
+        (Grant memory g, uint256 n) = _grantAt(agency, typeId, t);
+        if (!_covers(g, t)) return false;
+        return !g.delegated || _parentCoveredAt(g, _parentOf(agency, typeId, n), typeId, t);
     }
 
     /// @inheritdoc ITrustRegistry
     function isAuthority(address agency, uint32 typeId) external view returns (bool) {
         Grant memory g = _grants[agency][typeId];
-        return g.authority && !g.delegated && _covers(g, block.timestamp) && _agencies[agency].status == _ACTIVE;
+        return g.authority && !g.delegated && _covers(g, block.timestamp)
+            && _agencies[agency].status == AgencyStatus.Active;
     }
 
     /// @inheritdoc ITrustRegistry
     function isAgencyActiveAt(address agency, uint64 t) public view returns (bool) {
         AgencyRecord storage a = _agencies[agency];
-        if (a.admittedAt == 0 || t < a.admittedAt) return false;
-        if (a.removedAt != 0 && t >= a.removedAt) return false;
-        if (a.suspendedSince != 0 && t >= a.suspendedSince) return false;
-        Period[] storage s = _suspensions[agency];
-        for (uint256 i = s.length; i > 0; --i) {
-            Period memory p = s[i - 1];
-            if (t >= p.from && t < p.until) return false;
-        }
-        return true;
+        // Never admitted: status None, changedAt 0. Since the latest change: the current status.
+        if (t >= a.changedAt) return a.status == AgencyStatus.Active;
+        if (t < a.admittedAt) return false;
+        // t < changedAt, a block timestamp: the cast to the 48-bit key is exact.
+        return _inactivity[agency].upperLookupRecent(uint48(t)) == 0;
     }
 
     /// @inheritdoc ITrustRegistry
-    function agencyStatus(address agency) external view returns (uint8) {
+    function agencyStatus(address agency) external view returns (AgencyStatus) {
         return _agencies[agency].status;
     }
 
@@ -241,19 +240,9 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         address parent,
         uint32 parentSerial
     ) private {
-        // Times are stored in uint40: a larger value would wrap (a far-future validFrom into a
-        // back-dated one, validUntil 2**40 into 0 = open-ended), so it is refused.
-        if (validFrom > type(uint40).max || validUntil > type(uint40).max) {
-            revert TrustRegistryInvalidWindow(validFrom, validUntil);
-        }
-        uint64 from = validFrom < block.timestamp ? uint64(block.timestamp) : validFrom;
-        if (validUntil != 0 && validUntil <= from) revert TrustRegistryInvalidWindow(from, validUntil);
-        Grant memory current = _grants[agency][typeId];
-        if (current.grantedAt != 0) {
-            bool expired = current.validUntil != 0 && block.timestamp >= current.validUntil;
-            if (current.withdrawnAt == 0 && !expired) revert TrustRegistryAlreadyAccredited(agency, typeId);
-            _history[agency][typeId].push(PastGrant(current, _parents[agency][typeId]));
-        }
+        (uint64 from, bool ok) = TimeWindow.start(validFrom, validUntil);
+        if (!ok) revert TrustRegistryInvalidWindow(from, validUntil);
+        _archiveGrant(agency, typeId);
         _grants[agency][typeId] = Grant({
             validFrom: uint40(from),
             validUntil: uint40(validUntil),
@@ -268,17 +257,42 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
         emit AccreditationGranted(agency, typeId, parent, from, validUntil, authority);
     }
 
+    /// @dev Move the current grant (if any; it must be withdrawn or expired) to the history and
+    /// checkpoint its grant time. Of past grants made in the same block only the last could
+    /// cover anything (the others ended when the next began): its checkpoint overwrites theirs.
+    function _archiveGrant(address agency, uint32 typeId) private {
+        Grant memory current = _grants[agency][typeId];
+        if (current.grantedAt == 0) return;
+        bool expired = current.validUntil != 0 && block.timestamp >= current.validUntil;
+        if (current.withdrawnAt == 0 && !expired) revert TrustRegistryAlreadyAccredited(agency, typeId);
+        PastGrant[] storage past = _history[agency][typeId];
+        past.push(PastGrant(current, _parents[agency][typeId]));
+        _grantTimeline[agency][typeId].push(current.grantedAt, uint208(past.length));
+    }
+
+    /// @dev The only grant of `agency` for `typeId` that can cover `t` (the contract notice),
+    /// and where it is: n = 0 the current grant, else `_history[..][n - 1]`. The current grant
+    /// when it was made at or before t (no search), else the last past grant made at or before
+    /// t. The caller still checks that it covers t (if nothing was granted by t, it does not).
+    function _grantAt(address agency, uint32 typeId, uint64 t) private view returns (Grant memory g, uint256 n) {
+        g = _grants[agency][typeId];
+        if (t >= g.grantedAt) return (g, 0);
+        // t < grantedAt, a block timestamp: the cast to the 48-bit key is exact.
+        n = _grantTimeline[agency][typeId].upperLookupRecent(uint48(t));
+        if (n != 0) g = _history[agency][typeId][n - 1].grant;
+    }
+
+    /// @dev The parent of the grant found by `_grantAt` (read only for a sub-accreditation).
+    function _parentOf(address agency, uint32 typeId, uint256 n) private view returns (address) {
+        return n == 0 ? _parents[agency][typeId] : _history[agency][typeId][n - 1].parent;
+    }
+
+    /// @dev Whether the sub-accreditation `g` had the parent's grant it was made under valid at
+    /// `t`, with the parent Active.
     function _parentCoveredAt(Grant memory g, address parent, uint32 typeId, uint64 t) private view returns (bool) {
-        if (!g.delegated) return true;
         if (!isAgencyActiveAt(parent, t)) return false;
-        Grant memory p = _grants[parent][typeId];
-        if (p.serial == g.parentSerial && _covers(p, t)) return true;
-        PastGrant[] storage past = _history[parent][typeId];
-        for (uint256 i = past.length; i > 0; --i) {
-            Grant memory pg = past[i - 1].grant;
-            if (pg.serial == g.parentSerial && _covers(pg, t)) return true;
-        }
-        return false;
+        (Grant memory p,) = _grantAt(parent, typeId, t);
+        return p.serial == g.parentSerial && _covers(p, t);
     }
 
     function _covers(Grant memory g, uint256 t) private pure returns (bool) {
@@ -292,12 +306,20 @@ contract TrustRegistry is ITrustRegistry, AccessControl {
 
     function _requireAgency(address agency) private view returns (AgencyRecord storage a) {
         a = _agencies[agency];
-        if (a.status == _NONE) revert TrustRegistryUnknownAgency(agency);
+        if (a.status == AgencyStatus.None) revert TrustRegistryUnknownAgency(agency);
     }
 
     function _requireActive(address agency) private view {
-        uint8 status = _agencies[agency].status;
-        if (status == _NONE) revert TrustRegistryUnknownAgency(agency);
-        if (status != _ACTIVE) revert TrustRegistryAgencyNotActive(agency, status);
+        AgencyStatus status = _agencies[agency].status;
+        if (status == AgencyStatus.None) revert TrustRegistryUnknownAgency(agency);
+        if (status != AgencyStatus.Active) revert TrustRegistryAgencyNotActive(agency, status);
+    }
+
+    /// @dev A status change after admission: the new status, its time, and a checkpoint of
+    /// whether the agency is Active from now on (block timestamps fit the 48-bit key).
+    function _changeStatus(address agency, AgencyRecord storage a, AgencyStatus status) private {
+        a.status = status;
+        a.changedAt = uint40(block.timestamp);
+        _inactivity[agency].push(uint48(block.timestamp), status == AgencyStatus.Active ? 0 : 1);
     }
 }

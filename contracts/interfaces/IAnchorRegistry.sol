@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {ISemver} from "./ISemver.sol";
+
 /// @title Anchor registry: credential digests and Merkle batch roots, with issuer, type and time.
 /// @notice A single anchor is keyed by its issuer and the credential digest (sha256 of the
 /// issuer-signed JWT). A batch is keyed by its issuer and its Merkle root over leaves
@@ -8,7 +10,7 @@ pragma solidity 0.8.37;
 /// (OpenZeppelin MerkleProof). Keyed by issuer, an anchor cannot be taken by another agency that
 /// anchors the same digest or root first: that makes a record of its own. Only an agency that
 /// `canAnchor` the type at that moment may anchor. Each record is one storage slot.
-interface IAnchorRegistry {
+interface IAnchorRegistry is ISemver {
     /// @notice An anchor record. `count` is 1 for single anchors, the batch size for roots;
     /// issuer zero = not anchored.
     struct AnchorRecord {
@@ -57,6 +59,4 @@ interface IAnchorRegistry {
         returns (AnchorRecord memory);
     /// @notice The Merkle leaf of a digest.
     function leafOf(bytes32 digest) external pure returns (bytes32);
-    /// @notice Contract version.
-    function version() external pure returns (string memory);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {ISemver} from "./ISemver.sol";
+
 /// @title Council: M-of-N governance over the registries.
 /// @notice A proposal is a call (target, calldata) to one of the wired registries or to the
 /// council itself (members, threshold, lifetime). The proposer's `propose` is its vote; each
@@ -17,7 +19,7 @@ pragma solidity 0.8.37;
 /// A vote may also be relayed by anyone with the member's EIP-712 signature over
 /// `Vote(uint256 proposalId,address member,uint256 nonce,uint256 deadline)` in the domain
 /// ("LedgerCouncil", "1", chainId, this contract); each member's nonce is used once.
-interface ICouncil {
+interface ICouncil is ISemver {
     /// @notice A proposal as stored.
     struct Proposal {
         address target;
@@ -126,6 +128,4 @@ interface ICouncil {
     function proposalCount() external view returns (uint256);
     /// @notice Whether proposals may call `target`.
     function isAllowedTarget(address target) external view returns (bool);
-    /// @notice Contract version.
-    function version() external pure returns (string memory);
 }

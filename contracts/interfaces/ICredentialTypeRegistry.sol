@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {ISemver} from "./ISemver.sol";
+
 /// @title Credential type registry: `vct` strings with compact ids, claim names and versions.
 /// @notice Type ids start at 1. A verifier's claim mask sets bit i for `claimNames[i]`.
 /// `claimSetDigest = keccak256(abi.encode(claimNames))` (order matters: it fixes the bit layout).
 /// Who may register: the council (any type), or an agency that is currently a direct accredited
 /// authority for the type being superseded (a new version of a type it governs).
 /// Each type can be superseded once, so versions form a chain.
-interface ICredentialTypeRegistry {
+interface ICredentialTypeRegistry is ISemver {
     /// @notice A registered credential type.
     struct CredentialType {
         uint32 typeId;
@@ -52,6 +54,4 @@ interface ICredentialTypeRegistry {
     function claimCount(uint32 typeId) external view returns (uint256);
     /// @notice Number of registered types (the highest id).
     function typeCount() external view returns (uint32);
-    /// @notice Contract version.
-    function version() external pure returns (string memory);
 }

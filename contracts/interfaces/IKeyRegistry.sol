@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {ISemver} from "./ISemver.sol";
+import {ITrustRegistry} from "./ITrustRegistry.sol";
+
 /// @title Key registry: agency signing keys (P-256) by RFC 7638 thumbprint.
 /// @notice `kid` is the raw 32-byte SHA-256 JWK thumbprint of (x, y), checked on registration,
 /// and the registering agency proves it holds the private key: (r, s) is the key's ES256
@@ -9,7 +12,7 @@ pragma solidity 0.8.37;
 /// once claimed, belongs to the claiming agency forever. A key is valid at t when validFrom <= t
 /// < validUntil (validUntil 0 = open-ended) and (revokedAt == 0 or t < revokedAt). validFrom is
 /// never before registration.
-interface IKeyRegistry {
+interface IKeyRegistry is ISemver {
     /// @notice A registered key.
     struct Key {
         bytes32 x;
@@ -36,7 +39,7 @@ interface IKeyRegistry {
     /// @notice The caller does not own the key (and is not the council, where allowed).
     error KeyRegistryNotKeyOwner(bytes32 kid, address caller);
     /// @notice The caller is not an Active agency.
-    error KeyRegistryAgencyNotActive(address agency, uint8 status);
+    error KeyRegistryAgencyNotActive(address agency, ITrustRegistry.AgencyStatus status);
     /// @notice validUntil must be 0 (open) or after validFrom; neither may exceed 2**40 - 1.
     error KeyRegistryInvalidWindow(uint64 validFrom, uint64 validUntil);
     /// @notice The key is already revoked.
@@ -66,6 +69,4 @@ interface IKeyRegistry {
     function keyOf(bytes32 kid) external view returns (Key memory);
     /// @notice Whether `kid` belongs to `agency` and was valid at `t`.
     function isKeyValidAt(bytes32 kid, address agency, uint64 t) external view returns (bool);
-    /// @notice Contract version.
-    function version() external pure returns (string memory);
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {ISemver} from "./ISemver.sol";
+import {ITrustRegistry} from "./ITrustRegistry.sol";
+
 /// @title Ledger lens: everything a verifier needs about one credential in one eth_call.
 /// @notice Read-only; never reverts for unknown digests, keys, lists or verifiers.
-interface ILedgerLens {
+interface ILedgerLens is ISemver {
     /// @notice One credential to check. For a single anchor pass root = 0 and an empty proof;
     /// for a batch pass the anchored root and the inclusion proof of `digest`'s leaf, or
     /// (root-only) digest = 0 and an empty proof: the answer is then about the batch, and the
@@ -46,7 +49,7 @@ interface ILedgerLens {
         uint64 keyRevokedAt;
         bool statusKnown;
         uint8 status;
-        uint8 issuerAgencyStatus;
+        ITrustRegistry.AgencyStatus issuerAgencyStatus;
         bool verifierAuthorized;
         uint64 blockNumber;
         uint64 blockTimestamp;
@@ -71,6 +74,4 @@ interface ILedgerLens {
     /// @notice The wired registries: trust, types, keys, verifiers, anchors, statuses.
     function registries() external view returns (address, address, address, address, address, address);
 
-    /// @notice Contract version.
-    function version() external pure returns (string memory);
 }

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {ISemver} from "./ISemver.sol";
+import {ITrustRegistry} from "./ITrustRegistry.sol";
+
 /// @title Status registry: per-agency status lists, 2 bits per entry (IETF Token Status List).
 /// @notice Lists are keyed by (agency, listId); the agency that created a list is its only
 /// writer. While not Active (suspended or removed) it can still revoke and suspend entries, but
 /// not set any entry back to valid: a compromised or expelled agency cannot lift a suspension.
 /// Entry i lives in word i / 128 at bit offset 2 * (i % 128), LSB first. Values: 0 valid,
 /// 1 revoked, 2 suspended (3 reserved, rejected).
-interface IStatusRegistry {
+interface IStatusRegistry is ISemver {
     /// @notice Emitted when an agency creates a list.
     event StatusListCreated(address indexed agency, uint32 indexed listId, uint64 capacity);
     /// @notice Emitted when one entry changes.
@@ -16,7 +19,7 @@ interface IStatusRegistry {
     event StatusesChanged(address indexed agency, uint32 indexed listId, uint256[] indexes, uint8 status);
 
     /// @notice Only an Active agency creates lists or sets entries to valid.
-    error StatusRegistryAgencyNotActive(address agency, uint8 status);
+    error StatusRegistryAgencyNotActive(address agency, ITrustRegistry.AgencyStatus status);
     /// @notice Capacity must be a non-zero multiple of 128.
     error StatusRegistryInvalidCapacity(uint64 capacity);
     /// @notice The list already exists.
@@ -53,6 +56,4 @@ interface IStatusRegistry {
         returns (uint256[] memory words);
     /// @notice The list's capacity (0 = unknown list) and creation time.
     function statusListOf(address agency, uint32 listId) external view returns (uint64 capacity, uint64 createdAt);
-    /// @notice Contract version.
-    function version() external pure returns (string memory);
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {ISemver} from "./ISemver.sol";
+
 /// @title Trust registry: agencies and their accreditations per credential type.
-/// @notice Agency status: 0 None, 1 Active, 2 Suspended, 3 Removed (Removed is final).
+/// @notice Agency status: {AgencyStatus} (Removed is final).
 /// An accreditation covers one (agency, typeId) with a window [validFrom, validUntil)
 /// (validUntil 0 = open-ended). validFrom is never earlier than the grant time, so history
 /// cannot be back-dated. An accredited *authority* may sub-accredit another agency for the same
@@ -10,11 +12,22 @@ pragma solidity 0.8.37;
 /// parent's grant is valid and the parent agency is Active (checked at read time, no loops).
 /// Withdrawal moves the record to an append-only history so `isAccreditedAt` stays answerable;
 /// re-accreditation after withdrawal creates a fresh grant, and sub-accreditations made under the
-/// earlier grant stay invalid.
-interface ITrustRegistry {
+/// earlier grant stay invalid. Questions about a past time t ("was the agency Active / accredited
+/// at t") are answered from checkpoints by binary search: their gas grows with the logarithm of
+/// an agency's history, not with its length.
+interface ITrustRegistry is ISemver {
+    /// @notice Lifecycle of an agency: None (never admitted) -> Active <-> Suspended, and
+    /// Active or Suspended -> Removed (final). ABI-encoded as uint8 (0, 1, 2, 3).
+    enum AgencyStatus {
+        None,
+        Active,
+        Suspended,
+        Removed
+    }
+
     /// @notice An agency as stored (name and metadata digest are informational).
     struct Agency {
-        uint8 status;
+        AgencyStatus status;
         uint64 admittedAt;
         uint64 suspendedSince;
         uint64 removedAt;
@@ -58,11 +71,11 @@ interface ITrustRegistry {
     /// @notice The agency was never admitted.
     error TrustRegistryUnknownAgency(address agency);
     /// @notice The agency is already known (admitted before, possibly removed).
-    error TrustRegistryAgencyExists(address agency, uint8 status);
+    error TrustRegistryAgencyExists(address agency, AgencyStatus status);
     /// @notice The requested status change is not allowed from the current status.
-    error TrustRegistryInvalidStatusTransition(address agency, uint8 current, uint8 requested);
+    error TrustRegistryInvalidStatusTransition(address agency, AgencyStatus current, AgencyStatus requested);
     /// @notice The agency must be Active for this operation.
-    error TrustRegistryAgencyNotActive(address agency, uint8 status);
+    error TrustRegistryAgencyNotActive(address agency, AgencyStatus status);
     /// @notice The credential type is not registered.
     error TrustRegistryUnknownType(uint32 typeId);
     /// @notice validUntil must be 0 (open) or after validFrom (and after now); neither may
@@ -105,14 +118,12 @@ interface ITrustRegistry {
     function isAuthority(address agency, uint32 typeId) external view returns (bool);
     /// @notice Whether `agency` was Active at `t`.
     function isAgencyActiveAt(address agency, uint64 t) external view returns (bool);
-    /// @notice Current status of an agency (0 None, 1 Active, 2 Suspended, 3 Removed).
-    function agencyStatus(address agency) external view returns (uint8);
+    /// @notice Current status of an agency.
+    function agencyStatus(address agency) external view returns (AgencyStatus);
     /// @notice The stored agency record.
     function agencyOf(address agency) external view returns (Agency memory);
     /// @notice The current (possibly withdrawn) accreditation record; grantedAt 0 = none.
     function accreditationOf(address agency, uint32 typeId) external view returns (Accreditation memory);
     /// @notice Past (withdrawn) grants of `agency` for `typeId`, oldest first.
     function accreditationHistory(address agency, uint32 typeId) external view returns (Accreditation[] memory);
-    /// @notice Contract version.
-    function version() external pure returns (string memory);
 }

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {ISemver} from "./ISemver.sol";
+import {ITrustRegistry} from "./ITrustRegistry.sol";
+
 /// @title Verifier registry: which agency may request which claims of a type, for which purpose.
 /// @notice Registrations are keyed by (verifier, typeId, purposeDigest); registering again
 /// replaces the previous registration. A request is authorised at t when the requested claim
 /// mask is a non-empty subset of the registered mask, t is inside [validFrom, validUntil)
 /// (validUntil 0 = open-ended), the registration is not withdrawn at t, and the verifier agency
 /// is Active now.
-interface IVerifierRegistry {
+interface IVerifierRegistry is ISemver {
     /// @notice A registration.
     struct Registration {
         uint256 claimMask;
@@ -32,7 +35,7 @@ interface IVerifierRegistry {
     /// @notice The caller lacks the council role.
     error VerifierRegistryNotCouncil(address caller);
     /// @notice The verifier is not an Active agency.
-    error VerifierRegistryAgencyNotActive(address verifier, uint8 status);
+    error VerifierRegistryAgencyNotActive(address verifier, ITrustRegistry.AgencyStatus status);
     /// @notice The type is not registered.
     error VerifierRegistryUnknownType(uint32 typeId);
     /// @notice The mask is empty or names claims the type does not have.
@@ -63,6 +66,4 @@ interface IVerifierRegistry {
         external
         view
         returns (bool);
-    /// @notice Contract version.
-    function version() external pure returns (string memory);
 }

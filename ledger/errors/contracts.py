@@ -4,7 +4,7 @@ Written by `ledger.chain.errorgen` from the ABI and NatSpec of ledger/chain/arti
 tests/chain/test_artifacts.py fails when it differs from what the artifacts generate.
 Each class is named as the Solidity error and documented by its NatSpec; its attributes
 are the error's ABI parameters (set by `ContractRevert` from the decoded values).
-Longer than ~400 lines: it mirrors all 71 errors of the contracts.
+Longer than ~400 lines: it mirrors all 72 errors of the contracts.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ __all__ = [
     "AnchorRegistryNotAccredited",
     "AnchorRegistryZeroDigest",
     "AnchorRegistryZeroRoot",
+    "CheckpointUnorderedInsertion",
     "CouncilAlreadyVoted",
     "CouncilError",
     "CouncilExecutionFailed",
@@ -699,6 +700,12 @@ class AccessControlUnauthorizedAccount(SharedContractError):
     #   CredentialTypeRegistry, KeyRegistry, TrustRegistry, VerifierRegistry.
     account: str
     neededRole: bytes
+
+
+class CheckpointUnorderedInsertion(SharedContractError):
+    """A value was attempted to be inserted on a past checkpoint."""
+
+    # Solidity: CheckpointUnorderedInsertion(); in the ABI of TrustRegistry.
 
 
 class InvalidAccountNonce(SharedContractError):

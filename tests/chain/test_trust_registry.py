@@ -239,6 +239,56 @@ def test_history_excludes_suspension_periods(world: World) -> None:
     assert not world.reader.is_agency_active_at(world.issuer.address, suspended)
 
 
+def _around(*times: int) -> list[int]:
+    """Each time and the seconds either side of it."""
+    return sorted({t + d for t in times for d in (-1, 0, 1)})
+
+
+def test_was_active_at_answers_every_period_of_a_long_record(world: World) -> None:
+    agency = world.new_agency("Tax Office").address
+    admitted = world.now()
+    suspensions = []
+    for _ in range(3):
+        world.advance(10)
+        world.execute(world.actions.suspend_agency(agency))
+        suspended = world.now()
+        world.advance(10)
+        world.execute(world.actions.reinstate_agency(agency))
+        suspensions.append((suspended, world.now()))
+    world.advance(10)
+    world.execute(world.actions.remove_agency(agency))
+    removed = world.now()
+    world.advance(10)
+
+    def active(t: int) -> bool:
+        return admitted <= t < removed and not any(s <= t < r for s, r in suspensions)
+
+    bounds = [admitted, removed, *(t for period in suspensions for t in period)]
+    for t in _around(*bounds):
+        assert world.reader.is_agency_active_at(agency, t) is active(t), t
+
+
+def test_was_accredited_at_answers_every_grant_of_a_long_record(world: World) -> None:
+    agency = world.new_agency("Tax Office").address
+    windows = []
+    for i in range(4):
+        world.execute(world.actions.accredit(agency, world.type_id, valid_until=world.now() + 30))
+        if i % 2:  # every other grant is withdrawn before it expires
+            world.advance(10)
+            world.execute(world.actions.withdraw_accreditation(agency, world.type_id))
+        grant = world.reader.accreditation(agency, world.type_id)
+        end = min(grant.valid_until, grant.withdrawn_at or grant.valid_until)
+        windows.append((grant.valid_from, end))
+        world.advance(40)
+    assert len(world.reader.accreditation_history(agency, world.type_id)) == 3
+
+    def accredited(t: int) -> bool:
+        return any(start <= t < end for start, end in windows)
+
+    for t in _around(*(t for window in windows for t in window)):
+        assert world.reader.is_accredited_at(agency, world.type_id, t) is accredited(t), t
+
+
 def test_accreditation_cannot_be_back_dated(world: World) -> None:
     before = world.now() - 5
     world.execute(world.actions.accredit(world.second.address, world.type_id, valid_from=1))

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ledger.chain.abi import _canonical_type, _signature
+
 __all__ = [
     "CONTRACT_ERRORS_PATH",
     "SHARED_FAMILY",
@@ -68,22 +70,10 @@ class ContractErrorSpec:
     contracts: list[str] = field(default_factory=list)
 
 
-def _canonical(param: Mapping[str, Any]) -> str:
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_canonical(c) for c in param.get("components", []))
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
-
-
-def _selector_signature(entry: Mapping[str, Any]) -> str:
-    return f"{entry['name']}({','.join(_canonical(p) for p in entry.get('inputs', []))})"
-
-
 def natspec_text(artifact: Mapping[str, Any], entry: Mapping[str, Any]) -> str:
     """The NatSpec of ABI error `entry` in `artifact`: `@notice`, then `@dev` as a second
     paragraph (either alone when the other is missing); "" when the sources document neither."""
-    sig = _selector_signature(entry)
+    sig = _signature(entry)
     user = (artifact.get("userdoc") or {}).get("errors", {}).get(sig) or [{}]
     dev = (artifact.get("devdoc") or {}).get("errors", {}).get(sig) or [{}]
     parts = [str(user[0].get("notice", "")).strip(), str(dev[0].get("details", "")).strip()]
@@ -106,7 +96,9 @@ def collect_errors(artifacts: Iterable[Mapping[str, Any]]) -> list[ContractError
                 continue
             name = str(entry["name"])
             inputs = tuple(entry.get("inputs", []))
-            declared = ", ".join(f"{_canonical(p)} {p.get('name', '')}".strip() for p in inputs)
+            declared = ", ".join(
+                f"{_canonical_type(p)} {p.get('name', '')}".strip() for p in inputs
+            )
             spec = specs.get(name)
             if spec is None:
                 spec = specs[name] = ContractErrorSpec(

@@ -122,8 +122,9 @@ class ContractRevert(ChainError):
         return (_rebuild_revert, (type(self), self.error_name, self.values, self.data))
 
     def explained(self) -> str:
-        """What went wrong in words (the first paragraph of this class's docstring, which is
-        the error's NatSpec notice), then the error with its values."""
+        """What went wrong in words (the first paragraph of this class's docstring: the error's
+        NatSpec `@notice`, or its `@dev` where it has no notice), then the error with its values.
+        An error the sources leave undocumented has no docstring: then only the error."""
         cls = type(self)
         if cls in _GENERIC_REVERTS or not cls.__doc__:
             return str(self)

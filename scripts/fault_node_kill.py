@@ -41,9 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "agency"))  # the shared test world (deploy + agencies)
+sys.path.insert(0, str(ROOT / "tests"))  # the shared test world (deploy + agencies)
 
-from scenario import PERSON, VCT, AgencyWorld, build_world  # noqa: E402
+from world import PERSON, VCT, AgencyWorld, build_world  # noqa: E402
 
 from ledger.agency.issuer import Issuer, IssueRequest, package_id  # noqa: E402
 from ledger.agency.packages import CredentialPackage  # noqa: E402

@@ -1,4 +1,5 @@
-"""Shared fixtures: one anvil per test session (per xdist worker), RPC, funded accounts.
+"""Shared fixtures: one anvil per test session (per xdist worker), RPC, funded accounts, and
+the deployed worlds of `world.py` (`agency_world`, `wallet_world`).
 
 Chain modules are imported inside the fixtures so that collecting tests that never touch the
 chain stays cheap.
@@ -19,6 +20,7 @@ import pytest
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+    from world import AgencyWorld, WalletWorld
 
     from ledger.chain.devnet import Devnet
     from ledger.chain.rpc import Rpc
@@ -77,3 +79,21 @@ def fresh_account(rpc: Rpc) -> Callable[..., LocalAccount]:
         return account
 
     return make
+
+
+@pytest.fixture(scope="session")
+def agency_world(rpc: Rpc) -> AgencyWorld:
+    """The deployed suite with an issuer and a verifier in place (`world.build_world`), built
+    once per session (xdist worker). Pair with `chain_snapshot`."""
+    from world import build_world
+
+    return build_world(rpc)
+
+
+@pytest.fixture(scope="session")
+def wallet_world(rpc: Rpc) -> WalletWorld:
+    """The agency world plus an issuer status list and an agency registered for nothing
+    (`world.build_wallet_world`), built once per session. Pair with `chain_snapshot`."""
+    from world import build_wallet_world
+
+    return build_wallet_world(rpc)

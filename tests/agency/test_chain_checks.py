@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
-from scenario import PERSON, AgencyWorld, agency_world  # noqa: F401
+from world import PERSON, AgencyWorld
 
 from ledger.agency import chain_checks
 from ledger.agency.chain_checks import (
@@ -60,7 +60,7 @@ HOLDER = SigningKey.generate()
 
 
 @pytest.fixture(scope="module")
-def world(agency_world: AgencyWorld) -> AgencyWorld:  # noqa: F811
+def world(agency_world: AgencyWorld) -> AgencyWorld:
     if agency_world.reader().status_list(agency_world.issuer.address, LIST_ID) is None:
         agency_world.issuer_chain().create_status_list(LIST_ID, CAPACITY)
     return agency_world

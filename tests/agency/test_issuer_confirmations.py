@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scenario import PERSON, VCT, AgencyWorld, agency_world  # noqa: F401
+from world import PERSON, VCT, AgencyWorld
 
 from ledger.agency.anchoring import LedgerAnchorChain
 from ledger.agency.issuer import Issuer, IssueRequest, PendingIssue, package_id
@@ -28,7 +28,7 @@ HOLDER = SigningKey.generate()
 
 
 @pytest.fixture
-def world(agency_world: AgencyWorld, chain_snapshot: str) -> AgencyWorld:  # noqa: F811
+def world(agency_world: AgencyWorld, chain_snapshot: str) -> AgencyWorld:
     return agency_world
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from scenario import AgencyWorld, agency_world  # noqa: F401
+from world import AgencyWorld
 
 from ledger.agency.keys import AgencyKeyring, kid_bytes
 from ledger.errors import (
@@ -102,7 +102,7 @@ def test_signing_keys_are_not_listed_as_accounts(keyring: AgencyKeyring) -> None
 
 
 def test_register_rotate_and_revoke_on_chain(
-    agency_world: AgencyWorld,  # noqa: F811
+    agency_world: AgencyWorld,
     chain_snapshot: str,
     keyring: AgencyKeyring,
 ) -> None:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from scenario import PERSON, VCT, AgencyWorld, build_world
+from world import PERSON, VCT, AgencyWorld, build_world
 
 from ledger.agency.issuer import Issuer, IssueRequest, package_id
 from ledger.chain.client import CheckRequest

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario import PERSON, VCT, AgencyWorld, agency_world  # noqa: F401
+from world import PERSON, VCT, AgencyWorld
 
 from ledger.agency.anchoring import LedgerAnchorChain, SignedAnchor
 from ledger.agency.issuer import Issuer
@@ -83,7 +83,7 @@ def run_child(world: AgencyWorld, tmp_path: Path, mode: str) -> Path:
     }
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(config))
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}"}
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
     proc = subprocess.run(
         [sys.executable, __file__, str(config_path), mode],
         capture_output=True,
@@ -147,7 +147,7 @@ def assert_anchored_exactly_once(world: AgencyWorld) -> None:
 
 
 @pytest.fixture
-def world(agency_world: AgencyWorld, chain_snapshot: str) -> AgencyWorld:  # noqa: F811
+def world(agency_world: AgencyWorld, chain_snapshot: str) -> AgencyWorld:
     return agency_world
 
 

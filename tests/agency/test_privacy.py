@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario import PERSON, VCT, AgencyWorld, agency_world  # noqa: F401
+from world import PERSON, VCT, AgencyWorld
 
 from ledger.agency.issuer import IssueRequest
 from ledger.agency.packages import CredentialPackage, PresentationPackage
@@ -108,7 +108,7 @@ def personal_values() -> list[Any]:
 
 
 @pytest.fixture
-def world(agency_world: AgencyWorld, chain_snapshot: str) -> AgencyWorld:  # noqa: F811
+def world(agency_world: AgencyWorld, chain_snapshot: str) -> AgencyWorld:
     return agency_world
 
 

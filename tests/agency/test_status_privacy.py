@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from scenario import agency_world  # noqa: F401
 from test_verifier import (
     CAPACITY,
     LIST_ID,

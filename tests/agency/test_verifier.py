@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from scenario import PERSON, PURPOSE, VERIFIER_CLAIMS, AgencyWorld, agency_world  # noqa: F401
+from world import PERSON, PURPOSE, VERIFIER_CLAIMS, AgencyWorld
 
 from ledger.agency.nonces import NonceStore
 from ledger.agency.packages import (
@@ -75,7 +75,7 @@ class Setup:
 
 
 @pytest.fixture(scope="module")
-def setup(agency_world: AgencyWorld) -> Setup:  # noqa: F811
+def setup(agency_world: AgencyWorld) -> Setup:
     """Register the verifier under the request module's purpose digest (keccak256 of the text),
     a second credential type, and the issuer's status list."""
     world = agency_world

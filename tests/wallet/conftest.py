@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from _wallet_params import CHEAP_KDF, PASSPHRASE
-from test_wallet_holder_world import WalletWorld, make_wallet, wallet_world  # noqa: F401
+from world import CHEAP_KDF, PASSPHRASE, WalletWorld, make_wallet
 
 from ledger.wallet import WalletStore
 from ledger.wallet.wallet import Wallet
@@ -47,7 +46,7 @@ def store(home: Path, clock: Callable[[], float]) -> Iterator[WalletStore]:
 
 
 @pytest.fixture
-def world(wallet_world: WalletWorld, chain_snapshot: str) -> WalletWorld:  # noqa: F811
+def world(wallet_world: WalletWorld, chain_snapshot: str) -> WalletWorld:
     """The shared wallet world; the chain is reverted after the test."""
     return wallet_world
 

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from _wallet_params import CHEAP_KDF, PASSPHRASE
+from world import CHEAP_KDF, PASSPHRASE
 
 from ledger.errors import (
     WalletAlreadyExists,

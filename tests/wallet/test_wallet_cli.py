@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from test_wallet_holder_world import (
+from world import (
     CHEAP_KDF,
     PASSPHRASE,
     PURPOSE,

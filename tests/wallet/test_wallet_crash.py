@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from _wallet_params import CHEAP_KDF
+from world import CHEAP_KDF
 
 from ledger.wallet import WalletStore
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _wallet_params import CHEAP_KDF, PASSPHRASE
 from _wallet_sqlite import execute
 from click.testing import CliRunner
+from world import CHEAP_KDF, PASSPHRASE
 
 from ledger.cli import wallet_cli
 from ledger.errors import (

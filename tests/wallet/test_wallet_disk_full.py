@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _wallet_params import CHEAP_KDF, PASSPHRASE
+from world import CHEAP_KDF, PASSPHRASE
 
 from ledger.wallet import WalletStore
 from ledger.wallet.store import store_path

@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from test_wallet_holder_world import (
+from world import (
     PASSPHRASE,
     PERSON,
     WalletWorld,

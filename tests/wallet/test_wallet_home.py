@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _wallet_params import CHEAP_KDF, PASSPHRASE
+from world import CHEAP_KDF, PASSPHRASE
 
 from ledger.errors import WalletPassphraseInvalid
 from ledger.wallet import WalletStore, passphrase_from_env_or_prompt, wallet_home

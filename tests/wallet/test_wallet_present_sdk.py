@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_wallet_holder_world import (
+from world import (
     PERSON,
     PURPOSE,
     VERIFIER_CLAIMS,

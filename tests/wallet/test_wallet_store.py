@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _wallet_params import CHEAP_KDF, PASSPHRASE
 from _wallet_sqlite import raw
+from world import CHEAP_KDF, PASSPHRASE
 
 from ledger.errors import (
     InputError,

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from _wallet_params import CHEAP_KDF, PASSPHRASE
 from _wallet_sqlite import blob, execute, set_blob
+from world import CHEAP_KDF, PASSPHRASE
 
 from ledger.errors import WalletStoreCorrupt, WalletStoreTampered
 from ledger.wallet import WalletStore

@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -128,6 +129,7 @@ _FIELDS = frozenset(
 )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)  # few agencies, many receipts
 def checksum_address(address: str) -> str:
     """The EIP-55 checksummed form of a 20-byte hex address; `ReceiptInvalid` if it is not one
     (a mixed-case address must already carry the right checksum)."""
@@ -172,6 +174,14 @@ def _bytes(name: str, value: object, size: int) -> bytes:
     return value
 
 
+@lru_cache(maxsize=4096)  # a type has a few dozen claim paths
+def _claim_path(path: str) -> str:
+    try:
+        return format_claim_path(parse_claim_path(path))
+    except ClaimPathInvalid as exc:
+        raise ReceiptInvalid(str(exc)) from None
+
+
 def _claims(value: object) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ReceiptInvalid("claims must be a collection of claim paths")
@@ -182,10 +192,7 @@ def _claims(value: object) -> tuple[str, ...]:
     for path in paths:
         if not isinstance(path, str) or len(path) > _MAX_CLAIM_PATH_CHARS:
             raise ReceiptInvalid(f"a claim path is text of at most {_MAX_CLAIM_PATH_CHARS} chars")
-        try:
-            canonical = format_claim_path(parse_claim_path(path))
-        except ClaimPathInvalid as exc:
-            raise ReceiptInvalid(str(exc)) from None
+        canonical = _claim_path(path)
         if canonical in out:
             raise ReceiptInvalid(f"the claim path {canonical!r} is named twice")
         out.add(canonical)

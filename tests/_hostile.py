@@ -51,9 +51,9 @@ SMALL = [n for n in NAMES if n not in {"fifty-megabytes", "huge-string"}]
 DEEP = ["deep-arrays", "deep-objects", "deep-unclosed"]
 
 
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Hostile]:
-    """Every hostile document, by name, each in its own file."""
+def build_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Hostile]:
+    """Every hostile document, by name, each in its own file under a new folder of
+    `tmp_path_factory` (the session fixture `corpus` of `tests/conftest.py`)."""
     directory = tmp_path_factory.mktemp("hostile")
     out = {}
     for case in recipes():

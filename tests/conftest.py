@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from _hostile import Hostile
     from eth_account.signers.local import LocalAccount
     from world import AgencyWorld, WalletWorld
 
@@ -97,3 +98,12 @@ def wallet_world(rpc: Rpc) -> WalletWorld:
     from world import build_wallet_world
 
     return build_wallet_world(rpc)
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Hostile]:
+    """Every hostile document of `tests/vectors/hostile/corpus.yaml`, by name, each in its own
+    file (`_hostile.build_corpus`)."""
+    from _hostile import build_corpus
+
+    return build_corpus(tmp_path_factory)

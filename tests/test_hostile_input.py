@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from _hostile import NAMES, Hostile, assert_one_line_error, corpus  # noqa: F401
+from _hostile import NAMES, Hostile, assert_one_line_error
 from click.testing import CliRunner, Result
 from eth_account import Account
 
@@ -101,7 +101,7 @@ def node() -> Iterator[str]:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_package_and_request_parsers_refuse_hostile_documents(
-    corpus: dict[str, Hostile], name: str  # noqa: F811
+    corpus: dict[str, Hostile], name: str
 ) -> None:
     from ledger.agency.packages import CredentialPackage, PresentationPackage
     from ledger.agency.request import PresentationRequest
@@ -115,7 +115,7 @@ def test_package_and_request_parsers_refuse_hostile_documents(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_sd_jwt_verification_refuses_hostile_headers_payloads_and_disclosures(
-    corpus: dict[str, Hostile], name: str  # noqa: F811
+    corpus: dict[str, Hostile], name: str
 ) -> None:
     from ledger.sdjwt import verify_credential, verify_presentation
 
@@ -134,7 +134,7 @@ def test_sd_jwt_verification_refuses_hostile_headers_payloads_and_disclosures(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_agency_files_with_hostile_content_are_refused(
-    corpus: dict[str, Hostile], name: str, tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], name: str, tmp_path: Path
 ) -> None:
     from ledger.agency.keys import AgencyKeyring
     from ledger.chain.deploy import Deployment
@@ -164,7 +164,7 @@ def test_agency_files_with_hostile_content_are_refused(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_wallet_backup_and_store_with_hostile_headers_are_refused(
-    corpus: dict[str, Hostile], name: str, tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], name: str, tmp_path: Path
 ) -> None:
     from ledger.wallet import WalletStore
     from ledger.wallet._crypto import KdfParams
@@ -201,7 +201,7 @@ def _set_kdf_header(home: Path, data: bytes) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_hostile_json_rpc_replies_are_rpc_errors(
-    corpus: dict[str, Hostile], name: str, node: str  # noqa: F811
+    corpus: dict[str, Hostile], name: str, node: str
 ) -> None:
     from ledger.chain.rpc import Rpc
 
@@ -267,7 +267,7 @@ def _jwk_file(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_ledger_commands_print_one_error_line_for_hostile_files(
-    corpus: dict[str, Hostile], name: str, ledger_home: Path, tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], name: str, ledger_home: Path, tmp_path: Path
 ) -> None:
     bad = corpus[name].path
     out = tmp_path / "out.json"
@@ -289,7 +289,7 @@ def test_ledger_commands_print_one_error_line_for_hostile_files(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_ledger_home_files_with_hostile_content_give_one_error_line(
-    corpus: dict[str, Hostile], name: str, ledger_home: Path  # noqa: F811
+    corpus: dict[str, Hostile], name: str, ledger_home: Path
 ) -> None:
     from ledger.home import deployment_file, devnet_info_file, keystores_dir
     from ledger.network import network_file
@@ -309,7 +309,7 @@ def test_ledger_home_files_with_hostile_content_give_one_error_line(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_wallet_commands_print_one_error_line_for_hostile_files(
-    corpus: dict[str, Hostile], name: str, ledger_home: Path, tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], name: str, ledger_home: Path, tmp_path: Path
 ) -> None:
     from ledger.wallet.backup import MAGIC
 

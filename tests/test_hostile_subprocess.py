@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from _hostile import Hostile, assert_one_line_error, corpus  # noqa: F401
+from _hostile import Hostile, assert_one_line_error
 from test_hostile_input import PASSPHRASE, _valid_request
 
 BIN = Path(sys.executable).parent
@@ -30,7 +30,7 @@ def _run(tmp_path: Path, command: str, *args: str | Path) -> subprocess.Complete
 
 @pytest.mark.parametrize("name", ["deep-arrays", "deep-objects"])
 def test_ledger_verify_of_a_deeply_nested_presentation_is_a_rejection_not_a_crash(
-    corpus: dict[str, Hostile], name: str, tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], name: str, tmp_path: Path
 ) -> None:
     result = _run(tmp_path, "ledger", "verify", "--request", _valid_request(tmp_path),
                   corpus[name].path)
@@ -38,14 +38,14 @@ def test_ledger_verify_of_a_deeply_nested_presentation_is_a_rejection_not_a_cras
 
 
 def test_ledger_verify_of_a_deeply_nested_request_is_no_verdict_not_a_crash(
-    corpus: dict[str, Hostile], tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], tmp_path: Path
 ) -> None:
     deep = corpus["deep-arrays"].path
     assert_one_line_error(_run(tmp_path, "ledger", "verify", "--request", deep, deep), 3)
 
 
 def test_ledger_issue_of_deeply_nested_claims_is_an_error_not_a_crash(
-    corpus: dict[str, Hostile], tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], tmp_path: Path
 ) -> None:
     deep = corpus["deep-objects"].path
     result = _run(tmp_path, "ledger", "--as", "cpr", "issue", "--type", "urn:person",
@@ -55,13 +55,13 @@ def test_ledger_issue_of_deeply_nested_claims_is_an_error_not_a_crash(
 
 @pytest.mark.parametrize("name", ["deep-arrays", "deep-unclosed"])
 def test_wallet_import_of_a_deeply_nested_file_is_an_error_not_a_crash(
-    corpus: dict[str, Hostile], name: str, tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], name: str, tmp_path: Path
 ) -> None:
     assert_one_line_error(_run(tmp_path, "wallet", "import", corpus[name].path), 1)
 
 
 def test_wallet_present_of_a_deeply_nested_request_is_an_error_not_a_crash(
-    corpus: dict[str, Hostile], tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], tmp_path: Path
 ) -> None:
     result = _run(tmp_path, "wallet", "present", "--request", corpus["deep-arrays"].path,
                   "--out", tmp_path / "p.json", "--yes")
@@ -107,7 +107,7 @@ SDK_SCRIPT = textwrap.dedent(
 
 
 def test_sdk_parsers_raise_on_deep_nesting_in_a_process_that_imported_py_ecc(
-    corpus: dict[str, Hostile], tmp_path: Path  # noqa: F811
+    corpus: dict[str, Hostile], tmp_path: Path
 ) -> None:
     paths = [str(corpus[n].path) for n in ("deep-arrays", "deep-objects", "deep-unclosed")]
     result = subprocess.run([sys.executable, "-c", SDK_SCRIPT, *paths], capture_output=True,

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _hostile import NAMES, Hostile, corpus  # noqa: F401
+from _hostile import NAMES, Hostile
 
 import ledger.errors as errors
 from ledger import untrusted_json
@@ -29,7 +29,7 @@ from ledger.sdjwt import _json
 
 @pytest.mark.parametrize("name", NAMES)
 def test_hostile_document_is_refused_with_its_specific_error(
-    corpus: dict[str, Hostile], name: str  # noqa: F811
+    corpus: dict[str, Hostile], name: str
 ) -> None:
     case = corpus[name]
     if case.refused is None:

@@ -62,6 +62,7 @@ __all__ = [
     "validate_record",
     "verify_my_batch",
     "verify_proof",
+    "verify_receipt_anchored",
     "write_synthetic",
 ]
 
@@ -102,5 +103,6 @@ __getattr__, __dir__ = lazy_exports(
         "check_log_covers": "ledger.exchange.access_log",
         "parse_slot_proof": "ledger.exchange.access_log",
         "verify_my_batch": "ledger.exchange.access_log",
+        "verify_receipt_anchored": "ledger.exchange.access_log",
     },
 )

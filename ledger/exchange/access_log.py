@@ -74,6 +74,7 @@ __all__ = [
     "parse_slot_proof",
     "slot_value",
     "verify_my_batch",
+    "verify_receipt_anchored",
 ]
 
 SLOT_TAG = b"ledger.exchange.access-log.slot.v1\x00"
@@ -237,6 +238,29 @@ def verify_my_batch(
         )
     ordered = tuple(sorted(receipts_received, key=lambda r: (r.time, r.receipt_id)))
     return VerifiedBatchLog(batch_no=batch_no, root=root, pseudonym=my_pseudonym, receipts=ordered)
+
+
+def verify_receipt_anchored(
+    root: bytes, batch_no: int, pseudonym: bytes, receipt: AccessReceipt, proof: SlotProof
+) -> None:
+    """The requester's audit: check that a receipt it was given (by id, with the answer) is
+    anchored in batch `batch_no` under `root`, in the slot `pseudonym` the source names. The
+    proof shows the requester how many receipts that slot holds (salted leaves, nothing else).
+
+    Raises `AccessLogProofInvalid` (the slot proof does not verify) or `AccessLogUnanchored`
+    (the receipt is not in the slot): either way, the source dropped the receipt from its log.
+    """
+    check_batch_no(batch_no)
+    if not proof.leaves:
+        raise AccessLogUnanchored(f"batch {batch_no}: the source shows no receipts in the slot")
+    try:
+        verify_proof(root, pseudonym, slot_value(proof.leaves), proof.smt)
+    except (SmtProofInvalid, SmtProofHashInvalid) as exc:
+        raise AccessLogProofInvalid(
+            f"batch {batch_no}: the slot proof does not verify against the anchored root ({exc})"
+        ) from exc
+    if receipt.leaf not in proof.leaves:
+        raise AccessLogUnanchored(f"batch {batch_no}: the receipt is not anchored in the slot")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from ledger.exchange.access_log import (
     parse_slot_proof,
     slot_value,
     verify_my_batch,
+    verify_receipt_anchored,
 )
 from ledger.exchange.pseudonym import SourceLogKey, citizen_pseudonym
 from ledger.exchange.receipts import AccessReceipt, LegalBasis, Outcome
@@ -269,3 +270,21 @@ def test_the_log_must_cover_every_anchored_batch(world: World) -> None:
         check_log_covers(chain, [one, two, dataclasses.replace(two, batch_no=3)])
     with pytest.raises(AccessLogGap):
         check_log_covers(chain[1:], [two])
+
+
+def test_a_requester_can_audit_that_its_receipt_is_anchored(world: World) -> None:
+    batch = world.batches[1]
+    slot = world.log_key.pseudonym(world.karen.public_jwk, 1)
+    mine = world.karens[1][1]
+    verify_receipt_anchored(batch.root, 1, slot, mine, batch.proof_for(slot))
+    # A source that dropped it: the slot without it, or another slot, or no slot at all.
+    dropped = build_batch(1, [(slot, r) for r in world.karens[1] if r is not mine])
+    with pytest.raises(AccessLogUnanchored, match="not anchored"):
+        verify_receipt_anchored(dropped.root, 1, slot, mine, dropped.proof_for(slot))
+    with pytest.raises(AccessLogProofInvalid):
+        verify_receipt_anchored(batch.root, 1, slot, mine, dropped.proof_for(slot))
+    other = world.theirs[1][0][0]
+    with pytest.raises(AccessLogProofInvalid):
+        verify_receipt_anchored(batch.root, 1, slot, mine, batch.proof_for(other))
+    with pytest.raises(AccessLogUnanchored, match="no receipts"):
+        verify_receipt_anchored(batch.root, 1, slot, mine, world.batches[2].proof_for(slot))

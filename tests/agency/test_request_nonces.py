@@ -12,10 +12,12 @@ from ledger.errors import NonceReplayed, NonceUnknown
 NOW = 1_800_000_000
 
 
-def test_issued_nonce_is_consumed_once() -> None:
+def test_issued_nonce_is_accepted_once_then_refused() -> None:
     with NonceStore() as store:
         n = store.issue(ttl=60, now=NOW)
-        store.consume(n, now=NOW + 1)
+        store.consume(n, now=NOW + 1)  # accepted
+        with pytest.raises(NonceReplayed):
+            store.consume(n, now=NOW + 1)
 
 
 def test_replayed_nonce_is_rejected() -> None:

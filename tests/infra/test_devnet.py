@@ -129,11 +129,8 @@ def test_persistent_devnet_keeps_state_across_down_and_up(tmp_path: Path) -> Non
     port = free_port()
     target = "0x00000000000000000000000000000000000000aa"
     try:
-        started = time.perf_counter()
-        info = devnet_up(home, port=port)
-        ready_after = time.perf_counter() - started
+        info = devnet_up(home, port=port)  # how long it takes: scripts/bench_rpc.py
         assert info.rpc_url == f"http://127.0.0.1:{port}"
-        assert ready_after < 5.0  # generous: target is <= 2 s, measured ~0.1 s
         rpc = Rpc(info.rpc_url)
         rpc.call("anvil_setBalance", [target, hex(12345)])
         rpc.call("evm_mine", [])

@@ -38,6 +38,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+from ledger._rand import SYSTEM_RANDOM, RandomSource
 from ledger.agency.anchoring import LedgerAnchorChain
 from ledger.agency.outbox import (
     BatchRecord,
@@ -69,7 +70,6 @@ from ledger.errors import (
     StatusRegistryListExists,
     UnknownCredentialType,
 )
-from ledger._rand import SYSTEM_RANDOM, RandomSource
 from ledger.sdjwt.holder import unverified_header_and_payload
 from ledger.sdjwt.issuer import issue_sd_jwt_vc
 from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk

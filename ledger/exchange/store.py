@@ -50,6 +50,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+import orjson
+
 from ledger._storage import storage_errors
 from ledger.agency._sqlite import connect
 from ledger.errors import (
@@ -422,7 +424,7 @@ class _SqlExchangeStore:
         _, rows = self._run("SELECT record FROM subjects WHERE subject_id = ?", (subject_id,))
         if not rows:
             return None
-        record: dict[str, Any] = json.loads(rows[0][0])
+        record: dict[str, Any] = orjson.loads(rows[0][0])  # our own text, not outside input
         return record
 
     def count_subjects(self) -> int:

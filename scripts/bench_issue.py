@@ -14,29 +14,23 @@ References measured in the same run:
   (b) the same N digests anchored as N single anchors, pipelined (`send_many`) — the best
       a one-anchor-per-credential design can do on this node — time and gas.
 
-Usage: scripts/bench_issue [--count N] [--sample N] [--processes P] [--skip-full-reference]
+Usage: scripts/bench_issue.py [--count N] [--sample N] [--processes P] [--skip-full-reference]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import secrets
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
+import _common  # noqa: F401 (first: the project venv and import path)
+from world import build_world
 
 from ledger.agency.issuer import Issuer, IssueRequest
 from ledger.agency.packages import CredentialPackage
 from ledger.chain.client import LedgerChain
-from ledger.chain.council import council_execute
-from ledger.chain.deploy import deploy_suite
 from ledger.chain.devnet import Devnet
 from ledger.chain.rpc import Rpc
 from ledger.sdjwt import SigningKey
@@ -71,28 +65,11 @@ def person(i: int) -> dict[str, object]:
     }
 
 
-def funded(rpc: Rpc) -> LocalAccount:
-    account: LocalAccount = Account.from_key(secrets.token_bytes(32))
-    rpc.call("anvil_setBalance", [account.address, hex(10**24)])
-    return account
-
-
 def setup(rpc: Rpc) -> tuple[LedgerChain, SigningKey]:
-    council = [funded(rpc) for _ in range(2)]
-    deployment = deploy_suite(
-        rpc, funded(rpc), council_members=[a.address for a in council], threshold=2
-    )
-    members = [LedgerChain(rpc, deployment, a) for a in council]
-    actions = members[0].actions
-    issuer = funded(rpc)
-    council_execute(members, actions.register_type(VCT, CLAIMS))
-    type_id = members[0].type_id_of(VCT)
-    council_execute(members, actions.admit_agency(issuer.address, "CPR Office"))
-    council_execute(members, actions.accredit(issuer.address, type_id, authority=True))
-    chain = LedgerChain(rpc, deployment, issuer)
-    key = SigningKey.generate()
-    chain.register_key(key)
-    return chain, key
+    """The tests' world (`tests/world.py`) with this benchmark's type of 10 claims: an issuer
+    admitted and accredited, its signing key registered."""
+    world = build_world(rpc, claims=CLAIMS, council_size=2)
+    return world.issuer_chain(), world.signing_key
 
 
 def gas_of(rpc: Rpc, tx_hashes: set[str]) -> int:

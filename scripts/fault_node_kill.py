@@ -39,17 +39,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the shared test world (deploy + agencies)
+import _common  # noqa: F401 (first: the project venv and import path)
+from world import PERSON, VCT, AgencyWorld, build_world
 
-from world import PERSON, VCT, AgencyWorld, build_world  # noqa: E402
-
-from ledger.agency.issuer import Issuer, IssueRequest, package_id  # noqa: E402
-from ledger.agency.packages import CredentialPackage  # noqa: E402
-from ledger.chain.client import CheckRequest  # noqa: E402
-from ledger.chain.deploy import contract_abi  # noqa: E402
-from ledger.chain.devnet import (  # noqa: E402
+from ledger.agency.issuer import Issuer, IssueRequest, package_id
+from ledger.agency.packages import CredentialPackage
+from ledger.chain.client import CheckRequest
+from ledger.chain.deploy import contract_abi
+from ledger.chain.devnet import (
     devnet_down,
     devnet_persister,
     devnet_status,
@@ -58,9 +55,9 @@ from ledger.chain.devnet import (  # noqa: E402
     free_port,
     persist_devnet_state,
 )
-from ledger.chain.rpc import Rpc, to_hex  # noqa: E402
-from ledger.errors import DevnetError  # noqa: E402
-from ledger.sdjwt.jwk import SigningKey  # noqa: E402
+from ledger.chain.rpc import Rpc, to_hex
+from ledger.errors import DevnetError
+from ledger.sdjwt.jwk import SigningKey
 
 SCENARIOS = {  # name: (issuer persists the devnet's state, anvil's own save interval in s)
     "issuer-persists": (True, 1),

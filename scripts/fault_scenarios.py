@@ -41,8 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import _common  # first: the project venv and import path
 
 VCT = "https://credentials.example.dk/person/v1"
 CLAIMS = {"given_name": "Karen", "birthdate": "1990-01-01", "age_over_18": True}
@@ -102,7 +101,7 @@ class Homes:
             LEDGER_TEST_FAST_KDF="1",
             WALLET_HOME=str(self.wallet),
             WALLET_PASSPHRASE=WALLET_PASSPHRASE,
-            PYTHONPATH=str(ROOT),
+            PYTHONPATH=str(_common.ROOT),
         )
         return env
 

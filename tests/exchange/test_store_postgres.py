@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -64,3 +65,19 @@ def test_the_temporary_server_listens_on_loopback_only(
     with socket.create_connection(("127.0.0.1", postgres_server.port), timeout=2):
         pass
     assert postgres_server.conninfo().startswith("host=127.0.0.1 ")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the copy is only made when running as root")
+def test_a_server_whose_binaries_are_out_of_reach_runs_from_a_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ledger.exchange import pg_server
+
+    monkeypatch.setattr(pg_server, "_reachable_by_others", lambda path: False)
+    with TemporaryPostgres() as pg:
+        folder, pid = pg.folder, pg.pid
+        assert folder is not None and pid is not None
+        with PostgresExchangeStore(pg.conninfo()) as store:
+            assert store.add_receipt("r", created_at=1, body=b"x") == 1
+    assert not pg_server._alive(pid)
+    assert not folder.exists()

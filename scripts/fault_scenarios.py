@@ -98,7 +98,6 @@ class Homes:
             LEDGER_HOME=str(self.ledger),
             LEDGER_RPC=self.rpc_url,
             LEDGER_PASSPHRASE=LEDGER_PASSPHRASE,
-            LEDGER_TEST_FAST_KDF="1",
             WALLET_HOME=str(self.wallet),
             WALLET_PASSPHRASE=WALLET_PASSPHRASE,
             PYTHONPATH=str(_common.ROOT),
@@ -109,6 +108,14 @@ class Homes:
     def state(self) -> Path:
         """The agency's state folder (outbox, status lists, deliveries)."""
         return self.ledger / "agencies" / "cpr"
+
+
+# The CLI's own entry point, with cheap keystores (scrypt n = 16; easy to brute-force: a throw-away
+# devnet only), passed the way tests pass them (`ledger.cli._common.WorkFactors`).
+_CHEAP_KEYSTORES = (
+    "import sys; from ledger.cli._common import WorkFactors; from {module} import cli; "
+    "cli.main(sys.argv[1:], prog_name='{program}', obj=WorkFactors(keystore=2**4))"
+)
 
 
 def _limit_file_size(limit: int) -> Callable[[], None]:
@@ -125,7 +132,7 @@ def start(
     """Start `ledger ARGS` or `wallet ARGS` as its own process (a file size limit if given)."""
     module = {"ledger": "ledger.cli.ledger_cli", "wallet": "ledger.cli.wallet_cli"}[program]
     return subprocess.Popen(
-        [sys.executable, "-m", module, *args],
+        [sys.executable, "-c", _CHEAP_KEYSTORES.format(module=module, program=program), *args],
         env=homes.env(),
         cwd=homes.work,
         stdout=subprocess.PIPE,

@@ -18,6 +18,7 @@ import pytest
 from _hostile import NAMES, Hostile, assert_one_line_error
 from click.testing import CliRunner, Result
 from eth_account import Account
+from world import CHEAP_WORK
 
 import ledger.errors as errors
 from ledger.errors import (
@@ -227,7 +228,6 @@ def ledger_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "ledger-home"
     monkeypatch.setenv("LEDGER_HOME", str(home))
     monkeypatch.setenv("LEDGER_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("LEDGER_TEST_FAST_KDF", "1")
     monkeypatch.setenv("WALLET_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("WALLET_BACKUP_PASSPHRASE", PASSPHRASE)
     return home
@@ -236,14 +236,16 @@ def ledger_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _ledger(*args: str | Path, env: dict[str, str] | None = None) -> Result:
     from ledger.cli.ledger_cli import cli
 
-    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, obj=CHEAP_WORK)
 
 
 def _wallet(home: Path, *args: str | Path) -> Result:
     from ledger.cli.wallet_cli import cli
 
     return CliRunner().invoke(
-        cli, ["--home", str(home), "--rpc", "http://127.0.0.1:9", *[str(a) for a in args]]
+        cli,
+        ["--home", str(home), "--rpc", "http://127.0.0.1:9", *[str(a) for a in args]],
+        obj=CHEAP_WORK,
     )
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
+from world import CHEAP_WORK
 
 from ledger.chain.devnet import devnet_down, free_port
 
@@ -86,7 +87,6 @@ def test_every_readme_command_and_example_runs(
 ) -> None:
     from ledger.cli import wallet_cli
     from ledger.cli.ledger_cli import cli as ledger_cli
-    from ledger.wallet._crypto import KdfParams
 
     work = tmp_path / "work"
     work.mkdir()
@@ -98,9 +98,6 @@ def test_every_readme_command_and_example_runs(
     home = work / "ledger-home"
     monkeypatch.setenv("LEDGER_HOME", str(home))
     monkeypatch.setenv("WALLET_HOME", str(work / "wallet-home"))
-    monkeypatch.setenv("LEDGER_TEST_FAST_KDF", "1")
-    monkeypatch.setattr(wallet_cli, "KDF_PARAMS", KdfParams(memory_kib=1024, iterations=1,
-                                                            lanes=1))
     homes_with_devnet: list[Path] = []
     namespace: dict[str, object] = {"__name__": "readme"}
     ran = 0
@@ -122,7 +119,7 @@ def test_every_readme_command_and_example_runs(
         if argv[0] == "wallet" and "show" in args:
             args = [_real_credential_id() if EXAMPLE_ID.match(a) else a for a in args]
         cli = ledger_cli if argv[0] == "ledger" else wallet_cli.cli
-        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        result = CliRunner().invoke(cli, args, catch_exceptions=False, obj=CHEAP_WORK)
         printed = result.stdout + result.stderr
         expects_error = any(line.startswith("Error:") for line in command.output)
         if expects_error:
@@ -165,7 +162,9 @@ def _env(name: str) -> str | None:
 def _real_credential_id() -> str:
     from ledger.cli import wallet_cli
 
-    result = CliRunner().invoke(wallet_cli.cli, ["--json", "list"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        wallet_cli.cli, ["--json", "list"], catch_exceptions=False, obj=CHEAP_WORK
+    )
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)
     return str(listed[0]["id"] if "id" in listed[0] else listed[0]["cred_id"])

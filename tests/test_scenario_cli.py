@@ -2,7 +2,7 @@
 
 `ledger` (operator and agencies) and `wallet` (the citizen) run in-process through click's
 `CliRunner` against the session anvil, with a fresh ledger home and wallet home per test,
-keystores under a cheap scrypt (`LEDGER_TEST_FAST_KDF=1`) and the wallet under a cheap Argon2id.
+keystores under a cheap scrypt and the wallet under a cheap Argon2id (`world.CHEAP_WORK`).
 Two things are made through the SDK because no CLI will make them: the thief's credential (the
 CLI will not sign with a revoked key) and presentations sent "anyway" from outside the wallet
 (a revoked copy, the thief's credential), which the municipality's `ledger verify` must reject.
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
+from world import CHEAP_WORK
 
 from ledger.demo import CLAIM_NAMES, MUNICIPALITY_CLAIMS, MUNICIPALITY_PURPOSE, PERSON, VCT
-from ledger.wallet import KdfParams
 
 if TYPE_CHECKING:
     from ledger.chain.devnet import Devnet
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 LEDGER_PASSPHRASE = "correct horse battery staple"
 WALLET_PASSPHRASE = "Karen's wallet passphrase"
-CHEAP_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 BROKER_PURPOSE = "Marketing profile enrichment"
 
 Invoke = Callable[..., Result]
@@ -36,18 +35,14 @@ Invoke = Callable[..., Result]
 
 @pytest.fixture
 def homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    """(ledger home, wallet home), both fresh; secrets from the environment; cheap KDFs."""
-    from ledger.cli import wallet_cli
-
+    """(ledger home, wallet home), both fresh; secrets from the environment."""
     ledger_home, wallet_home = tmp_path / "ledger-home", tmp_path / "wallet-home"
     for var in ("LEDGER_RPC", "LEDGER_ACCOUNT", "LEDGER_DEPLOYMENT", "LEDGER_POA"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LEDGER_HOME", str(ledger_home))
     monkeypatch.setenv("LEDGER_PASSPHRASE", LEDGER_PASSPHRASE)
-    monkeypatch.setenv("LEDGER_TEST_FAST_KDF", "1")
     monkeypatch.setenv("WALLET_HOME", str(wallet_home))
     monkeypatch.setenv("WALLET_PASSPHRASE", WALLET_PASSPHRASE)
-    monkeypatch.setattr(wallet_cli, "KDF_PARAMS", CHEAP_KDF)
     return ledger_home, wallet_home
 
 
@@ -56,7 +51,7 @@ def ledger() -> Invoke:
     """`ledger ARGS...` in-process."""
     from ledger.cli.ledger_cli import cli
 
-    return lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False, obj=CHEAP_WORK)
 
 
 @pytest.fixture
@@ -64,21 +59,12 @@ def wallet() -> Invoke:
     """`wallet ARGS...` in-process."""
     from ledger.cli.wallet_cli import cli
 
-    return lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False, obj=CHEAP_WORK)
 
 
 def ok(result: Result) -> str:
     """stdout of a command that must succeed."""
     assert (result.exit_code, result.stderr) == (0, ""), result.output
-    return result.stdout
-
-
-def ok_cheap_keystore(result: Result) -> str:
-    """stdout of a command that must succeed and writes keystores under the test-only cheap KDF:
-    its stderr is the one warning line saying so."""
-    from ledger.cli._ledger_accounts import FAST_KDF_WARNING
-
-    assert (result.exit_code, result.stderr) == (0, FAST_KDF_WARNING + "\n"), result.output
     return result.stdout
 
 
@@ -195,12 +181,12 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
     asked = ",".join(MUNICIPALITY_CLAIMS)
 
     # 1. a council of three (two votes execute) admits the CPR office and the municipality
-    deployed = ok_cheap_keystore(ledger("deploy", "--council", "alice", "--council", "bob",
+    deployed = ok(ledger("deploy", "--council", "alice", "--council", "bob",
                                         "--council", "carol", "--threshold", "2"))
     assert re.search(r"^Council: alice \(0x\w{40}\), bob \(0x\w{40}\), carol \(0x\w{40}\); "
                      r"threshold 2 of 3\.$", deployed, re.M), deployed
     for name in ("cpr", "muni", "broker"):
-        ok_cheap_keystore(ledger("account", "create", name, "--fund"))
+        ok(ledger("account", "create", name, "--fund"))
     _decide(ledger, "type", "register", VCT, "--claims", ",".join(CLAIM_NAMES))
     _decide(ledger, "agency", "admit", "cpr", "--name", "CPR Office")
     _decide(ledger, "agency", "accredit", "cpr", "--type", VCT)
@@ -212,7 +198,7 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
     cpr = _address(ledger, "cpr")
 
     # 2. the CPR office issues a person credential to the key of Karen's wallet
-    ok_cheap_keystore(ledger("--as", "cpr", "keys", "create"))
+    ok(ledger("--as", "cpr", "keys", "create"))
     ok(ledger("--as", "cpr", "keys", "register"))
     (kid,) = [k["kid"] for k in json.loads(ok(ledger("--as", "cpr", "--json", "keys", "list")))]
     created = ok(wallet("init"))

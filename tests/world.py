@@ -42,6 +42,7 @@ from ledger.chain.council import CouncilAction, council_execute
 from ledger.chain.deploy import Deployment, deploy_suite
 from ledger.chain.merkle import MerkleTree
 from ledger.chain.rpc import Rpc
+from ledger.cli._common import WorkFactors
 from ledger.sdjwt import issue_sd_jwt_vc
 from ledger.sdjwt.jwk import SigningKey
 from ledger.wallet import KdfParams
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAPACITY",
     "CHEAP_KDF",
+    "CHEAP_WORK",
     "CLAIMS",
     "ISSUER_NAME",
     "LIST_ID",
@@ -99,6 +101,9 @@ PURPOSE = "Check residence and age for municipal services"
 VERIFIER_CLAIMS = ("age_over_18", "municipality")
 #: Cheap Argon2id parameters for test wallets (the default takes ~0.5 s per unlock).
 CHEAP_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
+#: What tests hand a CLI as click's `obj`: keystores and wallets under cheap work factors (easy to
+#: brute-force: tests only).
+CHEAP_WORK = WorkFactors(keystore=2**4, wallet=CHEAP_KDF)
 PASSPHRASE = "correct horse battery staple"
 #: The status list of the wallet world's issuer, and its size.
 LIST_ID = 41

@@ -15,12 +15,16 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
 from ledger import untrusted_json
 from ledger.errors import ContractRevert, InputError, JsonRejected, LedgerError
+
+if TYPE_CHECKING:
+    from ledger.wallet import KdfParams
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -126,3 +130,32 @@ def progress(
             bar.update(task, completed=done, total=total_)
 
         yield update
+
+
+_WORK_FACTORS = "ledger.work_factors"
+
+
+@dataclass(frozen=True)
+class WorkFactors:
+    """How costly the secrets a CLI writes are to attack: keystores (scrypt) and wallets and
+    their backups (Argon2id). Production always runs with the defaults; there is no option or
+    environment variable for this. Tests hand a CLI cheaper ones as click's ``obj``:
+    ``CliRunner().invoke(cli, args, obj=WorkFactors(keystore=2**4, wallet=cheap))``, or
+    ``cli.main(args, obj=...)`` in a process of their own."""
+
+    keystore: int | None = None  # scrypt n of new keystores; None: eth-account's default
+    wallet: KdfParams | None = None  # of new wallets and backups; None: ledger.wallet.DEFAULT_KDF
+
+
+def adopt_work_factors(ctx: click.Context) -> None:
+    """Keep the `WorkFactors` a caller passed as ``obj`` for the whole command (a group's
+    callback calls this before it replaces ``obj`` with its own context)."""
+    if isinstance(ctx.obj, WorkFactors):
+        ctx.meta[_WORK_FACTORS] = ctx.obj
+
+
+def work_factors() -> WorkFactors:
+    """The work factors of the running command (the defaults outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.meta.get(_WORK_FACTORS) if ctx is not None else None
+    return found if isinstance(found, WorkFactors) else WorkFactors()

@@ -4,12 +4,8 @@ An account NAME lives in `<home>/keystores/<NAME>.json`, its P-256 signing keys 
 (`ledger.agency.keys`). Passphrases come from `LEDGER_PASSPHRASE_<NAME>` (upper case, `-` as
 `_`), else `LEDGER_PASSPHRASE`, else a prompt — never from argv; an account's signing keys
 use the account's passphrase.
-
-`LEDGER_TEST_FAST_KDF=1` makes new keystores (accounts and signing keys) use a cheap scrypt
-work factor. It is for tests only: such a keystore is easy to brute-force. So that it is never
-left on unnoticed, a command that writes a keystore under it prints `FAST_KDF_WARNING` (one
-line) on stderr.
-Existing keystores are read whatever their work factor.
+New keystores use eth-account's scrypt work factor (tests pass a cheaper one as click's `obj`,
+`ledger.cli._common.WorkFactors`); existing keystores are read whatever their work factor.
 """
 
 from __future__ import annotations
@@ -18,21 +14,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import click
 from eth_utils.address import is_address, to_checksum_address
 
 from ledger.agency.keys import AgencyKeyring
-from ledger.cli._common import read_secret
+from ledger.cli._common import read_secret, work_factors
 from ledger.errors import InputError
 
-if TYPE_CHECKING:
-    from ledger.sdjwt.jwk import SigningKey
-
 __all__ = [
-    "FAST_KDF_ENV",
-    "FAST_KDF_WARNING",
     "PASSPHRASE_ENV",
     "AccountEntry",
     "create_account",
@@ -46,9 +35,6 @@ __all__ = [
 ]
 
 PASSPHRASE_ENV = "LEDGER_PASSPHRASE"
-FAST_KDF_ENV = "LEDGER_TEST_FAST_KDF"
-FAST_KDF_WARNING = f"Warning: {FAST_KDF_ENV}=1: new keystores use a cheap KDF; for tests only"
-_FAST_WORK_FACTOR = 2**4
 
 
 @dataclass(frozen=True)
@@ -60,42 +46,10 @@ class AccountEntry:
     path: Path
 
 
-class _FastKdfKeyring(AgencyKeyring):
-    """A keyring writing keystores under a cheap scrypt work factor, saying so on stderr once
-    a command has written one."""
-
-    def __init__(self, home: Path) -> None:
-        super().__init__(home, work_factor=_FAST_WORK_FACTOR)
-
-    def create_account(
-        self, name: str, passphrase: str, *, private_key: bytes | None = None
-    ) -> str:
-        address = super().create_account(name, passphrase, private_key=private_key)
-        _warn_fast_kdf()
-        return address
-
-    def import_signing_key(self, name: str, key: SigningKey, passphrase: str) -> str:
-        # create_signing_key writes through this method too.
-        kid = super().import_signing_key(name, key, passphrase)
-        _warn_fast_kdf()
-        return kid
-
-
-def _warn_fast_kdf() -> None:
-    """`FAST_KDF_WARNING` on stderr, once per command (each time outside a click command)."""
-    ctx = click.get_current_context(silent=True)
-    meta: dict[str, object] = ctx.meta if ctx is not None else {}  # shared by nested contexts
-    if not meta.get(FAST_KDF_ENV):
-        click.echo(FAST_KDF_WARNING, err=True)
-        meta[FAST_KDF_ENV] = True
-
-
 def keyring(home: Path) -> AgencyKeyring:
-    """The keyring of the ledger home (a cheap KDF, and a warning when a keystore is written,
-    when `LEDGER_TEST_FAST_KDF=1`)."""
-    if os.environ.get(FAST_KDF_ENV) == "1":
-        return _FastKdfKeyring(home)
-    return AgencyKeyring(home)
+    """The keyring of the ledger home, writing keystores at the command's work factor
+    (`ledger.cli._common.work_factors`: eth-account's default scrypt unless a test passed less)."""
+    return AgencyKeyring(home, work_factor=work_factors().keystore)
 
 
 def passphrase_env_var(name: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from ledger.cli._common import adopt_work_factors
 from ledger.cli._ledger_context import LedgerContext
 
 __all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
@@ -118,6 +119,7 @@ def cli(ctx: click.Context, home: Path | None, rpc_url: str | None, rpc_timeout:
     Passphrases of keystore accounts come from LEDGER_PASSPHRASE_<NAME> or LEDGER_PASSPHRASE,
     else a prompt; never from the command line.
     """
+    adopt_work_factors(ctx)
     ctx.obj = LedgerContext(home=home, rpc_url=rpc_url, as_json=as_json, account=account_name,
                             rpc_timeout=rpc_timeout, confirmations=confirmations)
 

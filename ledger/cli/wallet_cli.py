@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ledger._atomic import write_atomic
-from ledger.cli._common import emit, read_secret, reports_errors
+from ledger.cli._common import (
+    adopt_work_factors,
+    emit,
+    read_secret,
+    reports_errors,
+    work_factors,
+)
 from ledger.wallet import (
     DEFAULT_KDF,
     PASSPHRASE_ENV,
@@ -32,8 +38,12 @@ if TYPE_CHECKING:
 
 BACKUP_PASSPHRASE_ENV = "WALLET_BACKUP_PASSPHRASE"
 
-#: Argon2id cost for new stores and backups (tests substitute cheap parameters).
-KDF_PARAMS: KdfParams = DEFAULT_KDF
+
+
+def _kdf() -> KdfParams:
+    """Argon2id cost of new stores and backups: the default, unless a test passed less
+    (`ledger.cli._common.WorkFactors`)."""
+    return work_factors().wallet or DEFAULT_KDF
 
 
 class WalletContext:
@@ -170,6 +180,7 @@ def cli(
 
     The passphrase is read from WALLET_PASSPHRASE or prompted for; never pass it as an option.
     """
+    adopt_work_factors(ctx)
     ctx.obj = WalletContext(
         home=home,
         rpc_url=rpc_url,
@@ -184,7 +195,7 @@ def cli(
 @reports_errors
 def init(w: WalletContext) -> None:
     """Create a new wallet: an encrypted store and a holder key."""
-    with Wallet.init(w.home, w.passphrase(confirm=True), kdf_params=KDF_PARAMS) as wallet:
+    with Wallet.init(w.home, w.passphrase(confirm=True), kdf_params=_kdf()) as wallet:
         kid = wallet.holder_key().kid
     emit(
         {"home": str(w.home), "holder_kid": kid},
@@ -471,7 +482,7 @@ def _backup_passphrase(*, confirm: bool) -> str:
 def backup(w: WalletContext, file: Path) -> None:
     """Write an encrypted backup of the whole wallet to FILE (own passphrase)."""
     with w.wallet() as wallet:
-        info = wallet.backup(file, _backup_passphrase(confirm=True), kdf_params=KDF_PARAMS)
+        info = wallet.backup(file, _backup_passphrase(confirm=True), kdf_params=_kdf())
     emit(
         {
             "path": str(info.path),
@@ -507,7 +518,7 @@ def restore(w: WalletContext, file: Path, force: bool) -> None:
         w.home,
         w.passphrase(confirm=True),
         force=force,
-        kdf_params=KDF_PARAMS,
+        kdf_params=_kdf(),
     ) as wallet:
         creds, entries = len(wallet.list()), len(wallet.history())
     emit(

@@ -2,7 +2,7 @@
 
 `ledger` commands run in-process through click's `CliRunner` against the session anvil
 (`LEDGER_RPC`), with `LEDGER_HOME` a fresh temporary directory per test and keystores
-encrypted with a cheap work factor (`LEDGER_TEST_FAST_KDF=1`).
+encrypted with a cheap work factor (`world.CHEAP_WORK`, passed as click's `obj`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
+from world import CHEAP_WORK
 
 if TYPE_CHECKING:
     from ledger.chain.devnet import Devnet
@@ -24,13 +25,12 @@ Invoke = Callable[..., Result]
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh ledger home; passphrases from the environment, cheap KDF, no stray settings."""
+    """A fresh ledger home; passphrases from the environment, no stray settings."""
     path = tmp_path / "home"
     for var in ("LEDGER_RPC", "LEDGER_ACCOUNT", "LEDGER_DEPLOYMENT", "LEDGER_POA"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LEDGER_HOME", str(path))
     monkeypatch.setenv("LEDGER_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("LEDGER_TEST_FAST_KDF", "1")
     return path
 
 
@@ -40,7 +40,9 @@ def ledger(home: Path) -> Invoke:
     from ledger.cli.ledger_cli import cli
 
     def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
-        return CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+        return CliRunner().invoke(
+            cli, list(args), env=env, input=input, catch_exceptions=False, obj=CHEAP_WORK
+        )
 
     return invoke
 

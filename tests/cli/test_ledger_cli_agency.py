@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from world import CHEAP_WORK
 
 from ledger.agency.keys import kid_bytes
 from ledger.agency.packages import CredentialPackage, PresentationPackage
@@ -459,13 +460,14 @@ def test_wallet_cli_imports_and_presents_what_the_ledger_cli_issued(
     from click.testing import CliRunner
 
     from ledger.cli import wallet_cli
-    from ledger.wallet import KdfParams, Wallet
+    from ledger.wallet import Wallet
 
-    monkeypatch.setattr(wallet_cli, "KDF_PARAMS", KdfParams(memory_kib=1024, iterations=1, lanes=1))
     env = {"WALLET_HOME": str(tmp_path / "wallet"), "WALLET_PASSPHRASE": "citizen secret"}
 
     def wallet(*args: str) -> Result:
-        return CliRunner().invoke(wallet_cli.cli, list(args), env=env, catch_exceptions=False)
+        return CliRunner().invoke(
+            wallet_cli.cli, list(args), env=env, catch_exceptions=False, obj=CHEAP_WORK
+        )
 
     files = setup_network(ledger, tmp_path)
     ok(wallet("init"))

@@ -121,10 +121,11 @@ def test_a_wallet_command_on_a_hung_node_fails_within_the_timeout(
 ) -> None:
     from ledger.agency.packages import AnchorEvidence, CredentialPackage, issuer_did, status_uri
     from ledger.cli import wallet_cli
+    from ledger.cli._common import WorkFactors
     from ledger.sdjwt import SigningKey, issue_sd_jwt_vc
     from ledger.wallet import KdfParams
 
-    monkeypatch.setattr(wallet_cli, "KDF_PARAMS", KdfParams(memory_kib=1024, iterations=1, lanes=1))
+    cheap = WorkFactors(wallet=KdfParams(memory_kib=1024, iterations=1, lanes=1))
     agency, chain_id = hung.deployment.address("Council"), hung.deployment.chain_id
     credential = issue_sd_jwt_vc(
         {"given_name": "Karen"},
@@ -144,7 +145,7 @@ def test_a_wallet_command_on_a_hung_node_fails_within_the_timeout(
     base = ["--home", str(tmp_path / "wallet"), "--ledger-home", str(ledger_home)]
     env = {"WALLET_PASSPHRASE": "correct horse battery staple"}
     runner = CliRunner()
-    assert runner.invoke(wallet_cli.cli, [*base, "init"], env=env).exit_code == 0
+    assert runner.invoke(wallet_cli.cli, [*base, "init"], env=env, obj=cheap).exit_code == 0
     args = [*base, "--rpc", hung.url, "--rpc-timeout", "1", "import", str(package)]
     started = time.monotonic()
     result = runner.invoke(wallet_cli.cli, args, env=env, catch_exceptions=False)

@@ -14,7 +14,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 from world import (
-    CHEAP_KDF,
+    CHEAP_WORK,
     PASSPHRASE,
     PURPOSE,
     WalletWorld,
@@ -23,7 +23,6 @@ from world import (
 
 from ledger.agency.packages import CredentialPackage, PresentationPackage
 from ledger.agency.request import PresentationRequest
-from ledger.cli import wallet_cli
 from ledger.cli.wallet_cli import cli
 from ledger.wallet.wallet import Wallet
 
@@ -36,7 +35,6 @@ def _date(ts: int) -> str:
 
 @pytest.fixture(autouse=True)
 def _cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wallet_cli, "KDF_PARAMS", CHEAP_KDF)
     for name in ("WALLET_HOME", "LEDGER_RPC", "LEDGER_DEPLOYMENT", "LEDGER_POA"):
         monkeypatch.delenv(name, raising=False)
 
@@ -50,7 +48,9 @@ class Cli:
         self.env = {"WALLET_PASSPHRASE": PASSPHRASE, "WALLET_BACKUP_PASSPHRASE": BACKUP_PASSPHRASE}
 
     def __call__(self, *args: str, input: str | None = None, **env: str | None) -> Result:
-        return CliRunner().invoke(cli, [*self.base, *args], input=input, env={**self.env, **env})
+        return CliRunner().invoke(
+            cli, [*self.base, *args], input=input, env={**self.env, **env}, obj=CHEAP_WORK
+        )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ persons), beside same-run references:
 Prints lookups/s and each figure as a ratio of its reference. One process, one connection per
 store, lookups of random known subjects (and one pass of unknown ones), bounded in count.
 
-Usage: .venv/bin/python scripts/bench_register.py [--persons N] [--lookups L] [--seed S]
+Usage: python3 scripts/bench_register.py [--persons N] [--lookups L] [--seed S]
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import _common  # noqa: F401  first: the project venv and import path
 
-from ledger.exchange.pg_server import TemporaryPostgres  # noqa: E402
-from ledger.exchange.register import StoreRegister, subject_claims  # noqa: E402
-from ledger.exchange.store import SqliteExchangeStore, _SqlExchangeStore  # noqa: E402
-from ledger.exchange.store_postgres import PostgresExchangeStore  # noqa: E402
-from ledger.exchange.synthetic import synthetic_register  # noqa: E402
+from ledger.exchange.pg_server import TemporaryPostgres
+from ledger.exchange.register import StoreRegister, subject_claims
+from ledger.exchange.store import SqliteExchangeStore, _SqlExchangeStore
+from ledger.exchange.store_postgres import PostgresExchangeStore
+from ledger.exchange.synthetic import synthetic_register
 
 NOW = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
 

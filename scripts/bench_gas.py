@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import random
 import secrets
-import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import _common  # noqa: F401 (first: the project venv and import path)
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 

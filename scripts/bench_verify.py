@@ -15,7 +15,7 @@ On an ephemeral anvil with the suite deployed, an accredited issuer and a regist
   answer's block and cached for that block; "cold" clears that cache before every presentation,
   as if every verification met a new block (the worst case).
 
-Prints latency p50/p99 and throughput, and the ratios. Usage: scripts/bench_verify [--n 2000]
+Prints latency p50/p99 and throughput, and the ratios. Usage: scripts/bench_verify.py [--n 2000]
 """
 
 from __future__ import annotations
@@ -26,12 +26,11 @@ import hashlib
 import json
 import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import _common  # noqa: F401 (first: the project venv and import path)
 
 from ledger.agency.packages import (
     AnchorEvidence,

@@ -56,6 +56,7 @@ __all__ = [
     "leaf_hash",
     "node_hash",
     "parse_proof",
+    "proof_from_json",
     "verify_proof",
 ]
 

@@ -1,14 +1,17 @@
-"""What the chain says about one credential: issuer key resolution and the LedgerLens checks.
+"""What a verifier expects of the chain about one credential, and how it judges the answer.
 
-Shared by the verifier (before accepting a presentation) and the wallet (before importing a
-credential). Two steps:
+Policy only: the question and its transport (`CheckRequest`, `CredentialCheck`, `check_one`,
+`check_many`, `LensPipe`) live in the chain layer (`ledger.chain.lens`,
+`ledger.chain.lens_pipe`). Shared by the verifier (before accepting a presentation) and the
+wallet (before importing a credential). Two steps:
 
 1. `resolve_issuer_key(chain, kid, iss)` — the issuer's P-256 key from the KeyRegistry, checked
    to belong to the agency named by `iss` (`did:pkh:eip155:<chainId>:<address>`). Key material
    and its owner never change once registered, so known keys are cached for the process's life
    (whether a key was *valid* is a question about anchor time, answered by step 2).
-2. `check_on_chain(...)` — ONE `eth_call` to `LedgerLens.checkCredential` with prebuilt calldata,
-   then `assess_chain_check` / `record_chain_checks` turn the answer into ordered report entries:
+2. `prepare_check(...)` — the lens question and what its answer must say (`PreparedCheck`),
+   asked in ONE `eth_call` (`chain.lens.check_one`; `check_on_chain` does both); then
+   `assess_chain_check` / `record_chain_checks` turn the answer into ordered report entries:
    anchored (by this issuer, with this type), issuer accredited at anchor time, key valid at
    anchor time, status now, issuer agency status now, verifier authorized (when asked).
    `record_chain_checks` raises the specific `ChainCheckFailed` subclass of the first failure.
@@ -17,34 +20,19 @@ credential). Two steps:
 from __future__ import annotations
 
 import binascii
-import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
-from urllib.parse import urlsplit
 
-from ledger import untrusted_json
 from ledger.agency.packages import AnchorEvidence, parse_issuer_did, parse_status_uri
 from ledger.agency.report import CheckResult, ReportBuilder
-from ledger.chain.client import (
-    LENS_CHECK_WORDS,
-    ZERO32,
-    AgencyStatus,
-    CheckRequest,
-    CredentialCheck,
-    CredentialStatus,
-    KeyInfo,
-    LedgerChain,
-    checksum,
-)
-from ledger.chain.client import decode_credential_check as decode_check
+from ledger.chain.client import LedgerChain
+from ledger.chain.lens import CheckRequest, CredentialCheck
+from ledger.chain.records import ZERO32, AgencyStatus, CredentialStatus, KeyInfo
 from ledger.errors import (
     AnchorIssuerMismatch,
     AnchorTypeMismatch,
     ChainCheckFailed,
-    ChainError,
     CredentialNotAnchored,
     CredentialRevoked,
     CredentialStatusUnknown,
@@ -56,7 +44,6 @@ from ledger.errors import (
     IssuerKeyOwnerMismatch,
     IssuerNotAccreditedAtAnchor,
     IssuerNotActiveAtAnchor,
-    RpcTimeout,
     SigningKeyNotValidAtAnchor,
     StatusReferenceInvalid,
     UnknownIssuerKey,
@@ -65,19 +52,12 @@ from ledger.errors import (
 from ledger.sdjwt import PublicKey, StatusReference, public_key_from_xy
 
 __all__ = [
-    "BATCH_CHUNK",
     "CHAIN_CHECK_NAMES",
-    "MAX_BATCH_BYTES",
     "ChainExpectation",
-    "LensPipe",
     "PreparedCheck",
     "assess_chain_check",
-    "check_many_calldata",
-    "check_many_on_chain",
     "check_on_chain",
-    "checksum",
     "clear_key_cache",
-    "decode_check",
     "first_failure",
     "issuer_address",
     "issuer_key_resolver",
@@ -85,8 +65,6 @@ __all__ = [
     "prepare_check",
     "record_chain_checks",
     "resolve_issuer_key",
-    "run_check",
-    "run_checks",
     "status_list_of",
     "why_not_accredited",
 ]
@@ -152,7 +130,7 @@ def _registered_key(chain: LedgerChain, kid: str) -> tuple[PublicKey, str]:
     if cached is not None:
         return cached
     raw = kid_bytes(kid)
-    info: KeyInfo = chain.key(raw)
+    info: KeyInfo = chain.keys.key(raw)
     if info.agency is None:
         raise UnknownIssuerKey(f"kid {kid} is not registered in the KeyRegistry")
     key = public_key_from_xy(info.x, info.y)
@@ -298,73 +276,7 @@ def check_on_chain(
         purpose_digest=purpose_digest,
         claim_mask=claim_mask,
     )
-    return run_check(chain, prepared.request)
-
-
-# -- the wire: prebuilt calldata; answers decoded by the client's decoder (as `decode_check`) ------
-
-#: Requests per `checkCredentials` eth_call (each check costs ~50k gas of the 30M call cap).
-BATCH_CHUNK = 200
-#: Request body size above which `run_checks` starts another JSON-RPC batch.
-MAX_BATCH_BYTES = 1_000_000
-
-
-def run_check(chain: LedgerChain, request: CheckRequest) -> CredentialCheck:
-    """`LedgerLens.checkCredential` for one request: one eth_call, prebuilt calldata."""
-    lens = chain.deployment.address("LedgerLens")
-    return decode_check(chain.rpc.eth_call(lens, chain.check_calldata(request)))
-
-
-@lru_cache(maxsize=1)
-def _check_many_selector() -> bytes:
-    from ledger.chain.deploy import contract_abi
-
-    return contract_abi("LedgerLens").selector("checkCredentials")
-
-
-def _word(value: int) -> bytes:
-    return value.to_bytes(32, "big")
-
-
-def check_many_calldata(chain: LedgerChain, requests: Sequence[CheckRequest]) -> bytes:
-    """Calldata of `LedgerLens.checkCredentials(requests)`, encoded by hand: each struct's
-    encoding is `checkCredential`'s argument encoding (the same tuple)."""
-    bodies = [chain.check_calldata(r)[4:] for r in requests]
-    offsets = []
-    position = 32 * len(bodies)
-    for body in bodies:
-        offsets.append(_word(position))
-        position += len(body)
-    return b"".join((_check_many_selector(), _word(32), _word(len(bodies)), *offsets, *bodies))
-
-
-def run_checks(chain: LedgerChain, requests: Sequence[CheckRequest]) -> list[CredentialCheck]:
-    """The lens answers for many requests: `checkCredentials` eth_calls of up to `BATCH_CHUNK`
-    requests each, all in ONE JSON-RPC batch — or, past `MAX_BATCH_BYTES` of request body
-    (nodes refuse large bodies: anvil at 2 MiB, ~3,000 presentations), in as few batches as
-    fit."""
-    if not requests:
-        return []
-    lens = chain.deployment.address("LedgerLens")
-    chunks = [requests[i : i + BATCH_CHUNK] for i in range(0, len(requests), BATCH_CHUNK)]
-    batches: list[list[tuple[str, list[Any]]]] = [[]]
-    size = 0
-    for chunk in chunks:
-        data = "0x" + check_many_calldata(chain, chunk).hex()
-        if batches[-1] and size + len(data) > MAX_BATCH_BYTES:
-            batches.append([])
-            size = 0
-        batches[-1].append(("eth_call", [{"to": lens, "data": data}, "latest"]))
-        size += len(data) + 100
-    results = [result for batch in batches for result in chain.rpc.batch(batch)]
-    out: list[CredentialCheck] = []
-    for chunk, result in zip(chunks, results, strict=True):
-        raw = bytes.fromhex(str(result)[2:])
-        count = int.from_bytes(raw[32:64], "big")
-        if count != len(chunk):
-            raise ChainError(f"lens answered {count} checks for {len(chunk)} requests")
-        out.extend(decode_check(raw, 64 + i * 32 * LENS_CHECK_WORDS) for i in range(count))
-    return out
+    return chain.lens.check_one(prepared.request)
 
 
 # -- assessing the answer --------------------------------------------------------------------------
@@ -391,8 +303,8 @@ def why_not_accredited(chain: LedgerChain, check: CredentialCheck) -> IssuerNotA
     instead of a bare "not accredited".
     """
     issuer, t, type_id = check.issuer or "", check.anchored_at, check.type_id
-    if not chain.is_agency_active_at(issuer, t):
-        info = chain.agency(issuer)
+    if not chain.trust.is_agency_active_at(issuer, t):
+        info = chain.trust.agency(issuer)
         if info.removed_at and info.removed_at <= t:
             what, at, label = "removal", info.removed_at, f"was removed at {info.removed_at}"
         elif info.suspended_since and info.suspended_since <= t:
@@ -406,7 +318,7 @@ def why_not_accredited(chain: LedgerChain, check: CredentialCheck) -> IssuerNotA
         else:
             msg = f"the issuing agency {label}, before the anchor at {t}"
         return IssuerNotActiveAtAnchor(msg)
-    grant = chain.accreditation(issuer, type_id)
+    grant = chain.trust.accreditation(issuer, type_id)
     if grant.withdrawn_at == t:
         after = "after the withdrawal"
         return IssuerNotAccreditedAtAnchor(
@@ -531,135 +443,3 @@ def record_chain_checks(
             builder.failed(name, detail, type(exc).__name__)
             raise exc
         builder.passed(name, detail)
-
-
-def check_many_on_chain(
-    chain: LedgerChain, prepared: Sequence[PreparedCheck]
-) -> list[CredentialCheck]:
-    """The lens answers for many prepared checks in one JSON-RPC batch (see `run_checks`)."""
-    return run_checks(chain, [p.request for p in prepared])
-
-
-# -- overlapping the lens round trip with local work ---------------------------------------------
-
-
-class LensPipe:
-    """A dedicated keep-alive HTTP/1.1 connection whose lens answer is read later.
-
-    `send` writes one `checkCredential` eth_call (one `sendall` of a prebuilt request) and
-    returns at once; the caller verifies signatures meanwhile (the node answers on another core)
-    and `receive` reads the answer, so a presentation costs max(signatures, round trip) instead
-    of their sum. Plain `http://` endpoints only. Any transport, HTTP or JSON-RPC problem makes
-    `send` return False or `receive` return None: the caller then asks through the regular `Rpc`
-    (`run_check`), which raises the proper error — except a node that does not answer within
-    `timeout` (default: the chain's `Rpc.timeout`): that raises `RpcTimeout` at once, since
-    asking a hung node again would only double the wait. Not thread-safe; the constructor does
-    no I/O.
-    """
-
-    def __init__(self, chain: LedgerChain, *, timeout: float | None = None) -> None:
-        parts = urlsplit(chain.rpc.url)
-        self._chain = chain
-        self._usable = parts.scheme == "http" and bool(parts.hostname)
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 80
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
-            "Content-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: "
-        ).encode("ascii")
-        self._lens = chain.deployment.address("LedgerLens")
-        self._url = chain.rpc.url
-        self._timeout = chain.rpc.timeout if timeout is None else timeout
-        self._sock: socket.socket | None = None
-        self._buffer = b""
-        self._pending = False
-
-    def close(self) -> None:
-        """Close the connection (it reopens on the next `send`)."""
-        if self._sock is not None:
-            self._sock.close()
-        self._sock = None
-        self._buffer = b""
-        self._pending = False
-
-    def send(self, request: CheckRequest) -> bool:
-        """Start the lens call for `request`; False if it could not be sent."""
-        if not self._usable:
-            return False
-        if self._pending:
-            self.receive()  # an unread answer (the caller gave up on it) must be drained
-        data = self._chain.check_calldata(request).hex()
-        body = (
-            '{"jsonrpc":"2.0","id":1,"method":"eth_call","params":'
-            f'[{{"to":"{self._lens}","data":"0x{data}"}},"latest"]}}'
-        ).encode("ascii")
-        message = self._head + str(len(body)).encode("ascii") + b"\r\n\r\n" + body
-        for _ in range(2):  # an idle keep-alive connection may have been closed by the node
-            try:
-                if self._sock is None:
-                    sock = socket.create_connection((self._host, self._port), self._timeout)
-                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    self._sock = sock
-                self._sock.sendall(message)
-                self._pending = True
-                return True
-            except TimeoutError as exc:
-                self.close()
-                raise RpcTimeout(self._url, self._timeout) from exc
-            except OSError:
-                self.close()
-        return False
-
-    def _read_response(self, sock: socket.socket) -> tuple[bytes, bool]:
-        buffer = self._buffer
-        while b"\r\n\r\n" not in buffer:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionResetError("connection closed by the node")
-            buffer += chunk
-        head, _, rest = buffer.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        if not lines[0].startswith(b"HTTP/1.1 200"):
-            raise ValueError(f"HTTP status {lines[0][:40]!r}")
-        length = -1
-        keep = True
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"connection" and value.strip().lower() == b"close":
-                keep = False
-            elif name == b"transfer-encoding":
-                raise ValueError("chunked replies are not handled here")
-        if length < 0:
-            raise ValueError("reply without Content-Length")
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionResetError("connection closed by the node")
-            rest += chunk
-        self._buffer = rest[length:]
-        return rest[:length], keep
-
-    def receive(self) -> CredentialCheck | None:
-        """The answer to the last `send`, or None if it failed (ask again the regular way)."""
-        if not self._pending or self._sock is None:
-            return None
-        self._pending = False
-        try:
-            payload, keep = self._read_response(self._sock)
-            if not keep:
-                self.close()
-            reply = untrusted_json.loads(payload)
-            result = reply.get("result") if isinstance(reply, dict) else None
-            if not isinstance(result, str) or len(result) != 2 + 64 * LENS_CHECK_WORDS:
-                return None
-            return decode_check(bytes.fromhex(result[2:]))
-        except TimeoutError as exc:
-            self.close()
-            raise RpcTimeout(self._url, self._timeout) from exc
-        except (OSError, ValueError):
-            self.close()
-            return None

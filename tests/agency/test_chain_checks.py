@@ -1,4 +1,5 @@
-"""chain_checks: issuer key resolution, the lens call and the assessment of its answer, on anvil."""
+"""chain_checks: issuer key resolution, the lens question and the assessment of its answer, on
+anvil (the transport itself: tests/chain/test_lens_transport.py)."""
 
 from __future__ import annotations
 
@@ -7,33 +8,22 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from eth_abi.abi import decode as abi_decode
-from eth_utils.address import to_checksum_address
 from world import PERSON, AgencyWorld
 
-from ledger.agency import chain_checks
 from ledger.agency.chain_checks import (
     CHAIN_CHECK_NAMES,
     ChainExpectation,
-    LensPipe,
     PreparedCheck,
     assess_chain_check,
     check_on_chain,
-    decode_check,
     first_failure,
     prepare_check,
     record_chain_checks,
     resolve_issuer_key,
-    run_checks,
 )
 from ledger.agency.packages import AnchorEvidence, issuer_did, status_uri
 from ledger.agency.report import ReportBuilder
-from ledger.chain.client import (
-    AgencyStatus,
-    CredentialCheck,
-    LedgerChain,
-    decode_credential_check,
-)
+from ledger.chain.client import AgencyStatus, CredentialCheck, LedgerChain
 from ledger.errors import (
     AnchorIssuerMismatch,
     AnchorTypeMismatch,
@@ -232,87 +222,6 @@ def test_verifier_check_runs_only_when_asked(env: AgencyWorld) -> None:
     assert type(first_failure(asked, expected)) is VerifierNotAuthorized
     names = [r.name for r in assess_chain_check(asked, expected)]
     assert names == list(CHAIN_CHECK_NAMES)
-
-
-def test_many_checks_span_several_lens_calls_in_one_batch(env: AgencyWorld) -> None:
-    digest = _anchored_digest(env)
-    chain = env.reader()
-    prepared = [
-        _prepare(
-            env,
-            chain,
-            digest if i % 3 == 0 else secrets.token_bytes(32),
-            _status(env, i % CAPACITY),
-        )
-        for i in range(chain_checks.BATCH_CHUNK + 7)
-    ]
-    answers = run_checks(chain, [p.request for p in prepared])
-    assert [a.anchored for a in answers] == [i % 3 == 0 for i in range(len(prepared))]
-    assert answers[0].status_known and answers[0].issuer == env.issuer.address
-
-
-def test_checks_too_large_for_one_request_body_are_split_into_batches(
-    env: AgencyWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    digest = _anchored_digest(env)
-    chain = env.reader()
-    requests = [
-        _prepare(
-            env, chain, digest if i % 2 else secrets.token_bytes(32), _status(env, i)
-        ).request
-        for i in range(30)
-    ]
-    batches: list[int] = []
-    real_batch = chain.rpc.batch
-
-    def counting_batch(calls: list[tuple[str, list[object]]], **kwargs: bool) -> list[object]:
-        batches.append(len(calls))
-        return real_batch(calls, **kwargs)
-
-    monkeypatch.setattr(chain.rpc, "batch", counting_batch)
-    monkeypatch.setattr(chain_checks, "BATCH_CHUNK", 4)
-    monkeypatch.setattr(chain_checks, "MAX_BATCH_BYTES", 3000)
-    answers = run_checks(chain, requests)
-    assert [a.anchored for a in answers] == [i % 2 == 1 for i in range(30)]
-    assert sum(batches) == 8 and len(batches) > 1
-
-
-def test_check_decoder_agrees_with_the_generic_abi_decoder(env: AgencyWorld) -> None:
-    chain = env.reader()
-    prepared = _prepare(env, chain, _anchored_digest(env), _status(env, 5))
-    raw = chain.rpc.eth_call(
-        chain.deployment.address("LedgerLens"), chain.check_calldata(prepared.request)
-    )
-    assert decode_check(raw) == decode_credential_check(raw)
-    # ILedgerLens.CredentialCheck, decoded word by word by eth_abi.
-    types = ["bool", "address", "uint32", "uint64", "uint32", "bool", "bool", "address",
-             "uint64", "bool", "uint8", "uint8", "bool", "uint64", "uint64"]
-    values = list(abi_decode(types, raw))
-    for i in (1, 7):
-        values[i] = None if int(values[i], 16) == 0 else to_checksum_address(values[i])
-    values[11] = AgencyStatus(values[11])
-    assert decode_check(raw) == CredentialCheck(*values)
-    assert decode_check(raw).anchored and decode_check(raw).issuer == env.issuer.address
-
-
-def test_lens_pipe_answers_and_recovers_from_a_dropped_connection(env: AgencyWorld) -> None:
-    chain = env.reader()
-    prepared = _prepare(env, chain, _anchored_digest(env), _status(env, 5))
-    pipe = LensPipe(chain)
-    try:
-        assert pipe.send(prepared.request)
-        first = pipe.receive()
-        assert first is not None and first.anchored and first.issuer == env.issuer.address
-        assert pipe.send(prepared.request)
-        assert pipe.send(prepared.request)  # the unread answer is drained first
-        assert pipe.receive() == first
-        assert pipe.receive() is None  # nothing pending
-        assert pipe._sock is not None
-        pipe._sock.close()  # the connection is gone: send reconnects
-        assert pipe.send(prepared.request)
-        assert pipe.receive() == first
-    finally:
-        pipe.close()
 
 
 # -- the assessment, for answers a test cannot easily provoke on chain -----------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from chain_helpers import LIST_ID, PURPOSE, World, random32
 
 from ledger.chain.client import AgencyStatus, CheckRequest, CredentialStatus
@@ -165,17 +164,13 @@ def test_verifier_asking_for_more_claims_is_not_authorised(world: World) -> None
     assert not world.reader.check_credential(wider).verifier_authorized
 
 
-@pytest.mark.parametrize("mode", ["json_rpc_batch", "single_call"])
-def test_batch_variants_agree_with_single_checks(world: World, mode: str) -> None:
+def test_check_many_agrees_with_single_checks(world: World) -> None:
     requests = [_single(world, index=i) for i in range(3)]
     requests.append(CheckRequest(random32(), world.kid, LIST_ID, 0))
     world.issuer.set_status(LIST_ID, 1, CredentialStatus.REVOKED)
     block = world.rpc.block_number()
-    singles = [world.reader.check_credential(r, block=block) for r in requests]
-    if mode == "json_rpc_batch":
-        batch = world.reader.check_credentials_batch(requests, block=block)
-    else:
-        batch = world.reader.check_credentials(requests)
+    singles = [world.reader.lens.check_one(r, block=block) for r in requests]
+    batch = world.reader.lens.check_many(requests, block=block)
     assert batch == singles
     assert [c.anchored for c in batch] == [True, True, True, False]
     assert batch[1].status == CredentialStatus.REVOKED

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ledger.agency.chain_checks import LensPipe
 from ledger.chain.client import CheckRequest, LedgerChain
 from ledger.chain.deploy import Deployment, deploy_suite
 from ledger.chain.devnet import Devnet
+from ledger.chain.lens_pipe import LensPipe
 from ledger.chain.rpc import DEFAULT_RPC_TIMEOUT, Rpc
 from ledger.errors import ConfigError, RpcTimeout
 from ledger.network import resolve_network
@@ -79,7 +79,7 @@ def test_an_sdk_read_on_a_hung_node_fails_within_the_timeout(hung: HungNode) -> 
 
 def test_the_verifiers_lens_pipe_gives_up_within_the_timeout(hung: HungNode) -> None:
     chain = LedgerChain(Rpc(hung.url, timeout=TIMEOUT), hung.deployment)
-    pipe = LensPipe(chain)  # its timeout is the Rpc's
+    pipe = LensPipe(chain.lens)  # its timeout is the Rpc's
     request = CheckRequest(digest=b"\1" * 32, kid=b"\2" * 32, list_id=1, status_index=0)
     try:
         assert pipe.send(request)

@@ -252,7 +252,7 @@ def ours_round(env: Env, n: int) -> dict[str, float]:
     verifier = env.verifier()
     pids = [os.getpid(), env.anvil_pid]
     for overlap in (True, False):
-        verifier._overlap = overlap
+        verifier._steps._overlap = overlap
         items = env.items(verifier, n)
         with Meter(pids) as m:
             lat = latencies(lambda i, b=items: verifier.verify(*b[i]), n)  # type: ignore[misc]
@@ -274,7 +274,7 @@ def herd_round(env: Env, n: int) -> dict[str, float]:
     before each presentation), and verify_batch on one process."""
     out: dict[str, float] = {}
     verifier = env.verifier(status_privacy="herd")
-    reader = verifier._herd
+    reader = verifier._steps._herd
     assert reader is not None
     pids = [os.getpid(), env.anvil_pid]
     for tag in ("warm", "cold"):
@@ -304,7 +304,8 @@ def herd_round(env: Env, n: int) -> dict[str, float]:
 
 def pooled_round(pooled: Verifier, env: Env, n: int) -> dict[str, float]:
     items = env.items(pooled, n)
-    workers = list(pooled._pool._processes) if pooled._pool is not None else []  # type: ignore[attr-defined]
+    pool = pooled._pool._pool if pooled._pool is not None else None
+    workers = list(pool._processes) if pool is not None else []  # type: ignore[attr-defined]
     with Meter([os.getpid(), env.anvil_pid, *workers]) as m:
         results = pooled.verify_batch(items)
     assert all(isinstance(r, VerifiedCredentialPresentation) for r in results), results[:3]

@@ -579,7 +579,7 @@ def test_request_for_claims_or_a_purpose_not_registered_cannot_be_made(env: Setu
         ask(verifier, env, claims=more)
     with pytest.raises(VerifierNotRegisteredForRequest, match=r"with the purpose 'Marketing'"):
         ask(verifier, env, purpose="Marketing")
-    assert verifier._issued == {}  # refused before a nonce was issued or anything signed
+    assert verifier._desk._issued == {}  # refused before a nonce was issued or anything signed
     assert ask(verifier, env).claims  # what it is registered for is still asked
 
 
@@ -629,9 +629,10 @@ def test_steady_state_verification_is_one_lens_call(
     rpc_calls: list[bytes] = []
     pipe_calls: list[object] = []
     rpc = verifier._chain.rpc
-    real_raw, real_send = rpc.raw_request, verifier._pipe.send
+    pipe = verifier._steps._pipe
+    real_raw, real_send = rpc.raw_request, pipe.send
     monkeypatch.setattr(rpc, "raw_request", lambda body: rpc_calls.append(body) or real_raw(body))
-    monkeypatch.setattr(verifier._pipe, "send", lambda r: pipe_calls.append(r) or real_send(r))
+    monkeypatch.setattr(pipe, "send", lambda r: pipe_calls.append(r) or real_send(r))
     accepted(verifier, package, request)
     assert len(rpc_calls) + len(pipe_calls) == 1
     assert len(pipe_calls) == (1 if overlap else 0)

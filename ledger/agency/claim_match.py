@@ -1,0 +1,77 @@
+"""Does a presentation disclose exactly what its request asked for?
+
+`match_claims` compares the disclosed claim paths and the verified claims with the requested
+claim paths (`ledger.agency.claims` parses and formats them): nothing disclosed beyond what was
+asked (or the ancestors needed to reach it), and everything asked present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from ledger.agency.claims import ClaimPath, format_claim_path, parse_claim_path
+from ledger.errors import RequestedClaimMissing, UnrequestedClaimsDisclosed
+
+__all__ = ["match_claims"]
+
+
+@lru_cache(maxsize=4096)
+def _parse(path: str) -> ClaimPath:
+    return parse_claim_path(path)
+
+
+def _prefix_match(prefix: ClaimPath, path: ClaimPath) -> bool:
+    """Whether `prefix` is a prefix of `path`, a None element of `prefix` matching any index."""
+    if len(prefix) > len(path):
+        return False
+    for want, have in zip(prefix, path, strict=False):
+        if want is None:
+            if not isinstance(have, int):
+                return False
+        elif want != have:
+            return False
+    return True
+
+
+def _present(claims: Any, path: ClaimPath) -> bool:
+    node = claims
+    for i, element in enumerate(path):
+        if element is None:
+            return (
+                isinstance(node, list)
+                and bool(node)
+                and all(_present(item, path[i + 1 :]) for item in node)
+            )
+        if isinstance(element, int):
+            if not isinstance(node, list) or element >= len(node):
+                return False
+        elif not isinstance(node, dict) or element not in node:
+            return False
+        node = node[element]
+    return True
+
+
+def match_claims(
+    disclosed_paths: Sequence[str], claims: dict[str, Any], requested: Sequence[ClaimPath]
+) -> None:
+    """Check a presentation discloses exactly the requested claims.
+
+    Every disclosed path must lie at or below a requested path, or be an ancestor needed to
+    reach one (`UnrequestedClaimsDisclosed` otherwise); every requested path must be present
+    in the verified claims (`RequestedClaimMissing` otherwise).
+    """
+    extra = [
+        text
+        for text in disclosed_paths
+        if not any(
+            _prefix_match(r, p) or _prefix_match(p, r) for p in (_parse(text),) for r in requested
+        )
+    ]
+    if extra:
+        raise UnrequestedClaimsDisclosed(f"disclosed but not requested: {', '.join(extra)}")
+    missing = [r for r in requested if not _present(claims, r)]
+    if missing:
+        names = ", ".join(format_claim_path(m) for m in missing)
+        raise RequestedClaimMissing(f"requested but not presented: {names}")

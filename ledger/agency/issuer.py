@@ -32,46 +32,35 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 from ledger._rand import SYSTEM_RANDOM, RandomSource
 from ledger.agency.anchoring import LedgerAnchorChain
-from ledger.agency.outbox import (
-    BatchRecord,
-    DeliveredCredential,
-    HeldCredential,
-    Outbox,
-    PendingCredential,
-    RecoveryReport,
+from ledger.agency.issuer_anchors import AnchorFlow
+from ledger.agency.issuer_signing import (
+    PARALLEL_MIN,
+    CredentialSigner,
+    IssueRequest,
+    SigningJob,
+    check_claims,
 )
-from ledger.agency.packages import (
-    AnchorEvidence,
-    CredentialPackage,
-    issuer_did,
-    parse_status_uri,
-    status_uri,
-)
+from ledger.agency.issuer_status import IssuerStatusLists, StatusRef
+from ledger.agency.outbox import HeldCredential, Outbox, PendingCredential, RecoveryReport
+from ledger.agency.packages import CredentialPackage, issuer_did, status_uri
 from ledger.agency.status_alloc import StatusIndexAllocator
 from ledger.chain.client import AgencyStatus, CredentialStatus, CredentialTypeInfo, LedgerChain
 from ledger.chain.sender import Receipt
 from ledger.errors import (
     AnchorRegistryNotAccredited,
-    ClaimNotInType,
     ConfirmationTimeout,
-    ContractRevert,
     CredentialsHeld,
     InputError,
     IssuanceError,
-    StatusListFull,
-    StatusRegistryListExists,
     UnknownCredentialType,
 )
-from ledger.sdjwt.holder import unverified_header_and_payload
-from ledger.sdjwt.issuer import issue_sd_jwt_vc
 from ledger.sdjwt.jwk import SigningKey, public_key_from_jwk
 
 __all__ = [
@@ -88,17 +77,6 @@ __all__ = [
 DEFAULT_STATUS_LIST_CAPACITY = 1 << 17
 #: File of the outbox and the status allocations in an issuer's state directory.
 STATE_FILE = "issuer.sqlite"
-_ALLOC_CHUNK = 4096
-#: Fewer credentials than this are signed in-process even with a pool.
-_PARALLEL_MIN = 1000
-
-
-@dataclass(frozen=True)
-class StatusRef:
-    """A credential's entry in one of this agency's status lists."""
-
-    list_id: int
-    index: int
 
 
 @dataclass(frozen=True)
@@ -110,17 +88,6 @@ class PendingIssue:
     type_id: int
     status: StatusRef
     held: bool = False  # signed while the agency was suspended: waits for an operator
-
-
-@dataclass(frozen=True)
-class IssueRequest:
-    """One credential for `Issuer.issue_many`."""
-
-    claims: Mapping[str, Any]
-    holder_jwk: Mapping[str, str]
-    validity: int | None = None
-    credential_id: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,50 +103,6 @@ class IssueTimings:
     def total(self) -> float:
         """End to end."""
         return self.signing + self.queueing + self.anchoring
-
-
-@dataclass(frozen=True)
-class _Job:
-    claims: dict[str, Any]
-    holder_jwk: dict[str, str]
-    index: int
-    uri: str
-    iat: int
-    exp: int | None
-
-
-def _sign_one(
-    key: SigningKey, iss: str, vct: str, job: _Job, rng: RandomSource | None = None
-) -> tuple[str, bytes]:
-    issued = issue_sd_jwt_vc(
-        job.claims,
-        signing_key=key,
-        issuer=iss,
-        vct=vct,
-        holder_jwk=job.holder_jwk,
-        status_idx=job.index,
-        status_uri=job.uri,
-        iat=job.iat,
-        exp=job.exp,
-        now=job.iat,
-        rng=rng,
-    )
-    return issued.compact, issued.digest
-
-
-_WORKER_KEY: SigningKey | None = None
-
-
-def _worker_init(private_jwk: dict[str, str]) -> None:
-    global _WORKER_KEY
-    _WORKER_KEY = SigningKey.from_private_jwk(private_jwk)
-
-
-def _worker_sign(iss: str, vct: str, jobs: list[_Job]) -> list[tuple[str, bytes]]:
-    key = _WORKER_KEY
-    if key is None:
-        raise IssuanceError("signing worker was not initialised")
-    return [_sign_one(key, iss, vct, job) for job in jobs]
 
 
 class Issuer:
@@ -213,22 +136,24 @@ class Issuer:
         if status_list_capacity <= 0 or status_list_capacity % 128:
             raise InputError("status_list_capacity must be a positive multiple of 128")
         self._chain = chain
-        self._key = signing_key
         self._outbox = outbox
-        self._allocator = allocator
-        self._capacity = status_list_capacity
         self._anchors = anchor_chain or LedgerAnchorChain(
             chain, confirmations=confirmations, persist_state=persist_state
         )
-        self._persist = persist_state
         self._now = now or (lambda: int(time.time()))
         self._rng = rng or SYSTEM_RANDOM
         self._types: dict[str, CredentialTypeInfo] = {}
-        self._list_id: int | None = None
-        self._list_capacity: dict[int, int] = {}
         self._owned: tuple[Outbox, StatusIndexAllocator] | None = None
-        self._processes = signing_processes
-        self._pool: ProcessPoolExecutor | None = None
+        self._signer = CredentialSigner(signing_key, rng=self._rng, processes=signing_processes)
+        self._lists = IssuerStatusLists(
+            chain,
+            allocator,
+            capacity=status_list_capacity,
+            rng=self._rng,
+            now=self._now,
+            persist_state=persist_state,
+        )
+        self._flow = AnchorFlow(outbox, self._anchors, chain.deployment.chain_id)
         #: Timings of the last `issue_many` (None before the first).
         self.last_timings: IssueTimings | None = None
 
@@ -247,9 +172,7 @@ class Issuer:
 
     def close(self) -> None:
         """Shut the signing pool down; close the outbox and allocator if `open` made them."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        self._signer.close()
         if self._owned is not None:
             for part in self._owned:
                 part.close()
@@ -292,10 +215,10 @@ class Issuer:
         """The registered type of `vct` (cached); `UnknownCredentialType` if none."""
         info = self._types.get(vct)
         if info is None:
-            type_id = self._chain.type_id_of(vct)
+            type_id = self._chain.types.type_id_of(vct)
             if type_id == 0:
                 raise UnknownCredentialType(f"credential type {vct!r} is not registered")
-            info = self._chain.credential_type(type_id)
+            info = self._chain.types.credential_type(type_id)
             self._types[vct] = info
         return info
 
@@ -334,7 +257,7 @@ class Issuer:
             pending, signed.raw_tx, signed.tx_hash, signed.nonce, now=self._now()
         )
         self._anchors.broadcast_signed([signed])
-        self._anchor_submitted([self._outbox.batch(batch_id)])
+        self._flow.anchor_submitted([self._outbox.batch(batch_id)])
         return self.delivered(pending.id)
 
     def issue_many(
@@ -360,7 +283,7 @@ class Issuer:
             signed = self._sign(requests, ctype, progress=progress)
             self._outbox.enqueue_many(signed, now=self._now(), held=True)
             raise self._held_error([p.id for p in signed])
-        if self._pooled(len(requests)):
+        if self._signer.pooled(len(requests)):
             return self._issue_pipelined(requests, ctype, max_batch, progress)
         t0 = time.perf_counter()
         signed = self._sign(requests, ctype, progress=progress)
@@ -405,21 +328,16 @@ class Issuer:
         """`issue_many` with the pool: workers sign chunk k+1 while this process queues and
         anchors chunk k (one batch root per chunk)."""
         t0 = time.perf_counter()
-        chunk = max(_PARALLEL_MIN // 2, min(max_batch, -(-len(requests) // 4)))
+        chunk = max(PARALLEL_MIN // 2, min(max_batch, -(-len(requests) // 4)))
         jobs, refs = self._jobs(requests, ctype)
-        pool = self._signing_pool()
-        iss = self.issuer_id
-        futures = [
-            pool.submit(_worker_sign, iss, ctype.vct, jobs[i : i + chunk])
-            for i in range(0, len(jobs), chunk)
-        ]
+        chunks = self._signer.sign_chunks(jobs, self.issuer_id, ctype.vct, chunk)
         waited = queued = anchored = 0.0
         by_id: dict[str, CredentialPackage] = {}
         ids: list[str] = []
         setup = time.perf_counter() - t0
-        for k, future in enumerate(futures):
+        for k in range(-(-len(jobs) // chunk)):
             t1 = time.perf_counter()
-            signed = future.result()
+            signed = next(chunks)
             t2 = time.perf_counter()
             lo = k * chunk
             pending = self._pendings(
@@ -463,86 +381,12 @@ class Issuer:
                     pass
             sealed = [b for b in self._outbox.unanchored_batches() if b.state == "sealed"]
             try:
-                self._submit(sealed, t)
+                self._flow.submit(sealed, t)
             except AnchorRegistryNotAccredited:
                 if not self.suspended():
                     raise
                 self._outbox.hold_unsubmitted(now=t)  # suspended since the check above
-        return self._anchor_submitted(self._outbox.unanchored_batches(), progress)
-
-    def _submit(self, sealed: Sequence[BatchRecord], t: int) -> None:
-        """Sign the anchors of `sealed` batches, record them (write-ahead) and broadcast them."""
-        signed = self._anchors.sign_anchors(
-            [(b.root, b.type_id, b.count, b.single) for b in sealed]
-        )
-        for batch, tx in zip(sealed, signed, strict=True):
-            self._outbox.record_submission(batch.id, tx.raw_tx, tx.tx_hash, tx.nonce, now=t)
-        self._anchors.broadcast_signed(signed)
-
-    def _anchor_submitted(
-        self,
-        batches: Sequence[BatchRecord],
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[CredentialPackage]:
-        """Wait for the anchors of submitted `batches` and mark them mined (batches not yet
-        submitted are skipped; a reverted anchor is raised before anything is marked), then
-        wait until every mined batch is final and return the packages of those that are."""
-        hashes = [b.tx_hash for b in batches if b.tx_hash is not None and b.state == "submitted"]
-        outcomes = dict(zip(hashes, self._anchors.wait_outcomes(hashes), strict=True))
-        for outcome in outcomes.values():
-            if isinstance(outcome, ContractRevert):
-                raise outcome
-        mined = []
-        for b in batches:
-            receipt = None if b.tx_hash is None else outcomes.get(b.tx_hash)
-            if isinstance(receipt, Receipt):
-                mined.append((b, self._anchors.confirm(b.root, receipt, single=b.single)))
-        if self._anchors.confirmations > 1:
-            for b, inclusion in mined:
-                block = inclusion.block_number or 0
-                self._outbox.mark_mined(b.id, block, inclusion.block_hash, inclusion.anchored_at)
-            return self._finalise_mined(progress)
-        # Final once mined (one confirmation): no `mined` record, as recover finds such an
-        # anchor on chain anyway; only the state is saved (a devnet) before they are delivered.
-        packages: list[CredentialPackage] = []
-        if mined:
-            self._anchors.await_final(max(i.block_number or 0 for _, i in mined))
-        for done, (b, inclusion) in enumerate(mined, 1):
-            self._outbox.mark_anchored(
-                b.id, inclusion.block_number, inclusion.anchored_at, block_hash=inclusion.block_hash
-            )
-            packages.extend(self._package(d) for d in self._outbox.deliverables(b.id))
-            if progress is not None:
-                progress(done, len(mined))
-        return packages + self._finalise_mined(progress)
-
-    def _finalise_mined(
-        self, progress: Callable[[int, int], None] | None = None
-    ) -> list[CredentialPackage]:
-        """Wait until the mined batches are final (`LedgerAnchorChain.await_final`: their
-        confirmations, and the devnet's state saved), check each is still in the block it was
-        mined in, mark those anchored and return their packages. One whose block changed is
-        left mined: `recover()` re-checks it."""
-        mined = self._outbox.mined_batches()
-        if not mined:
-            return []
-        numbers = [b.block_number for b in mined if b.block_number is not None]
-        self._anchors.await_final(max(numbers))
-        hashes = dict(zip(numbers, self._anchors.block_hashes(numbers), strict=True))
-        packages: list[CredentialPackage] = []
-        for done, b in enumerate(mined, 1):
-            if b.block_number is None or hashes.get(b.block_number) is None:
-                continue
-            if b.block_hash is not None and hashes[b.block_number] != b.block_hash:
-                continue
-            assert b.anchored_at is not None
-            self._outbox.mark_anchored(
-                b.id, b.block_number, b.anchored_at, block_hash=hashes[b.block_number]
-            )
-            packages.extend(self._package(d) for d in self._outbox.deliverables(b.id))
-            if progress is not None:
-                progress(done, len(mined))
-        return packages
+        return self._flow.anchor_submitted(self._outbox.unanchored_batches(), progress)
 
     def recover(self) -> RecoveryReport:
         """Reconcile the outbox with the chain after a (re)start: every anchor recorded is
@@ -556,11 +400,15 @@ class Issuer:
         collect the packages."""
         report = self._outbox.recover(self._anchors)
         if report.vanished:
-            self._restore_status_lists(report.vanished)
+            self._lists.restore(
+                entry
+                for batch_id in report.vanished
+                for entry in self._outbox.status_entries(batch_id)
+            )
         if not report.mined:
             return report
         with contextlib.suppress(ConfirmationTimeout):
-            self._finalise_mined()
+            self._flow.finalise_mined()
         still = {b.id for b in self._outbox.mined_batches()}
         final = tuple(i for i in report.mined if i not in still)
         return replace(
@@ -569,23 +417,11 @@ class Issuer:
             mined=tuple(i for i in report.mined if i in still),
         )
 
-    def _restore_status_lists(self, batch_ids: Sequence[int]) -> None:
-        """Create again the status lists of the credentials of `batch_ids` that are gone."""
-        reach: dict[int, int] = {}
-        for batch_id in batch_ids:
-            for list_id, index in self._outbox.status_entries(batch_id):
-                reach[list_id] = max(reach.get(list_id, 0), index + 1)
-        for list_id, needed in sorted(reach.items()):
-            if self._chain.status_list(self.agency, list_id) is None:
-                capacity = max(self._capacity, -(-needed // 128) * 128)
-                self._chain.create_status_list(list_id, capacity)
-                self._list_capacity[list_id] = capacity
-
     # -- held credentials ---------------------------------------------------------------------
 
     def suspended(self) -> bool:
         """Whether the agency is suspended on chain now (one view call)."""
-        return self._chain.agency_status(self.agency) is AgencyStatus.SUSPENDED
+        return self._chain.trust.agency_status(self.agency) is AgencyStatus.SUSPENDED
 
     def held(self) -> tuple[HeldCredential, ...]:
         """Credentials held because the agency was suspended, oldest first."""
@@ -612,23 +448,14 @@ class Issuer:
 
     def delivered(self, credential_id: str) -> CredentialPackage:
         """The package of a batched credential once anchored (`CredentialNotYetAnchored`)."""
-        return self._package(self._outbox.deliverable(credential_id))
+        return self._flow.package(self._outbox.deliverable(credential_id))
 
     # -- status -------------------------------------------------------------------------------
 
     def status_ref(self, credential: CredentialPackage | str) -> StatusRef:
         """The status entry of one of this agency's credentials (package or compact SD-JWT)."""
         compact = credential.sd_jwt if isinstance(credential, CredentialPackage) else credential
-        _, payload = unverified_header_and_payload(compact)
-        try:
-            entry = payload["status"]["status_list"]
-            ref = parse_status_uri(entry["uri"])
-            index = entry["idx"]
-        except (KeyError, TypeError) as exc:
-            raise InputError("credential has no status_list entry") from exc
-        if ref.agency.lower() != self.agency.lower() or not isinstance(index, int):
-            raise InputError("credential's status list is not this agency's")
-        return StatusRef(ref.list_id, index)
+        return self._lists.ref_of(compact)
 
     def set_statuses(
         self, targets: Iterable[CredentialPackage | StatusRef], status: CredentialStatus
@@ -641,22 +468,7 @@ class Issuer:
         accept it, so that suspend-then-reinstate could bring a revoked credential back. With a
         `persist_state` hook, the devnet's state is saved before this returns."""
         refs = [t if isinstance(t, StatusRef) else self.status_ref(t) for t in targets]
-        if status is not CredentialStatus.REVOKED:
-            now = self._chain.statuses_of(self.agency, [(r.list_id, r.index) for r in refs])
-            for ref, current in zip(refs, now, strict=True):
-                if current is CredentialStatus.REVOKED:
-                    raise IssuanceError(f"credential {ref} is revoked; revocation is final")
-        by_list: dict[int, set[int]] = {}
-        for ref in refs:
-            by_list.setdefault(ref.list_id, set()).add(ref.index)
-        txs = [
-            self._chain.set_statuses_tx(list_id, sorted(indexes), int(status))
-            for list_id, indexes in sorted(by_list.items())
-        ]
-        receipts = [self._chain.transact(txs[0])] if len(txs) == 1 else self._chain.send_many(txs)
-        if self._persist is not None:  # a revocation must not vanish with a killed devnet
-            self._persist()
-        return receipts
+        return self._lists.set_statuses(refs, status)
 
     def revoke(self, *targets: CredentialPackage | StatusRef) -> list[Receipt]:
         """Revoke credentials for good."""
@@ -674,8 +486,9 @@ class Issuer:
 
     def status(self, target: CredentialPackage | StatusRef) -> CredentialStatus:
         """The current on-chain status of one of this agency's credentials."""
-        ref = target if isinstance(target, StatusRef) else self.status_ref(target)
-        return self._chain.status_of(self.agency, ref.list_id, ref.index)
+        return self._lists.status(
+            target if isinstance(target, StatusRef) else self.status_ref(target)
+        )
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -691,21 +504,14 @@ class Issuer:
         progress: Callable[[int, int], None] | None = None,
     ) -> list[PendingCredential]:
         jobs, refs = self._jobs(requests, ctype)
-        signed = self._run_jobs(jobs, ctype.vct, progress)
+        signed = self._signer.sign(jobs, self.issuer_id, ctype.vct, progress)
         return self._pendings(requests, refs, signed, ctype)
 
     def _jobs(
         self, requests: Sequence[IssueRequest], ctype: CredentialTypeInfo
-    ) -> tuple[list[_Job], list[StatusRef]]:
-        # A type may name nested claims ("address.locality"); their top-level object is allowed.
-        allowed = {name.split(".", 1)[0].split("[", 1)[0] for name in ctype.claim_names}
-        for request in requests:
-            if not request.claims:
-                raise ClaimNotInType(f"no claims: a {ctype.vct!r} credential needs at least one")
-            for name in request.claims:
-                if name not in allowed:
-                    raise ClaimNotInType(f"claim {name!r} is not a claim of {ctype.vct!r}")
-        refs = self._allocate(len(requests))
+    ) -> tuple[list[SigningJob], list[StatusRef]]:
+        check_claims(requests, ctype)
+        refs = self._lists.allocate(len(requests))
         registry = self._chain.deployment.address("StatusRegistry")
         uris = {
             list_id: status_uri(registry, self._chain_id, self.agency, list_id)
@@ -713,7 +519,7 @@ class Issuer:
         }
         now = self._now()
         jobs = [
-            _Job(
+            SigningJob(
                 {**request.claims, **request.extra},
                 dict(request.holder_jwk),
                 ref.index,
@@ -742,107 +548,6 @@ class Issuer:
                 )
             )
         return out
-
-    def _pooled(self, count: int) -> bool:
-        return self._processes > 1 and self._rng is SYSTEM_RANDOM and count >= _PARALLEL_MIN
-
-    def _signing_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._processes,
-                initializer=_worker_init,
-                initargs=(self._key.to_private_jwk(),),
-            )
-        return self._pool
-
-    def _run_jobs(
-        self, jobs: list[_Job], vct: str, progress: Callable[[int, int], None] | None
-    ) -> list[tuple[str, bytes]]:
-        iss = self.issuer_id
-        if not self._pooled(len(jobs)):
-            out: list[tuple[str, bytes]] = []
-            for i, job in enumerate(jobs, 1):
-                out.append(_sign_one(self._key, iss, vct, job, self._rng))
-                if progress is not None and (i % 1000 == 0 or i == len(jobs)):
-                    progress(i, len(jobs))
-            return out
-        pool = self._signing_pool()
-        size = max(250, len(jobs) // (4 * self._processes))
-        futures = [
-            pool.submit(_worker_sign, iss, vct, jobs[i : i + size])
-            for i in range(0, len(jobs), size)
-        ]
-        results: list[tuple[str, bytes]] = []
-        for future in futures:
-            results.extend(future.result())
-            if progress is not None:
-                progress(len(results), len(jobs))
-        return results
-
-    def _allocate(self, count: int) -> list[StatusRef]:
-        """`count` random unused entries, opening (and creating on chain) new lists as needed."""
-        refs: list[StatusRef] = []
-        chunk = min(_ALLOC_CHUNK, max(1, self._capacity // 4))
-        while len(refs) < count:
-            list_id = self._current_list()
-            capacity = self._list_capacity[list_id]
-            n = min(chunk, count - len(refs))
-            try:
-                got = self._allocator.allocate_many(
-                    list_id, capacity, n, rng=self._rng.randbelow, now=self._now()
-                )
-            except StatusListFull:
-                if self._allocator.allocated(list_id) == 0:
-                    if n == 1:
-                        raise
-                    chunk = max(1, n // 2)
-                    continue
-                self._list_id = list_id + 1
-                continue
-            refs.extend(StatusRef(list_id, i) for i in got)
-        return refs
-
-    def _current_list(self) -> int:
-        """The list to draw from. A list this state has drawn from is used until full; a list
-        that exists on chain but that this state never drew from belongs to another state
-        directory of the agency (or to a crash right after creating it) and is skipped, so two
-        issuers of one agency never share a status entry."""
-        if self._list_id is None:
-            list_id = 1
-            while self._allocator.allocated(list_id + 1) > 0:
-                list_id += 1
-            self._list_id = list_id
-        while self._list_id not in self._list_capacity:
-            list_id = self._list_id
-            info = self._chain.status_list(self.agency, list_id)
-            if info is not None and self._allocator.allocated(list_id) > 0:
-                self._list_capacity[list_id] = info.capacity
-            elif info is not None:
-                self._list_id = list_id + 1
-            else:
-                try:
-                    self._chain.create_status_list(list_id, self._capacity)
-                except StatusRegistryListExists:  # another issuer of the agency was faster
-                    self._list_id = list_id + 1
-                    continue
-                self._list_capacity[list_id] = self._capacity
-        return self._list_id
-
-    def _package(self, d: DeliveredCredential) -> CredentialPackage:
-        a = d.anchor
-        meta = {
-            "credential_id": d.credential_id,
-            "status": {"list_id": d.list_id, "idx": d.status_idx},
-            "anchored_at": a.anchored_at,
-            "block_number": a.block_number,
-            "tx_hash": a.tx_hash,
-        }
-        evidence = (
-            AnchorEvidence()
-            if a.single
-            else AnchorEvidence(root=a.root, proof=a.proof, leaf_index=a.leaf_index)
-        )
-        return CredentialPackage(d.compact, evidence, d.type_id, self._chain_id, meta)
 
 
 def _ref(p: PendingCredential) -> StatusRef:

@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 import _common  # noqa: F401 (first: the project venv and import path)
-from world import build_world
+from world import CLAIMS as WORLD_CLAIMS
+from world import VCT, build_world
 
 from ledger.agency.issuer import Issuer, IssueRequest
 from ledger.agency.packages import CredentialPackage
@@ -35,19 +36,7 @@ from ledger.chain.devnet import Devnet
 from ledger.chain.rpc import Rpc
 from ledger.sdjwt import SigningKey
 
-VCT = "https://credentials.example.dk/person/v1"
-CLAIMS = (
-    "given_name",
-    "family_name",
-    "birthdate",
-    "cpr_number",
-    "address",
-    "nationality",
-    "age_over_18",
-    "municipality",
-    "email",
-    "phone",
-)
+CLAIMS = (*WORLD_CLAIMS, "email", "phone")  # the tests' person type, and two more
 
 
 def person(i: int) -> dict[str, object]:

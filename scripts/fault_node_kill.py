@@ -42,9 +42,7 @@ from pathlib import Path
 import _common  # noqa: F401 (first: the project venv and import path)
 from world import PERSON, VCT, AgencyWorld, build_world
 
-from ledger.agency.issuer import Issuer, IssueRequest, package_id
-from ledger.agency.packages import CredentialPackage
-from ledger.chain.client import CheckRequest
+from ledger.agency.issuer import Issuer, IssueRequest
 from ledger.chain.deploy import contract_abi
 from ledger.chain.devnet import (
     devnet_down,
@@ -118,21 +116,6 @@ def _kill_and_restart(home: Path, port: int) -> Rpc:
             time.sleep(0.1)
 
 
-def _verifies(world: AgencyWorld, issuer: Issuer, package: CredentialPackage) -> bool:
-    ref = issuer.status_ref(package)
-    check = world.reader().check_credential(
-        CheckRequest(
-            digest=issuer.outbox.deliverable(package_id(package)).digest,
-            kid=world.signing_key.thumbprint,
-            list_id=ref.list_id,
-            status_index=ref.index,
-            root=package.anchor.root or bytes(32),
-            proof=package.anchor.proof,
-        )
-    )
-    return check.anchored and check.key_valid_at_anchor and check.status_known
-
-
 def _anchored_twice(world: AgencyWorld) -> int:
     logs = world.rpc.call(
         "eth_getLogs",
@@ -177,11 +160,11 @@ def run(name: str, count: int, max_batch: int, workdir: Path) -> Outcome:
         world = replace(world, rpc=_kill_and_restart(home, port))
         out.head_after_restart = world.rpc.block_number()
         with Issuer.open(world.issuer_chain(), world.signing_key, state) as issuer:
-            out.verified_before_recover = sum(_verifies(world, issuer, p) for p in delivered)
+            out.verified_before_recover = sum(world.checks_on_chain(issuer, p) for p in delivered)
             report = issuer.recover()
             out.vanished = len(report.vanished)
             issuer.flush(max_batch=max_batch)
-            out.survived = sum(_verifies(world, issuer, p) for p in delivered)
+            out.survived = sum(world.checks_on_chain(issuer, p) for p in delivered)
         out.lost = out.delivered - out.survived
         out.anchored_twice = _anchored_twice(world)
         world.rpc.close()

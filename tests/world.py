@@ -37,7 +37,7 @@ from eth_account.signers.local import LocalAccount
 
 from ledger.agency.packages import AnchorEvidence, CredentialPackage, issuer_did, status_uri
 from ledger.agency.request import PresentationRequest, create_request, purpose_digest
-from ledger.chain.client import LedgerChain, ProposalOutcome
+from ledger.chain.client import CheckRequest, LedgerChain, ProposalOutcome
 from ledger.chain.council import CouncilAction, council_execute
 from ledger.chain.deploy import Deployment, deploy_suite
 from ledger.chain.merkle import MerkleTree
@@ -188,6 +188,24 @@ class AgencyWorld:
         """Move chain time forward and mine a block."""
         self.rpc.call("evm_increaseTime", [seconds])
         self.rpc.call("evm_mine", [])
+
+    def checks_on_chain(self, issuer: Issuer, package: CredentialPackage) -> bool:
+        """Whether the chain vouches for a credential `issuer` delivered: anchored, its key
+        valid at anchor time, its status entry known (one lens read)."""
+        from ledger.agency.issuer import package_id
+
+        ref = issuer.status_ref(package)
+        check = self.reader().check_credential(
+            CheckRequest(
+                digest=issuer.outbox.deliverable(package_id(package)).digest,
+                kid=self.signing_key.thumbprint,
+                list_id=ref.list_id,
+                status_index=ref.index,
+                root=package.anchor.root or bytes(32),
+                proof=package.anchor.proof,
+            )
+        )
+        return check.anchored and check.key_valid_at_anchor and check.status_known
 
     def make_issuer(self, workdir: Path, **kwargs: Any) -> Issuer:
         """A new `Issuer` for the issuer agency with its outbox and allocator under `workdir`

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 from world import PERSON, VCT, AgencyWorld, build_world
 
-from ledger.agency.issuer import Issuer, IssueRequest, package_id
-from ledger.chain.client import CheckRequest
+from ledger.agency.issuer import Issuer, IssueRequest
 from ledger.chain.deploy import contract_abi
 from ledger.chain.devnet import (
     devnet_down,
@@ -99,20 +98,8 @@ def test_node_killed_right_after_a_flush_loses_no_delivered_credential(
         report = issuer.recover()
         assert (report.vanished == ()) is persisting
         issuer.flush()
-        reader = world.reader()
         for package in delivered:
-            ref = issuer.status_ref(package)
-            check = reader.check_credential(
-                CheckRequest(
-                    digest=issuer.outbox.deliverable(package_id(package)).digest,
-                    kid=world.signing_key.thumbprint,
-                    list_id=ref.list_id,
-                    status_index=ref.index,
-                    root=package.anchor.root or bytes(32),
-                    proof=package.anchor.proof,
-                )
-            )
-            assert check.anchored and check.key_valid_at_anchor and check.status_known
+            assert world.checks_on_chain(issuer, package)
     roots = _anchor_events(world.rpc, world)
     world.rpc.close()
     assert len(roots) == len(set(roots)) == 3  # 8 + 8 + 4, each anchored once

@@ -107,31 +107,34 @@ def _agency_status(word: bytes) -> AgencyStatus:
     return AgencyStatus(int.from_bytes(word, "big"))
 
 
-_Layout = tuple[tuple[str, Callable[[bytes], Any]], ...]
+_Layout = tuple[tuple[int, int, Callable[[bytes], Any]], ...]
 
 
 @lru_cache(maxsize=1)
 def _layout() -> _Layout:
-    """(field, word decoder) for each word of `CredentialCheck`, in ABI order, matched by name
-    (`AbiError` if the ABI's struct and the dataclass disagree)."""
+    """(start, end, word decoder) of each word of `CredentialCheck`: the dataclass's fields must
+    be the ABI struct's members by name and in order (`AbiError` otherwise), so the decoded
+    words can be passed positionally."""
     (struct,) = output_params(contract_abi("LedgerLens"), "checkCredential")
     by_name = {str(c["name"]): str(c["type"]) for c in struct["components"]}
     names = [f.name for f in fields(CredentialCheck)]
     if [camel(n) for n in names] != list(by_name) or len(names) != LENS_CHECK_WORDS:
         raise AbiError(f"CredentialCheck {names} does not match ILedgerLens {list(by_name)}")
-    layout: list[tuple[str, Callable[[bytes], Any]]] = []
-    for name in names:
+    layout: list[tuple[int, int, Callable[[bytes], Any]]] = []
+    for i, name in enumerate(names):
         kind = by_name[camel(name)]
+        word: Callable[[bytes], Any]
         if name == "issuer_agency_status":
-            layout.append((name, _agency_status))
+            word = _agency_status
         elif kind == "address":
-            layout.append((name, _address))
+            word = _address
         elif kind == "bool":
-            layout.append((name, _bool))
+            word = _bool
         elif kind.startswith("uint"):
-            layout.append((name, _uint))
+            word = _uint
         else:
             raise AbiError(f"ILedgerLens.CredentialCheck.{camel(name)}: unexpected type {kind}")
+        layout.append((32 * i, 32 * i + 32, word))
     return tuple(layout)
 
 
@@ -140,12 +143,7 @@ def decode_check(data: bytes, offset: int = 0) -> CredentialCheck:
 
     Address checksums are cached (`records.checksum`): the verifier decodes one per credential.
     """
-    return CredentialCheck(
-        **{
-            name: word(data[offset + 32 * i : offset + 32 * i + 32])
-            for i, (name, word) in enumerate(_layout())
-        }
-    )
+    return CredentialCheck(*[word(data[offset + a : offset + b]) for a, b, word in _layout()])
 
 
 def decode_check_many(raw: bytes, expected: int) -> list[CredentialCheck]:

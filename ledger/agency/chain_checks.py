@@ -19,11 +19,11 @@ wallet (before importing a credential). Two steps:
 
 from __future__ import annotations
 
-import binascii
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ledger._b64 import b64d
 from ledger.agency.packages import AnchorEvidence, parse_issuer_did, parse_status_uri
 from ledger.agency.report import CheckResult, ReportBuilder
 from ledger.chain.client import LedgerChain
@@ -49,6 +49,7 @@ from ledger.errors import (
     UnknownIssuerKey,
     VerifierNotAuthorized,
 )
+from ledger.report import CHAIN_CHECK_NAMES, Check
 from ledger.sdjwt import PublicKey, StatusReference, public_key_from_xy
 
 __all__ = [
@@ -69,15 +70,6 @@ __all__ = [
     "why_not_accredited",
 ]
 
-#: The report entries this module produces, in order (a suffix of `report.CHECK_NAMES`).
-CHAIN_CHECK_NAMES: tuple[str, ...] = (
-    "anchor",
-    "issuer_accreditation",
-    "key_validity",
-    "status",
-    "issuer_agency_status",
-    "verifier_authorization",
-)
 
 # -- issuer keys ----------------------------------------------------------------------------------
 
@@ -96,16 +88,12 @@ def clear_key_cache() -> None:
 def kid_bytes(kid: str) -> bytes:
     """The on-chain `bytes32 kid` of a JWT header `kid` (canonical unpadded base64url of 32
     bytes); `UnknownIssuerKey` for anything else."""
-    if len(kid) != 43 or not kid.isascii() or any(c in kid for c in "+/="):
+    if len(kid) != 43:
         raise UnknownIssuerKey(f"kid {kid!r} is not a base64url SHA-256 thumbprint")
-    std = kid.replace("-", "+").replace("_", "/")
     try:
-        raw = binascii.a2b_base64(std + "=", strict_mode=True)
-    except binascii.Error as exc:
-        raise UnknownIssuerKey(f"kid {kid!r} is not base64url") from exc
-    if binascii.b2a_base64(raw, newline=False).decode()[:43] != std:
-        raise UnknownIssuerKey(f"kid {kid!r} is not canonical base64url")
-    return raw
+        return b64d(kid, UnknownIssuerKey)
+    except UnknownIssuerKey as exc:
+        raise UnknownIssuerKey(f"kid {kid!r} is not canonical base64url") from exc
 
 
 def issuer_address(issuer: str, chain_id: int) -> str:
@@ -341,29 +329,29 @@ def _evaluate(
     out: list[_Outcome] = []
     at = f"at block {check.block_number}"
     if not check.anchored:
-        out.append(("anchor", f"not anchored ({at})", CredentialNotAnchored("not anchored")))
+        out.append((Check.ANCHOR, f"not anchored ({at})", CredentialNotAnchored("not anchored")))
     elif (check.issuer or "").lower() != expected.issuer.lower():
         msg = f"anchored by {check.issuer}, not by the credential's issuer {expected.issuer}"
-        out.append(("anchor", msg, AnchorIssuerMismatch(msg)))
+        out.append((Check.ANCHOR, msg, AnchorIssuerMismatch(msg)))
     elif check.type_id != expected.type_id:
         msg = f"anchored as type {check.type_id}, not type {expected.type_id}"
-        out.append(("anchor", msg, AnchorTypeMismatch(msg)))
+        out.append((Check.ANCHOR, msg, AnchorTypeMismatch(msg)))
     else:
         kind = f"in a batch of {check.batch_count}" if check.batch_count > 1 else "single"
-        out.append(("anchor", f"anchored at {check.anchored_at} ({kind})", None))
+        out.append((Check.ANCHOR, f"anchored at {check.anchored_at} ({kind})", None))
 
     if check.issuer_accredited_at_anchor:
-        out.append(("issuer_accreditation", f"accredited at {check.anchored_at}", None))
+        out.append((Check.ISSUER_ACCREDITATION, f"accredited at {check.anchored_at}", None))
     elif chain is not None and check.anchored:
         why = why_not_accredited(chain, check)
-        out.append(("issuer_accreditation", str(why), why))
+        out.append((Check.ISSUER_ACCREDITATION, str(why), why))
     else:
         msg = f"issuer not accredited for type {check.type_id} at {check.anchored_at}"
-        out.append(("issuer_accreditation", msg, IssuerNotAccreditedAtAnchor(msg)))
+        out.append((Check.ISSUER_ACCREDITATION, msg, IssuerNotAccreditedAtAnchor(msg)))
 
     if check.key_valid_at_anchor:
         note = f"; revoked later at {check.key_revoked_at}" if check.key_revoked_at else ""
-        out.append(("key_validity", f"valid at {check.anchored_at}{note}", None))
+        out.append((Check.KEY_VALIDITY, f"valid at {check.anchored_at}{note}", None))
     else:
         if check.key_agency is None:
             msg = "signing key is not registered"
@@ -373,7 +361,7 @@ def _evaluate(
             msg = f"key revoked at {check.key_revoked_at}, before the anchor at {check.anchored_at}"
         else:
             msg = f"key outside its validity window at {check.anchored_at}"
-        out.append(("key_validity", msg, SigningKeyNotValidAtAnchor(msg)))
+        out.append((Check.KEY_VALIDITY, msg, SigningKeyNotValidAtAnchor(msg)))
 
     status_exc: ChainCheckFailed | None = None
     if not check.status_known:
@@ -384,7 +372,7 @@ def _evaluate(
         status_exc = CredentialSuspended(f"suspended ({at})")
     elif check.status != CredentialStatus.VALID:
         status_exc = CredentialStatusUnknown(f"unknown status value {check.status}")
-    out.append(("status", str(status_exc) if status_exc else f"valid ({at})", status_exc))
+    out.append((Check.STATUS, str(status_exc) if status_exc else f"valid ({at})", status_exc))
 
     agency = check.issuer_agency_status
     agency_exc: ChainCheckFailed | None = None
@@ -394,14 +382,15 @@ def _evaluate(
         agency_exc = IssuerAgencyRemoved(f"issuing agency was removed ({at})")
     elif agency != AgencyStatus.ACTIVE:
         agency_exc = IssuerAgencyNotActive(f"issuing agency is {agency.name.lower()} ({at})")
-    out.append(("issuer_agency_status", str(agency_exc) if agency_exc else "active", agency_exc))
+    agency_detail = str(agency_exc) if agency_exc else "active"
+    out.append((Check.ISSUER_AGENCY_STATUS, agency_detail, agency_exc))
 
     if expected.verifier is not None:
         if check.verifier_authorized:
-            out.append(("verifier_authorization", f"{expected.verifier} registered", None))
+            out.append((Check.VERIFIER_AUTHORIZATION, f"{expected.verifier} registered", None))
         else:
             msg = f"{expected.verifier} is not registered for these claims and this purpose"
-            out.append(("verifier_authorization", msg, VerifierNotAuthorized(msg)))
+            out.append((Check.VERIFIER_AUTHORIZATION, msg, VerifierNotAuthorized(msg)))
     return out
 
 

@@ -20,7 +20,9 @@ from ledger.chain.client import LedgerChain
 from ledger.chain.deploy import Deployment
 from ledger.chain.rpc import Rpc
 from ledger.errors import CredentialTypeMismatch, KeyBindingError, VerificationError
+from ledger.report import Check
 from ledger.sdjwt import verify_presentation
+from ledger.sdjwt._names import DIGEST_ALG_KEY, REGISTERED_CLAIMS
 
 __all__ = [
     "FRONT_CHECKS",
@@ -34,10 +36,15 @@ __all__ = [
 ]
 
 #: The report entries of the front, in order.
-FRONT_CHECKS: tuple[str, ...] = ("sd_jwt", "key_binding", "request_match", "status")
+FRONT_CHECKS: tuple[Check, ...] = (
+    Check.SD_JWT,
+    Check.KEY_BINDING,
+    Check.REQUEST_MATCH,
+    Check.STATUS,
+)
 
 # Registered claims of JWT / SD-JWT VC: never part of the disclosed claims.
-_REGISTERED = frozenset({"iss", "iat", "exp", "nbf", "vct", "cnf", "status", "_sd_alg"})
+_REGISTERED = REGISTERED_CLAIMS | {DIGEST_ALG_KEY}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +105,9 @@ def check_presentation(
             max_kb_age=max_kb_age,
         )
     except KeyBindingError as exc:
-        return FrontFailure("key_binding", exc)
+        return FrontFailure(Check.KEY_BINDING, exc)
     except VerificationError as exc:
-        return FrontFailure("sd_jwt", exc)
+        return FrontFailure(Check.SD_JWT, exc)
     try:
         if vp.vct != job.vct or job.presented_type_id != job.type_id:
             raise CredentialTypeMismatch(
@@ -109,11 +116,11 @@ def check_presentation(
             )
         match_claims(vp.disclosed_paths, vp.claims, job.claims)
     except VerificationError as exc:
-        return FrontFailure("request_match", exc)
+        return FrontFailure(Check.REQUEST_MATCH, exc)
     try:
         agency, list_id = chain_checks.status_list_of(chain, vp.issuer, vp.status)
     except VerificationError as exc:
-        return FrontFailure("status", exc)
+        return FrontFailure(Check.STATUS, exc)
     assert vp.kb is not None and vp.status is not None
     # Data minimisation: keep only the requested claims (an issuer may have left others plain).
     wanted = {path[0] for path in job.claims}
@@ -136,9 +143,9 @@ def record_front(
 ) -> PresentationFacts:
     """Record the front's checks on `builder`; raise the failed one's error."""
     if isinstance(outcome, PresentationFacts):
-        builder.passed("sd_jwt", f"signed by {outcome.kid}")
-        builder.passed("key_binding", f"iat {outcome.kb_iat}")
-        builder.passed("request_match", request_detail)
+        builder.passed(Check.SD_JWT, f"signed by {outcome.kid}")
+        builder.passed(Check.KEY_BINDING, f"iat {outcome.kb_iat}")
+        builder.passed(Check.REQUEST_MATCH, request_detail)
         return outcome
     error = outcome.error
     for name in FRONT_CHECKS:

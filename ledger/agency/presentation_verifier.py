@@ -12,12 +12,12 @@ The pieces after the front (`lens_request`, `ask`, `answer`, `finish`) also serv
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from ledger import untrusted_json
+from ledger._b64 import b64d
 from ledger.agency import chain_checks, herd
 from ledger.agency.packages import PresentationPackage
 from ledger.agency.presentation_checks import (
@@ -35,6 +35,7 @@ from ledger.chain.lens_pipe import LensPipe
 from ledger.chain.records import ZERO32, CredentialStatus, checksum
 from ledger.chain.status_registry import StatusListReader
 from ledger.errors import VerificationError
+from ledger.report import Check
 from ledger.sdjwt import StatusReference
 
 __all__ = ["PresentationVerifier", "VerifiedCredentialPresentation"]
@@ -65,10 +66,6 @@ class VerifiedCredentialPresentation:
     kid: str
     block_number: int
     report: VerificationReport
-
-
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class PresentationVerifier:
@@ -165,7 +162,7 @@ class PresentationVerifier:
         """Judge the lens answer, consume the nonce, and say what was verified."""
         expected = chain_checks.ChainExpectation(facts.agency, request.type_id, self.address)
         chain_checks.record_chain_checks(builder, check, expected, chain=self.chain)
-        with builder.check("nonce", "consumed"):
+        with builder.check(Check.NONCE, "consumed"):
             self.desk.consume(request, now)
         address = checksum(bytes.fromhex(facts.agency[2:])) or facts.agency
         return VerifiedCredentialPresentation(
@@ -188,7 +185,7 @@ class PresentationVerifier:
     ) -> VerifiedCredentialPresentation:
         """Every check of one presentation, in order; raises the first failure's error."""
         now = self.desk.now()
-        info = builder.run("request", lambda: self.desk.check(request, now))
+        info = builder.run(Check.REQUEST, lambda: self.desk.check(request, now))
         sent = self._prefetch(package, request, info)
         outcome = check_presentation(
             self.chain, self.job(package, request, info), now, self.skew, self.max_kb_age
@@ -213,8 +210,8 @@ class PresentationVerifier:
         try:
             jwt = package.presentation.split("~", 1)[0]
             head, body, _ = jwt.split(".")
-            unverified_header = untrusted_json.loads(_b64decode(head))
-            unverified_payload = untrusted_json.loads(_b64decode(body))
+            unverified_header = untrusted_json.loads(b64d(head))
+            unverified_payload = untrusted_json.loads(b64d(body))
             ref = unverified_payload["status"]["status_list"]
             _, list_id = chain_checks.status_list_of(
                 self.chain, unverified_payload["iss"], StatusReference(ref["idx"], ref["uri"])

@@ -40,11 +40,12 @@ verdicts, more data read; what still leaks is listed there and in docs/security.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
+from ledger._rand import Clock
 from ledger.agency.claim_match import match_claims
 from ledger.agency.nonces import NonceStore
 from ledger.agency.packages import PresentationPackage
@@ -54,12 +55,13 @@ from ledger.agency.presentation_verifier import (
     PresentationVerifier,
     VerifiedCredentialPresentation,
 )
-from ledger.agency.report import CHECK_NAMES, ReportBuilder, VerificationReport
+from ledger.agency.report import ReportBuilder, VerificationReport
 from ledger.agency.request import PresentationRequest, default_audience
 from ledger.agency.verifier_batch import verify_batch
 from ledger.agency.verifier_requests import RequestDesk
 from ledger.chain.client import LedgerChain
 from ledger.errors import ConfigError, VerificationError
+from ledger.report import VERIFIER_CHECK_NAMES
 
 __all__ = [
     "STATUS_PRIVACY_MODES",
@@ -72,8 +74,6 @@ __all__ = [
 #: `Verifier(status_privacy=...)`: what the RPC node learns of each verification.
 STATUS_PRIVACY_MODES: tuple[str, ...] = ("direct", "herd")
 
-#: Every check `Verifier` reports, in order.
-VERIFIER_CHECK_NAMES: tuple[str, ...] = ("request", *CHECK_NAMES, "nonce")
 
 
 class Verifier:
@@ -99,7 +99,7 @@ class Verifier:
         nonce_store: NonceStore | None = None,
         clock_skew: int = 60,
         max_kb_age: int = 300,
-        now: Callable[[], float] | int | None = None,
+        now: Clock | int | None = None,
         processes: int = 1,
         overlap: bool = True,
         status_privacy: str = "direct",
@@ -112,7 +112,7 @@ class Verifier:
         self._chain = chain
         self._address = to_checksum_address(account.address)
         self._audience = audience or default_audience(self._address, chain.deployment.chain_id)
-        clock: Callable[[], float] = (
+        clock: Clock = (
             time.time if now is None else (lambda: now) if isinstance(now, int) else now
         )
         self._desk = RequestDesk(

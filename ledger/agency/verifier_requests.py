@@ -9,11 +9,12 @@ masks read from the chain (cached). The constructor does no I/O. Not thread-safe
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 
+from ledger._rand import Clock
 from ledger.agency.claims import (
     ClaimPath,
     claim_mask,
@@ -65,7 +66,7 @@ class RequestDesk:
         audience: str,
         nonce_store: NonceStore,
         clock_skew: int,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
     ) -> None:
         self._chain = chain
         self._account = account

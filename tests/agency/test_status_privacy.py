@@ -22,7 +22,6 @@ from test_verifier import (
     issue,
     present,
     rejected,
-    setup,  # noqa: F401
 )
 
 from ledger.agency.packages import AnchorEvidence
@@ -41,7 +40,7 @@ MODES = ("direct", "herd")
 
 
 @pytest.fixture
-def env(setup: Setup, chain_snapshot: str) -> Iterator[Setup]:  # noqa: F811
+def env(setup: Setup, chain_snapshot: str) -> Iterator[Setup]:
     """The verifier tests' setup, reverted after the test."""
     yield setup
 

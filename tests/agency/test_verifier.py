@@ -74,10 +74,10 @@ class Setup:
         return Verifier(self.world.reader(), account=self.world.verifier, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def setup(agency_world: AgencyWorld) -> Setup:
+def make_setup(agency_world: AgencyWorld) -> Setup:
     """Register the verifier under the request module's purpose digest (keccak256 of the text),
-    a second credential type, and the issuer's status list."""
+    a second credential type, and the issuer's status list (the fixture `setup` of
+    `tests/agency/conftest.py`)."""
     world = agency_world
     reader = world.reader()
     actions = reader.actions

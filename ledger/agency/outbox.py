@@ -47,20 +47,35 @@ Flow for the integration layer::
     outbox.deliverable(credential_id)                  # compact SD-JWT + anchor proof
 
 and after any restart, ``outbox.recover(chain)`` before anything else.
+
+The records and the chain interface are in `ledger.agency.outbox_records`, the schema and the
+rebuild of older files in `ledger.agency.outbox_schema`; this module is the state machine.
 """
 
 from __future__ import annotations
 
-import enum
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ledger.agency._sqlite import SQLiteStore, connect, transaction
+from ledger.agency.outbox_records import (
+    AnchorChain,
+    AnchorInclusion,
+    AnchorProof,
+    BatchRecord,
+    BroadcastOutcome,
+    DeliveredCredential,
+    HeldCredential,
+    OutboxStats,
+    PendingCredential,
+    RecoveryReport,
+    SealedBatch,
+)
+from ledger.agency.outbox_schema import SCHEMA, SCHEMA_VERSION, rebuild_from
 from ledger.chain.merkle import MerkleTree, leaf_hash
 from ledger.errors import (
     BatchNotFound,
@@ -74,305 +89,25 @@ from ledger.errors import (
     OutboxSchemaMismatch,
 )
 
-SCHEMA_VERSION = 3  # 2: batches.single; 3: mined state, block hash, rollbacks, held credentials
-
-_BATCHES_TABLE = """
-CREATE TABLE IF NOT EXISTS batches (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    root         BLOB    NOT NULL UNIQUE CHECK (length(root) = 32),
-    type_id      INTEGER NOT NULL,
-    count        INTEGER NOT NULL CHECK (count > 0),
-    state        TEXT    NOT NULL
-                 CHECK (state IN ('sealed', 'submitted', 'mined', 'anchored')),
-    raw_tx       BLOB,
-    tx_hash      TEXT,
-    nonce        INTEGER,
-    block_number INTEGER,
-    anchored_at  INTEGER,
-    created_at   INTEGER NOT NULL,
-    submitted_at INTEGER,
-    single       INTEGER NOT NULL DEFAULT 0 CHECK (single IN (0, 1)),
-    block_hash   TEXT,
-    rollbacks    INTEGER NOT NULL DEFAULT 0 CHECK (rollbacks >= 0),
-    CHECK (state != 'submitted' OR raw_tx IS NOT NULL),
-    CHECK (single = 0 OR count = 1),
-    CHECK ((state IN ('mined', 'anchored')) = (anchored_at IS NOT NULL)),
-    CHECK (state != 'mined' OR block_number IS NOT NULL),
-    CHECK (block_hash IS NULL OR state IN ('mined', 'anchored'))
-)"""
-_BATCHES_INDEX = "CREATE INDEX IF NOT EXISTS batches_by_state ON batches(state)"
-# The columns a schema-1 outbox has (all but `single`), for the upgrade's copy.
-_BATCHES_V1_COLUMNS = (
-    "id, root, type_id, count, state, raw_tx, tx_hash, nonce, block_number, anchored_at,"
-    " created_at, submitted_at"
-)
-_CREDENTIALS_TABLE = """
-CREATE TABLE IF NOT EXISTS credentials (
-    id         TEXT    PRIMARY KEY,
-    digest     BLOB    NOT NULL UNIQUE CHECK (length(digest) = 32),
-    type_id    INTEGER NOT NULL,
-    list_id    INTEGER NOT NULL,
-    status_idx INTEGER NOT NULL,
-    compact    TEXT    NOT NULL,
-    holder_ref TEXT    NOT NULL,
-    state      TEXT    NOT NULL
-               CHECK (state IN ('pending', 'held', 'discarded', 'batched', 'anchored')),
-    batch_id   INTEGER REFERENCES batches(id),
-    leaf_index INTEGER,
-    proof      BLOB,
-    created_at INTEGER NOT NULL,
-    held_at    INTEGER,
-    CHECK ((state IN ('pending', 'held', 'discarded')) = (batch_id IS NULL)),
-    CHECK (state NOT IN ('held', 'discarded') OR held_at IS NOT NULL),
-    UNIQUE (batch_id, leaf_index),
-    UNIQUE (list_id, status_idx)
-)"""
-_CREDENTIALS_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS credentials_by_state ON credentials(state, type_id)",
-    "CREATE INDEX IF NOT EXISTS credentials_by_batch ON credentials(batch_id)",
-)
-# The columns a schema-1 or -2 outbox has in `credentials` (all but `held_at`).
-_CREDENTIALS_V2_COLUMNS = (
-    "id, digest, type_id, list_id, status_idx, compact, holder_ref, state, batch_id,"
-    " leaf_index, proof, created_at"
-)
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS outbox_meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-{_BATCHES_TABLE};
-{_CREDENTIALS_TABLE};
-{_CREDENTIALS_INDEXES[0]};
-{_CREDENTIALS_INDEXES[1]};
-{_BATCHES_INDEX};
-"""
-
-
-# --- what the outbox needs from the chain ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnchorInclusion:
-    """When an anchor was mined: ``block.timestamp`` (the AnchorRegistry's ``anchoredAt``) and,
-    when known (from the receipt or the ``BatchAnchored`` log), the block number and hash.
-
-    ``confirmed`` says the chain vouches that this inclusion is final (enough confirmations, state
-    durable); when False, `Outbox.recover` records the batch as `mined` and the caller confirms
-    it (`Issuer` waits for the confirmations, then `mark_anchored`)."""
-
-    anchored_at: int
-    block_number: int | None = None
-    block_hash: str | None = None
-    confirmed: bool = True
-
-
-class BroadcastOutcome(enum.Enum):
-    """Result of re-sending a stored signed transaction."""
-
-    SENT = "sent"  # accepted by the node (or already known to it)
-    STALE = "stale"  # its nonce was used by another transaction: it can never be mined
-
-
-class AnchorChain(Protocol):
-    """What `Outbox.recover` asks of the chain (the integration layer implements it)."""
-
-    def anchor_of(self, root: bytes, *, single: bool = False) -> AnchorInclusion | None:
-        """Where ``root`` was anchored (a credential digest anchored alone if ``single``), or
-        None if it is not anchored (yet)."""
-        ...
-
-    def broadcast_raw(self, raw_tx: bytes) -> BroadcastOutcome:
-        """Send a signed transaction; "already known" counts as `BroadcastOutcome.SENT`."""
-        ...
-
-    def next_nonce(self) -> int:
-        """The nonce the issuing account's next transaction must use (mined and pooled ones
-        counted): a stored transaction with a higher nonce would wait behind a gap."""
-        ...
-
-    def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
-        """The hash of the canonical block at each of `numbers` (None above the head)."""
-        ...
-
-
-# --- records ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PendingCredential:
-    """An issued credential waiting for its anchor. ``digest`` = sha256 of the issuer-signed
-    JWT; ``compact`` is the full SD-JWT (kept on the issuer's disk only)."""
-
-    id: str
-    digest: bytes
-    type_id: int
-    list_id: int
-    status_idx: int
-    compact: str
-    holder_ref: str = ""
-
-
-@dataclass(frozen=True)
-class SealedBatch:
-    """A batch whose root and membership are fixed; next step: sign and record its anchor tx."""
-
-    id: int
-    root: bytes
-    type_id: int
-    count: int
-    credential_ids: tuple[str, ...]  # in leaf order
-    created_at: int
-
-
-@dataclass(frozen=True)
-class BatchRecord:
-    """A batch as stored."""
-
-    id: int
-    root: bytes
-    type_id: int
-    count: int
-    state: str  # 'sealed' | 'submitted' | 'anchored'
-    raw_tx: bytes | None
-    tx_hash: str | None
-    nonce: int | None
-    block_number: int | None
-    anchored_at: int | None
-    created_at: int
-    single: bool = False  # one credential anchored alone: root is its digest, no Merkle tree
-    block_hash: str | None = None  # of the block it was mined in (None before schema 3)
-    rollbacks: int = 0  # times its anchor vanished from the chain and was sent again
-
-
-@dataclass(frozen=True)
-class AnchorProof:
-    """What the holder needs to prove a credential is anchored: the batch root, the Merkle
-    inclusion proof of its leaf, and where the root was mined."""
-
-    root: bytes
-    proof: tuple[bytes, ...]
-    leaf_index: int
-    block_number: int | None
-    anchored_at: int
-    batch_id: int
-    tx_hash: str | None
-    single: bool = False  # anchored alone: `root` is the credential's digest, `proof` empty
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (hex strings)."""
-        return {
-            "single": self.single,
-            "root": "0x" + self.root.hex(),
-            "proof": ["0x" + p.hex() for p in self.proof],
-            "leaf_index": self.leaf_index,
-            "block_number": self.block_number,
-            "anchored_at": self.anchored_at,
-            "tx_hash": self.tx_hash,
-        }
-
-
-@dataclass(frozen=True)
-class DeliveredCredential:
-    """A credential whose anchor is mined: what the holder receives."""
-
-    credential_id: str
-    compact: str
-    digest: bytes
-    type_id: int
-    list_id: int
-    status_idx: int
-    holder_ref: str
-    anchor: AnchorProof
-
-
-@dataclass(frozen=True)
-class RecoveryReport:
-    """What `Outbox.recover` did, by batch id."""
-
-    anchored: tuple[int, ...]  # found anchored on chain, now marked anchored (or mined)
-    rebroadcast: tuple[int, ...]  # stored signed tx re-sent; still waiting to be mined
-    resealed: tuple[int, ...]  # stored tx can never be mined; back to sealed, sign anew
-    sealed: tuple[int, ...]  # never submitted; left for the normal path
-    vanished: tuple[int, ...] = ()  # recorded mined or anchored, gone from the chain: re-sent
-    # (also in `rebroadcast`) or back to sealed (also in `resealed`)
-    mined: tuple[int, ...] = ()  # mined, waiting for confirmations (the caller confirms)
-
-
-@dataclass(frozen=True)
-class HeldCredential:
-    """A credential held because its agency was suspended when it was signed or anchored."""
-
-    id: str
-    type_id: int
-    list_id: int
-    status_idx: int
-    holder_ref: str
-    created_at: int
-    held_at: int
-
-
-@dataclass(frozen=True)
-class OutboxStats:
-    """Counts by state."""
-
-    pending: int
-    batched: int
-    anchored: int
-    batches_sealed: int
-    batches_submitted: int
-    batches_anchored: int
-    held: int = 0
-    discarded: int = 0
-    batches_mined: int = 0
+__all__ = [
+    "SCHEMA_VERSION",
+    "AnchorChain",
+    "AnchorInclusion",
+    "AnchorProof",
+    "BatchRecord",
+    "BroadcastOutcome",
+    "DeliveredCredential",
+    "HeldCredential",
+    "Outbox",
+    "OutboxStats",
+    "PendingCredential",
+    "RecoveryReport",
+    "SealedBatch",
+    "held_count_in",
+]
 
 
 # --- the outbox ------------------------------------------------------------------------------
-
-
-def _rebuild_from(db: sqlite3.Connection, version: int) -> None:
-    """Bring a schema-1 or -2 outbox to this version: `batches` gets `single` (version 2),
-    `block_hash`, `rollbacks` and the `mined` state (3), `credentials` the `held` and
-    `discarded` states and `held_at` (3), each with its CHECKs. SQLite cannot add a table
-    constraint to a table, so both tables are rebuilt: copied aside, dropped, created as this
-    version writes them and filled again, inside the caller's transaction. Foreign keys are
-    deferred to its commit, as `credentials.batch_id` points at no row between the drop and the
-    refill; the commit fails if any is left dangling. Rows keep their states: an `anchored`
-    batch of an older version was delivered, and stays `anchored`."""
-    db.execute("PRAGMA defer_foreign_keys = ON")
-    batch_columns = _BATCHES_V1_COLUMNS + (", single" if version >= 2 else "")
-    db.execute(f"CREATE TEMP TABLE batches_old AS SELECT {batch_columns} FROM batches")
-    db.execute(
-        f"CREATE TEMP TABLE credentials_old AS SELECT {_CREDENTIALS_V2_COLUMNS} FROM credentials"
-    )
-    # AUTOINCREMENT's high-water mark goes with the table; keep it, so no id is ever reused.
-    high_water = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'batches'").fetchone()
-    db.execute("DROP TABLE credentials")
-    db.execute("DROP TABLE batches")
-    db.execute(_BATCHES_TABLE)
-    db.execute(_CREDENTIALS_TABLE)
-    db.execute(
-        f"INSERT INTO batches ({_BATCHES_V1_COLUMNS}, single)"
-        f" SELECT {_BATCHES_V1_COLUMNS}, {'single' if version >= 2 else '0'}"
-        " FROM batches_old ORDER BY id"
-    )
-    db.execute(
-        f"INSERT INTO credentials ({_CREDENTIALS_V2_COLUMNS})"
-        f" SELECT {_CREDENTIALS_V2_COLUMNS} FROM credentials_old ORDER BY rowid"
-    )
-    if high_water is not None:
-        db.execute("DELETE FROM sqlite_sequence WHERE name = 'batches'")
-        db.execute(
-            "INSERT INTO sqlite_sequence(name, seq)"
-            " SELECT 'batches', max(?, coalesce(max(id), 0)) FROM batches",
-            high_water,
-        )
-    db.execute("DROP TABLE batches_old")
-    db.execute("DROP TABLE credentials_old")
-    for index in _CREDENTIALS_INDEXES:
-        db.execute(index)
-    db.execute(_BATCHES_INDEX)
 
 
 class Outbox(SQLiteStore):
@@ -403,7 +138,7 @@ class Outbox(SQLiteStore):
         return db
 
     def _ensure_schema(self, db: sqlite3.Connection) -> None:
-        for statement in _SCHEMA.split(";"):
+        for statement in SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
         row = db.execute("SELECT value FROM outbox_meta WHERE key = 'schema_version'").fetchone()
@@ -413,7 +148,7 @@ class Outbox(SQLiteStore):
                 (str(SCHEMA_VERSION),),
             )
         elif row[0] in ("1", "2"):  # 2 added single anchors, 3 confirmations and held credentials
-            _rebuild_from(db, int(row[0]))
+            rebuild_from(db, int(row[0]))
             db.execute(
                 "UPDATE outbox_meta SET value = ? WHERE key = 'schema_version'",
                 (str(SCHEMA_VERSION),),

@@ -13,6 +13,7 @@ import pytest
 from outbox_fakes import FileChain, make_credential
 
 import ledger.agency.outbox as outbox_module
+import ledger.agency.outbox_schema as outbox_schema
 from ledger.agency.outbox import Outbox
 from ledger.errors import (
     BatchStateError,
@@ -213,7 +214,7 @@ def test_interrupted_upgrade_leaves_the_version_2_outbox_as_it_was(
     path = tmp_path / "o.db"
     _load_v2_outbox(path)
     before = _sql(path)
-    monkeypatch.setattr(outbox_module, "_BATCHES_INDEX", "CREATE INDEX broken ON nowhere(x)")
+    monkeypatch.setattr(outbox_schema, "_BATCHES_INDEX", "CREATE INDEX broken ON nowhere(x)")
     with pytest.raises(OutboxError, match="cannot open outbox"):
         Outbox(path).open()
     assert _sql(path) == before

@@ -219,11 +219,13 @@ def build_world(
     rpc: Rpc,
     *,
     claims: tuple[str, ...] = CLAIMS,
+    verifier_claims: tuple[str, ...] = VERIFIER_CLAIMS,
     council_size: int = 3,
     threshold: int = 2,
 ) -> AgencyWorld:
     """Deploy the suite and set up the agencies (a dozen transactions, well under a second).
-    `claims` are the type's claim names (they must include `VERIFIER_CLAIMS`)."""
+    `claims` are the type's claim names; the verifier is registered for `verifier_claims`
+    (among `claims`)."""
     council = tuple(funded_account(rpc) for _ in range(council_size))
     deployment = deploy_suite(
         rpc, funded_account(rpc), council_members=[a.address for a in council], threshold=threshold
@@ -240,13 +242,25 @@ def build_world(
     run(actions.admit_agency(issuer.address, ISSUER_NAME))
     run(actions.admit_agency(verifier.address, VERIFIER_NAME))
     run(actions.accredit(issuer.address, type_id, authority=True))
-    mask = sum(1 << claims.index(name) for name in VERIFIER_CLAIMS)
-    run(actions.register_verifier(verifier.address, type_id, purpose_digest(PURPOSE), mask))
-    key = SigningKey.generate()
-    LedgerChain(rpc, deployment, issuer).register_key(key)
-    return AgencyWorld(
-        rpc, deployment, council, issuer, key, verifier, outsider, type_id, claims=claims
+    world = AgencyWorld(
+        rpc,
+        deployment,
+        council,
+        issuer,
+        SigningKey.generate(),
+        verifier,
+        outsider,
+        type_id,
+        claims=claims,
+        verifier_claims=verifier_claims,
     )
+    run(
+        actions.register_verifier(
+            verifier.address, type_id, world.purpose_digest, world.verifier_claim_mask
+        )
+    )
+    world.issuer_chain().register_key(world.signing_key)
+    return world
 
 
 @dataclass(frozen=True)
@@ -351,23 +365,10 @@ def make_wallet(home: Path) -> Wallet:
     return Wallet.init(home, PASSPHRASE, kdf_params=CHEAP_KDF)
 
 
-def build_wallet_world(rpc: Rpc) -> WalletWorld:
-    """`build_world`, plus the issuer's status list `LIST_ID` and an agency registered for
-    nothing."""
-    base = build_world(rpc)
+def build_wallet_world(rpc: Rpc, **kwargs: Any) -> WalletWorld:
+    """`build_world` (`kwargs` go to it), plus the issuer's status list `LIST_ID` and an agency
+    registered for nothing."""
+    base = build_world(rpc, **kwargs)
     base.issuer_chain().create_status_list(LIST_ID, CAPACITY)
-    actions = base.reader().actions
-    digest = purpose_digest(PURPOSE)
-    if (
-        base.reader()
-        .verifier_registration(base.verifier.address, base.type_id, digest)
-        .registered_at
-        == 0
-    ):
-        base.execute(
-            actions.register_verifier(
-                base.verifier.address, base.type_id, digest, base.verifier_claim_mask
-            )
-        )
     unregistered = base.new_agency(OUTSIDER_NAME)
     return WalletWorld(base, unregistered)

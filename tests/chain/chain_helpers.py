@@ -1,84 +1,73 @@
-"""Shared world and behaviour checks for the chain tests.
+"""The chain tests' view of the shared world (`tests/world.py`), and their behaviour checks.
 
-Chain-suite layout: the suite is deployed and populated once per session (per xdist
-worker); every test runs inside an evm_snapshot / evm_revert (`world`), so tests are independent.
+Chain-suite layout: the suite is deployed and populated once per session (per xdist worker) by
+`world.build_wallet_world` with this suite's small type (`base` in `conftest.py`); every test
+runs inside an evm_snapshot / evm_revert (`world`), so tests are independent.
 
-The base world: a council of three (threshold 2), one credential type, an issuer agency
-accredited for it as authority with a registered key and a status list, a second admitted agency
-(not accredited), a verifier agency registered for two claims, and an outsider (not an agency).
+The base world: a council of three (threshold 2), one credential type of four claims, an issuer
+agency accredited for it as authority with a registered key and a status list (`LIST_ID`), a
+second admitted agency (not accredited, registered for nothing), a verifier agency registered
+for two claims under `PURPOSE`, and an outsider (not an agency).
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
+from world import CAPACITY, LIST_ID, VCT, AgencyWorld, WalletWorld, funded_account
+from world import PURPOSE as PURPOSE_TEXT
 
+from ledger.agency.request import purpose_digest
 from ledger.chain.client import CredentialTypeInfo, LedgerChain, ProposalOutcome
-from ledger.chain.council import CouncilAction, council_execute
-from ledger.chain.deploy import Deployment
+from ledger.chain.council import CouncilAction
 from ledger.chain.rpc import Rpc
 from ledger.errors import ContractRevert
-from ledger.sdjwt.jwk import SigningKey
 
+__all__ = [
+    "CAPACITY",
+    "CLAIMS",
+    "LIST_ID",
+    "PURPOSE",
+    "VCT",
+    "VERIFIER_CLAIMS",
+    "World",
+    "assert_role_gated",
+    "funded_account",
+    "random32",
+]
+
+#: The chain suite's credential type: four claims; the verifier is registered for the first two.
 CLAIMS = ("given_name", "family_name", "birthdate", "address")
-VCT = "https://credentials.example.dk/person/v1"
-PURPOSE = bytes.fromhex("aa" * 32)
-LIST_ID = 1
-CAPACITY = 1024
-
-
-@dataclass(frozen=True)
-class Base:
-    """What the session set up (accounts and ids); chains are rebuilt per test."""
-
-    deployment: Deployment
-    council: tuple[LocalAccount, ...]
-    issuer: LocalAccount
-    second: LocalAccount
-    verifier: LocalAccount
-    outsider: LocalAccount
-    type_id: int
-    key: SigningKey  # the issuer's registered signing key
-
-    @property
-    def kid(self) -> bytes:
-        """The on-chain id of `key` (its RFC 7638 thumbprint)."""
-        return self.key.thumbprint
-
-    @property
-    def x(self) -> bytes:
-        return self.key.public_xy[0]
-
-    @property
-    def y(self) -> bytes:
-        return self.key.public_xy[1]
+VERIFIER_CLAIMS = ("given_name", "family_name")
+#: The verifier registration's purpose digest.
+PURPOSE = purpose_digest(PURPOSE_TEXT)
 
 
 class World:
-    """Per-test view of the base world with fresh `LedgerChain`s (fresh nonces)."""
+    """Per-test view of the session's world with fresh `LedgerChain`s (fresh nonces), one per
+    role: `council`, `issuer`, `second`, `verifier`, `outsider`, `reader`."""
 
-    def __init__(self, rpc: Rpc, base: Base) -> None:
+    def __init__(self, rpc: Rpc, wallet_world: WalletWorld) -> None:
+        base: AgencyWorld = wallet_world.base
         self.rpc = rpc
         self.base = base
         self.deployment = base.deployment
-        self.council = [LedgerChain(rpc, base.deployment, a) for a in base.council]
-        self.issuer = LedgerChain(rpc, base.deployment, base.issuer)
-        self.second = LedgerChain(rpc, base.deployment, base.second)
-        self.verifier = LedgerChain(rpc, base.deployment, base.verifier)
-        self.outsider = LedgerChain(rpc, base.deployment, base.outsider)
-        self.reader = LedgerChain(rpc, base.deployment)
+        self.council = [base.chain(a) for a in base.council]
+        self.issuer = base.issuer_chain()
+        self.second = base.chain(wallet_world.unregistered)
+        self.verifier = base.verifier_chain()
+        self.outsider = base.chain(base.outsider)
+        self.reader = base.reader()
         self.actions = self.reader.actions
         self.type_id = base.type_id
-        self.kid = base.kid
+        self.key = base.signing_key  # the issuer's registered signing key
+        self.kid = self.key.thumbprint
 
     def execute(self, action: CouncilAction) -> ProposalOutcome:
         """Run a council action through (propose + one vote: threshold 2)."""
-        return council_execute(self.council, action)
+        return self.base.execute(action)
 
     def credential_type(self) -> CredentialTypeInfo:
         """The base credential type."""
@@ -86,26 +75,15 @@ class World:
 
     def now(self) -> int:
         """Timestamp of the latest block."""
-        block = self.rpc.call("eth_getBlockByNumber", ["latest", False])
-        return int(block["timestamp"], 16)
+        return self.base.now()
 
     def advance(self, seconds: int) -> None:
         """Move chain time forward and mine a block."""
-        self.rpc.call("evm_increaseTime", [seconds])
-        self.rpc.call("evm_mine", [])
+        self.base.advance(seconds)
 
     def new_agency(self, name: str = "agency") -> LedgerChain:
         """A new funded account admitted as an agency by the council."""
-        account = funded_account(self.rpc)
-        self.execute(self.actions.admit_agency(account.address, name))
-        return LedgerChain(self.rpc, self.deployment, account)
-
-
-def funded_account(rpc: Rpc) -> LocalAccount:
-    """A fresh random account with 100 ETH."""
-    account: LocalAccount = Account.from_key(secrets.token_bytes(32))
-    rpc.call("anvil_setBalance", [account.address, hex(100 * 10**18)])
-    return account
+        return self.base.chain(self.base.new_agency(name))
 
 
 def random32() -> bytes:

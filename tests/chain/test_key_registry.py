@@ -40,7 +40,7 @@ def _register(chain: LedgerChain, proof: PossessionProof) -> Receipt:
 def test_registered_key_is_stored_for_its_agency(world: World) -> None:
     key = world.reader.key(world.kid)
     assert key.agency == world.issuer.address
-    assert (key.x, key.y) == (world.base.x, world.base.y)
+    assert (key.x, key.y) == world.key.public_xy
     assert world.reader.is_key_valid_at(world.kid, world.issuer.address, world.now())
     assert not world.reader.is_key_valid_at(world.kid, world.second.address, world.now())
 
@@ -62,7 +62,7 @@ def test_possession_message_is_computed_as_the_registry_does(world: World) -> No
 def test_kid_claimed_by_one_agency_cannot_be_claimed_by_another(world: World) -> None:
     # Even an agency holding the same private key (shared or stolen) cannot take the kid over.
     with pytest.raises(KeyRegistryKidTaken) as err:
-        world.second.register_key(world.base.key)
+        world.second.register_key(world.key)
     assert (err.value.kid, err.value.owner) == (world.kid, world.issuer.address)
 
 

@@ -16,7 +16,14 @@ __all__ = [
     "AccessLogProofInvalid",
     "AccessLogUnanchored",
     "BatchNumberInvalid",
+    "ConsentError",
+    "ConsentExpired",
+    "ConsentMalformed",
     "ConsentNotFound",
+    "ConsentNotYetValid",
+    "ConsentSignatureInvalid",
+    "ConsentWrongKey",
+    "ConsentWrongSource",
     "DuplicateConsent",
     "DuplicateReceipt",
     "DuplicateSubject",
@@ -222,3 +229,37 @@ class AccessLogUnanchored(AccessLogError):
 class AccessLogGap(AccessLogError):
     """The batches anchored on chain are not numbered 1..N without a gap, a repeat or a change
     of order: a batch is missing from the sequence."""
+
+
+# --- the citizen's consent (ledger.exchange.consent) -------------------------------------------
+
+
+class ConsentError(ExchangeError, VerificationError):
+    """Family: a signed consent (or its withdrawal) from a citizen's wallet is refused."""
+
+
+class ConsentMalformed(ConsentError, InputError):
+    """A consent or withdrawal document is not one: beyond the size limit, not a compact JWS of
+    the expected type, its JSON refused by the bounded parser (the cause), a member missing,
+    unknown or of the wrong type, or a purpose digest that is not the purpose's."""
+
+
+class ConsentSignatureInvalid(ConsentError):
+    """The document's signature does not verify with the citizen's holder key."""
+
+
+class ConsentWrongKey(ConsentError):
+    """The document names (``kid``) another holder key than the one the source knows for the
+    subject, or a withdrawal is signed by another key than the consent it withdraws."""
+
+
+class ConsentExpired(ConsentError):
+    """The consent's expiry has passed: it cannot be recorded."""
+
+
+class ConsentNotYetValid(ConsentError):
+    """The document was issued further in the future than the allowed clock skew."""
+
+
+class ConsentWrongSource(ConsentError):
+    """The consent is addressed to another source than the one recording it."""

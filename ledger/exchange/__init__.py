@@ -18,6 +18,8 @@ This package holds the source's side, as a library usable without the CLI or the
   and her holder key), computed alike by the source (`SourceLogKey`) and the citizen
   (`citizen_pseudonym`);
 - `smt`: a sparse Merkle tree over 256-bit keys with compact proofs of a value or an absence;
+- `consent`: the citizen's signed consent to a pull and its withdrawal (`sign_consent`,
+  `verify_consent`), recorded by the source (`record_consent`, `record_withdrawal`);
 - `access_log`: receipt batches keyed by pseudonym (`build_batch`) and the citizen's check that
   her log is complete and unaltered (`verify_my_batch`, `check_log_covers`).
 
@@ -49,6 +51,7 @@ __all__ = [
     "SubjectRegister",
     "TemporaryPostgres",
     "VerifiedBatchLog",
+    "VerifiedConsent",
     "build_batch",
     "check_batch_sequence",
     "check_log_covers",
@@ -57,12 +60,18 @@ __all__ = [
     "import_file",
     "parse_proof",
     "parse_slot_proof",
+    "record_consent",
+    "record_withdrawal",
+    "sign_consent",
+    "sign_withdrawal",
     "subject_claims",
     "synthetic_register",
     "validate_record",
+    "verify_consent",
     "verify_my_batch",
     "verify_proof",
     "verify_receipt_anchored",
+    "verify_withdrawal",
     "write_synthetic",
 ]
 
@@ -94,6 +103,13 @@ __getattr__, __dir__ = lazy_exports(
         "SmtProof": "ledger.exchange.smt",
         "parse_proof": "ledger.exchange.smt",
         "verify_proof": "ledger.exchange.smt",
+        "VerifiedConsent": "ledger.exchange.consent",
+        "record_consent": "ledger.exchange.consent",
+        "record_withdrawal": "ledger.exchange.consent",
+        "sign_consent": "ledger.exchange.consent",
+        "sign_withdrawal": "ledger.exchange.consent",
+        "verify_consent": "ledger.exchange.consent",
+        "verify_withdrawal": "ledger.exchange.consent",
         "AnchoredBatch": "ledger.exchange.access_log",
         "ReceiptBatch": "ledger.exchange.access_log",
         "SlotProof": "ledger.exchange.access_log",

@@ -11,7 +11,7 @@ Each figure is printed beside a same-run reference and their ratio:
   against a plain OpenZeppelin-style Merkle tree over the same leaves (ledger.chain.merkle);
 - one citizen's slot proof, made and verified, against an OZ Merkle proof of one leaf;
 - the on-chain cost per receipt of anchoring a batch root. By default from the figure recorded
-  for AnchorRegistry.anchorBatch at 10,000 (scripts/bench_gas, docs/performance.md); with
+  for AnchorRegistry.anchorBatch at 10,000 (scripts/bench_gas.py, docs/performance.md); with
   --measure-gas, measured now on a private anvil by anchoring this run's SMT root through that
   same contract (the receipts anchoring contract does not exist yet: the assumption is that it
   costs about what a batch root costs there).
@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
+import _common  # noqa: F401 (first: the project venv and import path)
 import orjson
 
 from ledger._rand import UnsafeDeterministicRandom
@@ -43,7 +41,7 @@ from ledger.exchange.receipts import AccessReceipt, LegalBasis, Outcome
 from ledger.sdjwt.jwk import SigningKey
 
 #: AnchorRegistry.anchorBatch at 10,000 credentials, total transaction gas, as recorded by
-#: scripts/bench_gas in docs/performance.md ("batch root, 10,000 credentials | 55,388").
+#: scripts/bench_gas.py in docs/performance.md ("batch root, 10,000 credentials | 55,388").
 RECORDED_BATCH_GAS = 55_388
 GAS_TARGET_PER_RECEIPT = 10
 
@@ -92,37 +90,16 @@ def make_receipts(count: int) -> list[AccessReceipt]:
 
 
 def measure_gas(root: bytes, count: int) -> int:
-    """Anchor `root` through AnchorRegistry.anchorBatch on a private anvil; its gasUsed."""
-    import secrets
+    """Anchor `root` through AnchorRegistry.anchorBatch on a private anvil (the tests' world,
+    `tests/world.py`: its accredited issuer anchors); its gasUsed."""
+    from world import build_world
 
-    from eth_account import Account
-
-    from ledger.chain.client import LedgerChain
-    from ledger.chain.council import council_execute
-    from ledger.chain.deploy import deploy_suite
     from ledger.chain.devnet import Devnet
     from ledger.chain.rpc import Rpc
 
-    def funded(rpc: Rpc) -> Any:
-        account = Account.from_key(secrets.token_bytes(32))
-        rpc.call("anvil_setBalance", [account.address, hex(10**21)])
-        return account
-
     with Devnet() as net, Rpc(net.rpc_url) as rpc:
-        members = [funded(rpc) for _ in range(2)]
-        deployment = deploy_suite(
-            rpc, funded(rpc), council_members=[m.address for m in members], threshold=1
-        )
-        council = [LedgerChain(rpc, deployment, m) for m in members]
-        actions = council[0].actions
-        source = LedgerChain(rpc, deployment, funded(rpc))
-        for action in (
-            actions.register_type("https://credentials.example.dk/person/v1", ["a", "b", "c"]),
-            actions.admit_agency(source.address, "CPR Office"),
-            actions.accredit(source.address, 1, authority=True),
-        ):
-            council_execute(council, action)
-        return int(source.anchor_batch(root, 1, count).gas_used)
+        world = build_world(rpc)
+        return int(world.issuer_chain().anchor_batch(root, world.type_id, count).gas_used)
 
 
 def main() -> None:
@@ -202,7 +179,7 @@ def main() -> None:
     else:
         gas = RECORDED_BATCH_GAS
         source = ("RECORDED, not measured now: AnchorRegistry.anchorBatch at 10,000 "
-                  "(scripts/bench_gas, docs/performance.md); --measure-gas to measure")
+                  "(scripts/bench_gas.py, docs/performance.md); --measure-gas to measure")
     per = gas / n
     verdict = "ok" if per <= GAS_TARGET_PER_RECEIPT else "OVER TARGET"
     print(f"  gas per batch root: {gas:,} ({source})")

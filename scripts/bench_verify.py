@@ -31,6 +31,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import _common  # noqa: F401 (first: the project venv and import path)
+from world import PERSON, PURPOSE, VCT, build_world
+from world import VERIFIER_CLAIMS as REQUESTED
 
 from ledger.agency.packages import (
     AnchorEvidence,
@@ -39,36 +41,14 @@ from ledger.agency.packages import (
     parse_status_uri,
     status_uri,
 )
-from ledger.agency.request import PresentationRequest, purpose_digest
+from ledger.agency.request import PresentationRequest
 from ledger.agency.verifier import VerifiedCredentialPresentation, Verifier
 from ledger.chain.client import LedgerChain
-from ledger.chain.council import council_execute
-from ledger.chain.deploy import contract_abi, deploy_suite
+from ledger.chain.deploy import contract_abi
 from ledger.chain.devnet import Devnet
 from ledger.chain.rpc import Rpc
 from ledger.sdjwt import IssuedCredential, SigningKey, create_presentation, issue_sd_jwt_vc
 
-VCT = "https://credentials.example.dk/person/v1"
-CLAIMS = (
-    "given_name",
-    "family_name",
-    "birthdate",
-    "cpr_number",
-    "address",
-    "age_over_18",
-    "municipality",
-)
-PERSON = {
-    "given_name": "Karen",
-    "family_name": "Jensen",
-    "birthdate": "1990-01-01",
-    "cpr_number": "010190-1234",
-    "address": "Nørregade 7, 1165 København K",
-    "age_over_18": True,
-    "municipality": "København",
-}
-REQUESTED = ("age_over_18", "municipality")
-PURPOSE = "Check residence and age for municipal services"
 # The issuer's default list size (ledger.agency.issuer.DEFAULT_STATUS_LIST_CAPACITY): what herd
 # mode reads whole.
 LIST_ID, CAPACITY, CREDENTIALS = 1, 1 << 17, 16
@@ -82,29 +62,15 @@ class Env:
     def __init__(self, net: Devnet) -> None:
         self.url = net.rpc_url
         self.rpc = Rpc(net.rpc_url)
-        accounts = net.dev_accounts
-        council, deployer, issuer, verifier = accounts[:4]
-        self.deployment = deploy_suite(
-            self.rpc, deployer, council_members=[council.address], threshold=1
-        )
-        member = LedgerChain(self.rpc, self.deployment, council)
-        actions = member.actions
-        council_execute([member], actions.register_type(VCT, CLAIMS))
-        self.type_id = member.type_id_of(VCT)
-        council_execute([member], actions.admit_agency(issuer.address, "CPR Office"))
-        council_execute([member], actions.admit_agency(verifier.address, "Municipality"))
-        council_execute([member], actions.accredit(issuer.address, self.type_id))
-        mask = sum(1 << CLAIMS.index(c) for c in REQUESTED)
-        council_execute(
-            [member],
-            actions.register_verifier(
-                verifier.address, self.type_id, purpose_digest(PURPOSE), mask
-            ),
-        )
-        self.key = SigningKey.generate()
+        world = build_world(self.rpc)  # the tests' world (tests/world.py)
+        self.deployment = world.deployment
+        self.type_id = world.type_id
+        self.purpose_digest = world.purpose_digest
+        self.claim_mask = world.verifier_claim_mask
+        self.key = world.signing_key
         self.holder = SigningKey.generate()
-        issuer_chain = LedgerChain(self.rpc, self.deployment, issuer)
-        issuer_chain.register_key(self.key)
+        issuer = world.issuer.address
+        issuer_chain = world.issuer_chain()
         issuer_chain.create_status_list(LIST_ID, CAPACITY)
         registry = self.deployment.address("StatusRegistry")
         chain_id = self.deployment.chain_id
@@ -113,17 +79,22 @@ class Env:
             credential = issue_sd_jwt_vc(
                 PERSON,
                 signing_key=self.key,
-                issuer=issuer_did(chain_id, issuer.address),
+                issuer=issuer_did(chain_id, issuer),
                 vct=VCT,
                 holder_jwk=self.holder.public_jwk,
                 status_idx=i * 97 % CAPACITY,
-                status_uri=status_uri(registry, chain_id, issuer.address, LIST_ID),
+                status_uri=status_uri(registry, chain_id, issuer, LIST_ID),
             )
             issuer_chain.anchor(credential.digest, self.type_id)
             self.credentials.append(credential)
-        self.verifier_account = verifier
+        self.verifier_account = world.verifier
         assert net.pid is not None
         self.anvil_pid = net.pid
+
+    def naive_init_args(self) -> tuple[str, str, dict[str, str], bytes, int]:
+        """What `_naive_init` takes: the node, the lens, the issuer key, purpose and mask."""
+        lens = self.deployment.address("LedgerLens")
+        return self.url, lens, self.key.public_jwk, self.purpose_digest, self.claim_mask
 
     def verifier(self, processes: int = 1, status_privacy: str = "direct") -> Verifier:
         chain = LedgerChain(Rpc(self.url), self.deployment)
@@ -154,13 +125,16 @@ class Env:
 _NAIVE: dict[str, Any] = {}
 
 
-def _naive_init(url: str, lens: str, issuer_jwk: dict[str, str]) -> None:
+def _naive_init(
+    url: str, lens: str, issuer_jwk: dict[str, str], purpose: bytes, claim_mask: int
+) -> None:
     from jwcrypto.jwk import JWK
     from web3 import HTTPProvider, Web3
 
     w3 = Web3(HTTPProvider(url))
     _NAIVE["contract"] = w3.eth.contract(address=lens, abi=contract_abi("LedgerLens").abi)
     _NAIVE["key"] = JWK(**issuer_jwk)
+    _NAIVE["purpose"], _NAIVE["mask"] = purpose, claim_mask
 
 
 def _naive_verify(presentation: str, audience: str, nonce: str, verifier: str) -> bool:
@@ -184,8 +158,8 @@ def _naive_verify(presentation: str, audience: str, nonce: str, verifier: str) -
             ref.list_id,
             payload["status"]["status_list"]["idx"],
             verifier,
-            purpose_digest(PURPOSE),
-            sum(1 << CLAIMS.index(c) for c in REQUESTED),
+            _NAIVE["purpose"],
+            _NAIVE["mask"],
         )
         .call()
     )
@@ -347,7 +321,6 @@ def main() -> None:
 
     with Devnet() as net:
         env = Env(net)
-        lens = env.deployment.address("LedgerLens")
         warm = env.verifier()
         for package, request in env.items(warm, 50):
             warm.verify(package, request)
@@ -356,15 +329,13 @@ def main() -> None:
             (p.presentation, r.audience, r.nonce, env.verifier_account.address)
             for p, r in naive_items
         ]
-        _naive_init(env.url, lens, env.key.public_jwk)
+        _naive_init(*env.naive_init_args())
         for job in jobs[:20]:
             assert _naive_verify(*job)
         pooled = env.verifier(processes=2)
         pooled.verify_batch(env.items(pooled, 64))  # start the pool
         ctx = multiprocessing.get_context("fork")
-        naive_pool = ctx.Pool(
-            2, initializer=_naive_init, initargs=(env.url, lens, env.key.public_jwk)
-        )
+        naive_pool = ctx.Pool(2, initializer=_naive_init, initargs=env.naive_init_args())
         naive_pool.map(_naive_chunk, [jobs[:10], jobs[10:20]])
         ours: list[dict[str, float]] = []
         herds: list[dict[str, float]] = []

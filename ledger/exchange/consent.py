@@ -37,16 +37,14 @@ Verification, in order (each refusal a specific `ConsentError`):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from ledger import untrusted_json
 from ledger._b64 import b64d
-from ledger._claim_paths import format_claim_path, parse_claim_path
 from ledger._rand import SYSTEM_RANDOM, RandomSource
 from ledger.errors import (
-    ClaimPathInvalid,
     ConsentExpired,
     ConsentMalformed,
     ConsentNotFound,
@@ -64,6 +62,9 @@ from ledger.exchange.receipts import (
     MAX_VCT_CHARS,
     checksum_address,
     purpose_digest,
+)
+from ledger.exchange.receipts import (
+    _claims as _claim_paths,
 )
 from ledger.exchange.store import Consent, ExchangeStore
 from ledger.sdjwt.jwk import PublicKey, SigningKey, public_key_from_jwk
@@ -94,7 +95,6 @@ MAX_CLOCK_SKEW: Final = 300
 #: The longest a consent may run (seconds): about five years.
 MAX_CONSENT_SECONDS: Final = 5 * 366 * 86_400
 _MAX_TIME = 2**53 - 1
-_MAX_CLAIM_PATH_CHARS = 128
 _CONSENT_ID = re.compile(r"[0-9a-f]{32}")
 _CONSENT_MEMBERS = frozenset(
     {"consent_id", "requester", "source", "vct", "claims", "purpose", "purpose_digest", "iat",
@@ -193,23 +193,14 @@ def _time(name: str, value: object) -> int:
 
 
 def _claims(value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise ConsentMalformed("claims must be a list of claim paths")
-    paths = list(value)
-    if not paths or len(paths) > MAX_CLAIMS:
+    """Canonical claim paths, sorted and unique: the receipt's rule (`ledger.exchange.receipts`),
+    so a consent and the receipts of the queries it covers name claims alike; at least one."""
+    if isinstance(value, (list, tuple)) and not value:
         raise ConsentMalformed(f"claims must name 1..{MAX_CLAIMS} claim paths")
-    out: set[str] = set()
-    for path in paths:
-        if not isinstance(path, str) or len(path) > _MAX_CLAIM_PATH_CHARS:
-            raise ConsentMalformed(f"a claim path is text of at most {_MAX_CLAIM_PATH_CHARS} chars")
-        try:
-            canonical = format_claim_path(parse_claim_path(path))
-        except ClaimPathInvalid as exc:
-            raise ConsentMalformed(f"claims: {exc}") from None
-        if canonical in out:
-            raise ConsentMalformed(f"the claim path {canonical!r} is named twice")
-        out.add(canonical)
-    return tuple(sorted(out))
+    try:
+        return _claim_paths(value)
+    except ReceiptInvalid as exc:
+        raise ConsentMalformed(f"claims: {exc}") from None
 
 
 def _consent_id(value: object) -> str:

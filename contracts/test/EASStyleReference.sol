@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 /// @title EASStyleReference
 /// @notice Gas reference only (not deployed by the suite): stores a full EAS-style attestation
-/// record per credential, like EAS `attest`, so scripts/bench_gas can compare against it.
+/// record per credential, like EAS `attest`, so scripts/bench_gas.py can compare against it.
 contract EASStyleReference {
     /// @notice The EAS Attestation record layout.
     struct Attestation {

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ledger._claim_paths import format_claim_path, parse_claim_path
 from ledger._lazy import lazy_exports
-from ledger.agency.claims import claim_mask, format_claim_path, parse_claim_path
+from ledger.agency.claims import claim_mask
 from ledger.agency.nonces import NonceStore
 from ledger.agency.outbox import (
     AnchorChain,

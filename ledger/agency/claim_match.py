@@ -1,7 +1,7 @@
 """Does a presentation disclose exactly what its request asked for?
 
 `match_claims` compares the disclosed claim paths and the verified claims with the requested
-claim paths (`ledger.agency.claims` parses and formats them): nothing disclosed beyond what was
+claim paths (`ledger._claim_paths` parses and formats them): nothing disclosed beyond what was
 asked (or the ancestors needed to reach it), and everything asked present.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from ledger.agency.claims import ClaimPath, format_claim_path, parse_claim_path
+from ledger._claim_paths import ClaimPath, format_claim_path, parse_claim_path
 from ledger.errors import RequestedClaimMissing, UnrequestedClaimsDisclosed
 
 __all__ = ["match_claims"]

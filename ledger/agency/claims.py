@@ -1,81 +1,17 @@
-"""Claim paths as strings and as DCQL path arrays, and the on-chain claim bit mask.
+"""The on-chain claim bit mask: which of a credential type's claim names a request covers.
 
-A claim path string names a claim inside an SD-JWT VC payload: ``address.locality`` is
-``["address", "locality"]``, ``nationalities[1]`` is ``["nationalities", 1]`` and
-``nationalities[*]`` is ``["nationalities", None]`` (DCQL's "every element").
+Claim paths themselves (``address.locality``, ``nationalities[1]``, ``nationalities[*]``, DCQL
+path arrays) are parsed and formatted by `ledger._claim_paths`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from ledger.errors import ClaimNotInType, ClaimPathInvalid
+from ledger._claim_paths import PathElement, format_claim_path, parse_claim_path
+from ledger.errors import ClaimNotInType
 
-PathElement = str | int | None
-ClaimPath = tuple[PathElement, ...]
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
-_INDEX = re.compile(r"\[(\d+|\*)\]")
-
-
-def parse_claim_path(text: str) -> ClaimPath:
-    """Parse ``a.b[2].c`` into ``("a", "b", 2, "c")``; raise `ClaimPathInvalid` if malformed."""
-    if not isinstance(text, str) or not text:
-        raise ClaimPathInvalid(f"empty claim path: {text!r}")
-    out: list[PathElement] = []
-    pos = 0
-    expect_name = True
-    while pos < len(text):
-        if expect_name:
-            m = _NAME.match(text, pos)
-            if m is None:
-                raise ClaimPathInvalid(f"claim path {text!r}: expected a name at offset {pos}")
-            out.append(m.group(0))
-            pos = m.end()
-            expect_name = False
-            continue
-        m = _INDEX.match(text, pos)
-        if m is not None:
-            out.append(None if m.group(1) == "*" else int(m.group(1)))
-            pos = m.end()
-            continue
-        if text[pos] == "." and pos + 1 < len(text):
-            pos += 1
-            expect_name = True
-            continue
-        raise ClaimPathInvalid(f"claim path {text!r}: unexpected {text[pos]!r} at offset {pos}")
-    return tuple(out)
-
-
-def format_claim_path(path: Sequence[PathElement]) -> str:
-    """Format ``("a", "b", 2)`` as ``a.b[2]``; the inverse of `parse_claim_path`."""
-    if not path or not isinstance(path[0], str):
-        raise ClaimPathInvalid(f"claim path must start with a name: {list(path)!r}")
-    parts: list[str] = []
-    for element in path:
-        if isinstance(element, bool):
-            raise ClaimPathInvalid(f"claim path element {element!r} is not a name or index")
-        if isinstance(element, str):
-            if _NAME.fullmatch(element) is None:
-                raise ClaimPathInvalid(f"claim name {element!r} is not a plain identifier")
-            parts.append(("." if parts else "") + element)
-        elif element is None:
-            parts.append("[*]")
-        elif isinstance(element, int) and element >= 0:
-            parts.append(f"[{element}]")
-        else:
-            raise ClaimPathInvalid(f"claim path element {element!r} is not a name or index")
-    return "".join(parts)
-
-
-def path_from_json(value: object) -> ClaimPath:
-    """Validate a DCQL ``path`` array (names, non-negative ints, null); return it as a tuple."""
-    if not isinstance(value, list) or not value:
-        raise ClaimPathInvalid(f"DCQL claim path must be a non-empty array: {value!r}")
-    path = tuple(value)
-    format_claim_path(path)  # validates every element
-    return path
+__all__ = ["claim_mask", "claim_names_in"]
 
 
 def claim_mask(

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger._claim_paths import ClaimPath
 from ledger.agency import chain_checks
 from ledger.agency.claim_match import match_claims
-from ledger.agency.claims import ClaimPath
 from ledger.agency.report import ReportBuilder
 from ledger.chain.client import LedgerChain
 from ledger.chain.deploy import Deployment

@@ -43,9 +43,9 @@ from eth_utils.address import is_address, to_checksum_address
 
 from ledger import untrusted_json
 from ledger._b64 import b64d, b64e
+from ledger._claim_paths import ClaimPath, format_claim_path, parse_claim_path, path_from_json
 from ledger._keccak import keccak256
 from ledger._rand import Rng
-from ledger.agency.claims import ClaimPath, format_claim_path, parse_claim_path, path_from_json
 from ledger.errors import (
     ClaimPathInvalid,
     JsonRejected,

@@ -14,14 +14,9 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 
+from ledger._claim_paths import ClaimPath, format_claim_path, parse_claim_path
 from ledger._rand import Clock
-from ledger.agency.claims import (
-    ClaimPath,
-    claim_mask,
-    claim_names_in,
-    format_claim_path,
-    parse_claim_path,
-)
+from ledger.agency.claims import claim_mask, claim_names_in
 from ledger.agency.nonces import NonceStore
 from ledger.agency.request import (
     PresentationRequest,

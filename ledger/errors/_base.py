@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # a leaf module; only the annotation needs it (`import ledger
 __all__ = [
     "AgencyError",
     "ChainError",
+    "ClaimPathError",
     "ConfigError",
     "InputError",
     "LedgerError",
@@ -44,6 +45,13 @@ class StorageError(LedgerError):
 class StorageFull(StorageError):
     """No room to write a file the ledger keeps: the disk, or this process's file size limit,
     is full. Free some space and retry; what was committed before stays."""
+
+
+class ClaimPathError(LedgerError):
+    """Family: a claim path (`address.locality`, `nationalities[1]`, `nationalities[*]`) is
+    malformed or names nothing where it is used; the grammar is `ledger._claim_paths`.
+    `UnknownClaimPath` (credential paths, `ledger.sdjwt`) and `ClaimPathInvalid` (request
+    paths: types, requests, DCQL) are its classes."""
 
 
 class VerificationError(LedgerError):

@@ -4,7 +4,7 @@ presentation against its request and against the chain (`ledger.agency`).
 
 from __future__ import annotations
 
-from ledger.errors._base import AgencyError, VerificationError
+from ledger.errors._base import AgencyError, ClaimPathError, VerificationError
 from ledger.errors.sdjwt import UnknownIssuerKey
 
 __all__ = [
@@ -126,8 +126,9 @@ class UnknownCredentialType(IssuanceError):
     """The `vct` is not registered in the CredentialTypeRegistry."""
 
 
-class ClaimPathInvalid(AgencyError):
-    """A claim path string is not of the form `a.b`, `a[0]`, `a.b[2].c`."""
+class ClaimPathInvalid(AgencyError, ClaimPathError):
+    """A request path (a type's claim name, a requested claim, a DCQL path) is not of the form
+    `a.b`, `a[0]`, `a[*]`, `a.b[2].c` with plain identifiers (`ledger._claim_paths`)."""
 
 
 class ClaimNotInType(AgencyError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.errors._base import LedgerError, VerificationError
+from ledger.errors._base import ClaimPathError, LedgerError, VerificationError
 
 __all__ = [
     "ClaimNameCollision",
@@ -44,8 +44,9 @@ class CredentialFormatError(LedgerError):
     """An SD-JWT operation on the issuer or holder side was asked something impossible."""
 
 
-class UnknownClaimPath(CredentialFormatError):
-    """A claim path (`address.locality`, `nationalities[1]`) names nothing in the credential."""
+class UnknownClaimPath(CredentialFormatError, ClaimPathError):
+    """A credential path (`address.locality`, `nationalities[1]`) is malformed or names nothing
+    in the credential (`ledger._claim_paths.parse_path`)."""
 
 
 class InvalidClaims(CredentialFormatError):

@@ -35,9 +35,9 @@ from typing import Any
 import orjson
 
 from ledger import untrusted_json
+from ledger._claim_paths import format_claim_path, parse_claim_path
 from ledger._keccak import keccak256
 from ledger._rand import SYSTEM_RANDOM, RandomSource
-from ledger.agency.claims import format_claim_path, parse_claim_path
 from ledger.errors import (
     ClaimPathInvalid,
     JsonRejected,

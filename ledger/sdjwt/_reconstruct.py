@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger._claim_paths import Path
 from ledger.errors import (
     ClaimNameCollision,
     DuplicateDigest,
@@ -24,7 +25,6 @@ from ledger.sdjwt._names import (
     SD_DIGESTS_KEY,
     SD_LIST_PREFIX,
 )
-from ledger.sdjwt._paths import Path
 from ledger.sdjwt.disclosures import Disclosure
 
 MAX_DEPTH = 64

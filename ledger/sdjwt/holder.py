@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ledger._b64 import b64e_sha256
+from ledger._claim_paths import Path, format_path, parse_path
 from ledger.errors import HolderKeyMismatch, UnknownClaimPath
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
-from ledger.sdjwt._paths import Path, format_path, parse_path
 from ledger.sdjwt._reconstruct import reconstruct
 from ledger.sdjwt.disclosures import Disclosure, parse_disclosures
 from ledger.sdjwt.jwk import AnySigningKey, verifying_key_from_jwk

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Literal
 
+from ledger._claim_paths import Path, parse_path
 from ledger._rand import SYSTEM_RANDOM, RandomSource
 from ledger.errors import InvalidClaims, UnknownClaimPath
 from ledger.sdjwt._names import (
@@ -19,7 +20,6 @@ from ledger.sdjwt._names import (
     SD_LIST_PREFIX,
     TECHNICAL_CLAIMS,
 )
-from ledger.sdjwt._paths import Path, parse_path
 from ledger.sdjwt._reconstruct import MAX_DEPTH
 from ledger.sdjwt.disclosures import (
     SD_ALG,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ledger._b64 import b64e_sha256
+from ledger._claim_paths import format_path
 from ledger.errors import (
     ConfigError,
     CredentialExpired,
@@ -28,7 +29,6 @@ from ledger.errors import (
 )
 from ledger.sdjwt._compact import DEFAULT_MAX_SIZE, split_compact
 from ledger.sdjwt._names import DIGEST_ALG_KEY
-from ledger.sdjwt._paths import format_path
 from ledger.sdjwt._reconstruct import reconstruct
 from ledger.sdjwt.disclosures import SD_ALG, parse_disclosures
 from ledger.sdjwt.holder import KB_JWT_TYP

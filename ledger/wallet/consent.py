@@ -18,7 +18,8 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from ledger.agency.claims import claim_mask, claim_names_in, parse_claim_path
+from ledger._claim_paths import parse_claim_path, parse_path
+from ledger.agency.claims import claim_mask, claim_names_in
 from ledger.agency.request import PresentationRequest, VerifiedRequest, verify_request_signature
 from ledger.chain.client import AgencyStatus, CredentialStatus, LedgerChain
 from ledger.errors import (
@@ -30,7 +31,6 @@ from ledger.errors import (
     VerifierNotRegistered,
 )
 from ledger.sdjwt import unverified_claims
-from ledger.sdjwt._paths import parse_path
 from ledger.wallet.records import StoredCredential
 
 __all__ = ["ConsentPrompt", "prepare"]

@@ -349,8 +349,8 @@ class Wallet:
         self, cred: StoredCredential, presentation: str, prompt: ConsentPrompt, now: int
     ) -> None:
         """Belt and braces: the presentation verifies and reveals nothing beyond the request."""
+        from ledger._claim_paths import parse_path
         from ledger.sdjwt import public_key_from_xy, verify_presentation
-        from ledger.sdjwt._paths import parse_path
 
         x, y = (bytes.fromhex(str(v)[2:]) for v in cred.metadata["issuer_key"])
         verified = verify_presentation(

@@ -11,14 +11,11 @@ run stopped before their anchor was mined.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,10 +23,19 @@ from typing import Any, TypeVar
 import click
 
 from ledger import untrusted_json
-from ledger._atomic import write_atomic
+from ledger.agency.deliveries import (
+    DELIVERIES_DIR,
+    Deliveries,
+    DeliveryReport,
+    check_writable,
+    json_line,
+    write_credential,
+    write_file,
+)
+from ledger.agency.deliveries import held as holding
 from ledger.agency.issuer import Issuer, IssueRequest, PendingIssue, package_id
 from ledger.agency.nonces import NonceStore
-from ledger.agency.packages import CREDENTIAL_FORMAT, CredentialPackage, PresentationPackage
+from ledger.agency.packages import CredentialPackage, PresentationPackage
 from ledger.agency.request import PresentationRequest
 from ledger.agency.verifier import Verifier
 from ledger.cli._common import (
@@ -50,9 +56,6 @@ from ledger.cli._ledger_context import (
 from ledger.cli._ledger_keys import checked_kid, current_kid
 from ledger.errors import (
     AgencyKeyNotFound,
-    CredentialDiscarded,
-    CredentialNotFound,
-    CredentialNotYetAnchored,
     InputError,
     InvalidJwk,
     JsonRejected,
@@ -75,7 +78,6 @@ __all__ = [
 ]
 
 NONCES_FILE = "nonces.sqlite"
-DELIVERIES_DIR = "deliveries"
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 T = TypeVar("T")
 
@@ -106,154 +108,18 @@ def _issuer_without_key(ctx: LedgerContext) -> Issuer:
     return Issuer.open(ctx.chain(), SigningKey.generate(), ctx.state_dir(), **ctx.finality())
 
 
-def _deliveries(ctx: LedgerContext) -> Path:
-    """Where `issue` records each credential's --out path until it is written, one file per
-    credential (`<id>.path`), so concurrent issues never overwrite each other's records."""
-    return ensure_dir(ctx.state_dir() / DELIVERIES_DIR)
+def _deliveries(ctx: LedgerContext) -> Deliveries:
+    """The acting agency's delivery records (`ledger.agency.deliveries`)."""
+    return Deliveries(ensure_dir(ctx.state_dir() / DELIVERIES_DIR))
 
 
-def _delivery_record(ctx: LedgerContext, credential_id: str) -> Path:
-    return _deliveries(ctx) / f"{credential_id}.path"
+def _deliver_recorded(issuer: Issuer, deliveries: Deliveries) -> DeliveryReport:
+    """Write every recorded credential whose anchor is mined (`Deliveries.deliver`)."""
+    return deliveries.deliver(issuer)
 
 
-def _record_delivery(ctx: LedgerContext, credential_id: str, out: Path) -> None:
-    _write(_delivery_record(ctx, credential_id), str(out.resolve()) + "\n")
-
-
-@contextmanager
-def _held(record: Path) -> Iterator[None]:
-    """Hold a delivery record while the run that wrote it may still queue its credentials:
-    `anchor` run meanwhile leaves it alone (`_in_use`) instead of dropping it as the record of a
-    run that stopped before queueing anything. The lock dies with the process."""
-    fd = os.open(record, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _in_use(record: Path) -> bool:
-    """Whether a live `issue` / `issue-many` holds `record` (see `_held`)."""
-    try:
-        fd = os.open(record, os.O_RDONLY)
-    except FileNotFoundError:  # its run finished meanwhile
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
-def _in_outbox(issuer: Issuer, credential_id: str) -> bool:
-    try:
-        issuer.delivered(credential_id)
-    except CredentialNotFound:
-        return False
-    except CredentialNotYetAnchored:
-        pass
-    return True
-
-
-def _deliver_recorded(issuer: Issuer, directory: Path) -> tuple[set[str], int]:
-    """Write every recorded credential whose anchor is mined (also those anchored by an earlier
-    run that stopped before writing); returns their ids and how many still wait.
-
-    `<id>.path` records (from `issue --batch`) name one credential file; `<name>.many`
-    manifests (from `issue-many`) name a JSON Lines file written once all its credentials are
-    anchored. A recorded id the outbox never received (a run stopped while signing) is dropped.
-    """
-    written: set[str] = set()
-    waiting = 0
-    for record in sorted(directory.glob("*.path")):
-        cid = record.name.removesuffix(".path")
-        if _in_use(record):  # its `issue` still runs and writes --out itself
-            waiting += 1
-            continue
-        try:
-            package = issuer.delivered(cid)
-        except CredentialDiscarded:  # an operator decided it is never anchored
-            record.unlink()
-            continue
-        except CredentialNotYetAnchored:
-            waiting += 1
-            continue
-        except CredentialNotFound:
-            record.unlink()
-            continue
-        _write_package(record.read_text(encoding="utf-8").strip(), package)
-        record.unlink()
-        written.add(cid)
-    for manifest in sorted(directory.glob("*.many")):
-        if _in_use(manifest):  # its `issue-many` still runs and writes --out itself
-            continue
-        doc = read_json_file(str(manifest))
-        packages: list[CredentialPackage] = []
-        pending = 0
-        for cid in doc["ids"]:
-            try:
-                packages.append(issuer.delivered(cid))
-            except CredentialDiscarded:
-                continue
-            except CredentialNotYetAnchored:
-                pending += 1
-            except CredentialNotFound:
-                continue
-        if pending:
-            waiting += pending
-            continue
-        if not packages:  # the run stopped before any was queued: nothing to write
-            manifest.unlink()
-            continue
-        _write_jsonl(doc["out"], packages)
-        manifest.unlink()
-        written.update(package_id(p) for p in packages)
-    return written, waiting
-
-
-def _compact(package: CredentialPackage) -> str:
-    """`package.to_json()` on one line (the same document; the C encoder, ~10x faster than
-    the indented form, which matters for tens of thousands of credentials)."""
-    doc = {
-        "format": CREDENTIAL_FORMAT,
-        "sd_jwt": package.sd_jwt,
-        "anchor": package.anchor.to_dict(),
-        "type_id": package.type_id,
-        "chain_id": package.chain_id,
-        "metadata": package.metadata,
-    }
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True)
-
-
-def _write_jsonl(path: str | Path, packages: Sequence[CredentialPackage]) -> None:
-    _write(path, "".join(_compact(p) + "\n" for p in packages))
-
-
-def _writable(path: Path) -> Path:
-    """`path` if a file can be created there (checked before anything is signed or anchored,
-    so a credential is never anchored only to fail at writing it out)."""
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise InputError(f"{path}: no such directory {parent}")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"{path}: directory {parent} is not writable")
-    return path
-
-
-def _write(path: str | Path, text: str) -> None:
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
-
-
-def _write_package(path: str | Path, package: CredentialPackage) -> None:
-    _write(path, package.to_json() + "\n")
+#: One credential file on one line (the name tests use).
+_compact = json_line
 
 
 def _object_file(path: Path, what: str) -> dict[str, Any]:
@@ -304,22 +170,13 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
     """
     claims = _object_file(claims_file, "the claims")
     holder = _load_file(holder_file, _holder_jwk)
-    _writable(out)
+    check_writable(out)
     credential_id = secrets.token_hex(16)
     try:
         with _open_issuer(ctx, kid) as issuer:
-            # Recorded before the credential exists: should this run stop after signing,
-            # `ledger anchor` finishes its anchor and writes --out.
-            _record_delivery(ctx, credential_id, out)
-            try:
-                with _held(_delivery_record(ctx, credential_id)):
-                    result = issuer.issue(claims, vct=vct, holder_jwk=holder,
-                                          validity=validity, anchor="batch" if batch else "now",
-                                          credential_id=credential_id)
-            except LedgerError:
-                if not _in_outbox(issuer, credential_id):  # refused: nothing will be written
-                    _delivery_record(ctx, credential_id).unlink(missing_ok=True)
-                raise
+            result = _deliveries(ctx).issue(issuer, out, claims, vct=vct, holder_jwk=holder,
+                                            credential_id=credential_id, validity=validity,
+                                            anchor="batch" if batch else "now")
     except KeyboardInterrupt:
         click.echo(f"Interrupted: `ledger --as {ctx.acting()} anchor` writes {out} if the "
                    "credential was signed.", err=True)
@@ -336,8 +193,6 @@ def issue(ctx: LedgerContext, vct: str, claims_file: Path, holder_file: Path, ou
               "status": {"list_id": result.status.list_id, "idx": result.status.index}},
              human, as_json=ctx.as_json)
         return
-    _write_package(str(out), result)
-    _delivery_record(ctx, credential_id).unlink(missing_ok=True)  # `anchor` may have written it
     meta = result.metadata
     emit({"credential_id": package_id(result), "anchored": True, "out": str(out), **meta},
          f"Issued credential {package_id(result)} ({vct}), anchored in block "
@@ -396,16 +251,16 @@ def issue_many(ctx: LedgerContext, vct: str, input_file: Path, out: Path, max_ba
     `ledger anchor` writes it.
     """
     requests = _read_requests(input_file)
-    _writable(out)
+    check_writable(out)
     fresh = secrets.token_hex
     requests = [r if r.credential_id else replace(r, credential_id=fresh(16)) for r in requests]
     ids = [str(r.credential_id) for r in requests]
     if len(set(ids)) != len(ids):
         raise InputError(f"{input_file}: an id appears twice")
-    manifest = _deliveries(ctx) / f"{fresh(8)}.many"
-    _write(manifest, json.dumps({"out": str(out.resolve()), "ids": ids}) + "\n")
+    deliveries = _deliveries(ctx)
+    manifest = deliveries.record_many(out, ids)
     start = time.perf_counter()
-    with _held(manifest):
+    with holding(manifest):
         try:
             with _open_issuer(ctx, kid) as issuer, progress("Issuing", len(requests)) as update:
                 packages = issuer.issue_many(requests, vct=vct, max_batch=max_batch,
@@ -415,8 +270,7 @@ def issue_many(ctx: LedgerContext, vct: str, input_file: Path, out: Path, max_ba
                        "credentials anchored before the interruption, if any.", err=True)
             raise
         seconds = time.perf_counter() - start
-        _write_jsonl(out, packages)
-        manifest.unlink()
+        deliveries.finish_many(manifest, out, packages)
     roots = {p.anchor.root for p in packages}
     rate = len(packages) / seconds if seconds > 0 else 0.0
     emit({"issued": len(packages), "batches": len(roots), "out": str(out),
@@ -441,14 +295,15 @@ def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
     (`ledger --confirmations`). Credentials held while the agency was suspended are not
     anchored: `ledger held` decides.
     """
-    directory = _deliveries(ctx)
+    deliveries = _deliveries(ctx)
     with _issuer_without_key(ctx) as issuer:
         recovered = issuer.recover()
         pending = issuer.outbox.pending_count()
         with progress("Anchoring batches", max(pending, 1)) as update:
             packages = issuer.flush(max_batch=max_batch, progress=update)
-        delivered, waiting = _deliver_recorded(issuer, directory)
+        report = _deliver_recorded(issuer, deliveries)
         held = issuer.outbox.held_count()
+    delivered, waiting = set(report.written), report.waiting
     unrouted = 0
     for package in packages:
         cid = package_id(package)
@@ -458,7 +313,7 @@ def anchor(ctx: LedgerContext, max_batch: int, out_dir: Path | None) -> None:
             unrouted += 1
             continue
         out_dir.mkdir(parents=True, exist_ok=True)
-        _write_package(str(out_dir / f"{cid}.json"), package)
+        write_credential(out_dir / f"{cid}.json", package)
         delivered.add(cid)
     written = len(delivered)
     roots = sorted({p.anchor.root.hex() for p in packages if p.anchor.root is not None})
@@ -555,7 +410,7 @@ def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
     Refused unless this verifier is registered on chain for the claims, type and purpose.
     """
     name = ctx.acting()
-    _writable(out)
+    check_writable(out)
     with NonceStore(ctx.state_dir(name) / NONCES_FILE) as nonces:
         verifier = _verifier(ctx, name, nonces)
         req = verifier.create_request(vct=vct, claims=split_list(claims), purpose=purpose,
@@ -564,7 +419,7 @@ def request(ctx: LedgerContext, vct: str, claims: str, purpose: str, out: Path,
     if gap is not None:
         click.echo(f"Warning: {gap} (see `ledger verifier register`); wallets will refuse "
                    "this request by default.", err=True)
-    _write(out, req.to_json())
+    write_file(out, req.to_json())
     emit({"out": str(out), "nonce": req.nonce, "expires_at": req.expires_at,
           "verifier": req.verifier, "type_id": req.type_id},
          f"Wrote request to {out} (expires {format_time(req.expires_at)}).", as_json=ctx.as_json)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from ledger.cli._common import emit, reports_errors
-from ledger.cli._ledger_agency import _deliver_recorded, _deliveries, _issuer_without_key
+from ledger.cli._ledger_agency import _deliveries, _issuer_without_key
 from ledger.cli._ledger_context import LedgerContext, format_time, pass_ledger
 from ledger.errors import InputError
 
@@ -69,11 +69,11 @@ def held_anchor(ctx: LedgerContext, ids: tuple[str, ...], every: bool, max_batch
     with _issuer_without_key(ctx) as issuer:
         count = len(chosen) if chosen is not None else len(issuer.held())
         packages = issuer.anchor_held(chosen, max_batch=max_batch)
-        written, waiting = _deliver_recorded(issuer, _deliveries(ctx))
-    emit({"released": count, "anchored": len(packages), "written": len(written),
-          "still_waiting": waiting},
+        report = _deliveries(ctx).deliver(issuer)
+    emit({"released": count, "anchored": len(packages), "written": len(report.written),
+          "still_waiting": report.waiting},
          f"Anchored {count} held credential(s) ({len(packages)} credentials anchored in all); "
-         f"wrote {len(written)} files.", as_json=ctx.as_json)
+         f"wrote {len(report.written)} files.", as_json=ctx.as_json)
 
 
 @held.command("discard")
@@ -86,7 +86,7 @@ def held_discard(ctx: LedgerContext, ids: tuple[str, ...], every: bool) -> None:
     chosen = _chosen(ids, every)
     with _issuer_without_key(ctx) as issuer:
         count = issuer.discard_held(chosen)
-        _deliver_recorded(issuer, _deliveries(ctx))  # drops their --out records
+        _deliveries(ctx).deliver(issuer)  # drops their --out records
     emit({"discarded": count},
          f"Discarded {count} held credential(s); they will never be anchored.",
          as_json=ctx.as_json)

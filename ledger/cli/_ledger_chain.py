@@ -13,13 +13,14 @@ from ledger.chain.deploy import SUITE
 from ledger.cli._common import emit, reports_errors
 from ledger.cli._ledger_accounts import (
     create_account,
+    keyring,
     list_accounts,
     name_of,
     read_account_passphrase,
 )
 from ledger.cli._ledger_context import LedgerContext, format_time, outdated_message, pass_ledger
-from ledger.cli._ledger_ops import DEVNET_FUNDING, ETHER, fund_on_devnet, is_devnet, run_deploy
 from ledger.errors import ConfigError
+from ledger.network_setup import DEVNET_FUNDING, ETHER, deploy_network, fund_on_devnet, is_devnet
 
 __all__ = ["account", "deploy", "status"]
 
@@ -56,14 +57,16 @@ def deploy(ctx: LedgerContext, council: tuple[str, ...], threshold: int | None,
         payer = ctx.unlock()  # the --as account; ConfigError without one
     else:
         payer = None  # anvil's dev account 0
-    result = run_deploy(
+    result = deploy_network(
         rpc,
+        keyring(ctx.home),
         ctx.home,
         ctx.network().deployment_path,
         council=list(council) or [ctx.account or "council"],
         threshold=threshold,
         deployer=payer,
         force=force,
+        new_passphrase=lambda name: read_account_passphrase(name, confirm=True),
     )
     dep = result.deployment
     data = dep.to_json() | {

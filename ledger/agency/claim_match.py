@@ -11,15 +11,20 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from ledger._claim_paths import ClaimPath, format_claim_path, parse_claim_path
-from ledger.errors import RequestedClaimMissing, UnrequestedClaimsDisclosed
+from ledger._claim_paths import ClaimPath, format_claim_path, parse_path
+from ledger.errors import RequestedClaimMissing, UnknownClaimPath, UnrequestedClaimsDisclosed
 
 __all__ = ["match_claims"]
 
 
 @lru_cache(maxsize=4096)
-def _parse(path: str) -> ClaimPath:
-    return parse_claim_path(path)
+def _parse(path: str) -> ClaimPath | None:
+    """A disclosed path: a credential path (any member name the issuer wrote), None when its
+    names hold `.`, `[` or `]` and the text does not parse back (then it matches no request)."""
+    try:
+        return parse_path(path)
+    except UnknownClaimPath:
+        return None
 
 
 def _prefix_match(prefix: ClaimPath, path: ClaimPath) -> bool:
@@ -65,9 +70,8 @@ def match_claims(
     extra = [
         text
         for text in disclosed_paths
-        if not any(
-            _prefix_match(r, p) or _prefix_match(p, r) for p in (_parse(text),) for r in requested
-        )
+        if (p := _parse(text)) is None
+        or not any(_prefix_match(r, p) or _prefix_match(p, r) for r in requested)
     ]
     if extra:
         raise UnrequestedClaimsDisclosed(f"disclosed but not requested: {', '.join(extra)}")

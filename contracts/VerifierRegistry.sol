@@ -10,13 +10,14 @@ import {TimeWindow} from "./common/TimeWindow.sol";
 
 /// @title VerifierRegistry
 /// @notice See {IVerifierRegistry}.
-contract VerifierRegistry is IVerifierRegistry, CouncilGoverned, Semver(1, 1, 0) {
+contract VerifierRegistry is IVerifierRegistry, CouncilGoverned, Semver(2, 0, 0) {
     struct Record {
         uint256 claimMask;
         uint40 validFrom;
         uint40 validUntil;
         uint40 withdrawnAt;
         uint40 registeredAt;
+        LegalBasis legalBasis;
     }
 
     ITrustRegistry private immutable _trust;
@@ -44,7 +45,8 @@ contract VerifierRegistry is IVerifierRegistry, CouncilGoverned, Semver(1, 1, 0)
         bytes32 purposeDigest,
         uint256 claimMask,
         uint64 validFrom,
-        uint64 validUntil
+        uint64 validUntil,
+        LegalBasis legalBasis
     ) external onlyCouncil {
         ITrustRegistry.AgencyStatus status = _trust.agencyStatus(verifier);
         if (status != ITrustRegistry.AgencyStatus.Active) revert VerifierRegistryAgencyNotActive(verifier, status);
@@ -56,8 +58,8 @@ contract VerifierRegistry is IVerifierRegistry, CouncilGoverned, Semver(1, 1, 0)
         (uint64 from, bool ok) = TimeWindow.start(validFrom, validUntil);
         if (!ok) revert VerifierRegistryInvalidWindow(from, validUntil);
         _records[verifier][typeId][purposeDigest] =
-            Record(claimMask, uint40(from), uint40(validUntil), 0, uint40(block.timestamp));
-        emit VerifierRegistered(verifier, typeId, purposeDigest, claimMask, from, validUntil);
+            Record(claimMask, uint40(from), uint40(validUntil), 0, uint40(block.timestamp), legalBasis);
+        emit VerifierRegistered(verifier, typeId, purposeDigest, claimMask, from, validUntil, legalBasis);
     }
 
     /// @inheritdoc IVerifierRegistry
@@ -77,7 +79,7 @@ contract VerifierRegistry is IVerifierRegistry, CouncilGoverned, Semver(1, 1, 0)
         returns (Registration memory)
     {
         Record storage r = _records[verifier][typeId][purposeDigest];
-        return Registration(r.claimMask, r.validFrom, r.validUntil, r.withdrawnAt, r.registeredAt);
+        return Registration(r.claimMask, r.validFrom, r.validUntil, r.withdrawnAt, r.registeredAt, r.legalBasis);
     }
 
     /// @inheritdoc IVerifierRegistry
@@ -86,10 +88,27 @@ contract VerifierRegistry is IVerifierRegistry, CouncilGoverned, Semver(1, 1, 0)
         view
         returns (bool)
     {
-        Record storage r = _records[verifier][typeId][purposeDigest];
+        return _inForce(_records[verifier][typeId][purposeDigest], claimMask, t)
+            && _trust.agencyStatus(verifier) == ITrustRegistry.AgencyStatus.Active;
+    }
+
+    /// @inheritdoc IVerifierRegistry
+    function requesterCheck(address requester, uint32 typeId, uint256 claimMask, bytes32 purposeDigest)
+        external
+        view
+        returns (bool active, bool authorised, LegalBasis legalBasis)
+    {
+        Record storage r = _records[requester][typeId][purposeDigest];
+        active = _trust.agencyStatus(requester) == ITrustRegistry.AgencyStatus.Active;
+        authorised = active && _inForce(r, claimMask, uint64(block.timestamp));
+        legalBasis = r.legalBasis;
+    }
+
+    /// @dev Registered, `claimMask` a non-empty subset of the registered mask, and `t` inside
+    /// the window and before any withdrawal.
+    function _inForce(Record storage r, uint256 claimMask, uint64 t) private view returns (bool) {
         if (r.registeredAt == 0 || claimMask == 0 || claimMask & ~r.claimMask != 0) return false;
         if (t < r.validFrom || (r.validUntil != 0 && t >= r.validUntil)) return false;
-        if (r.withdrawnAt != 0 && t >= r.withdrawnAt) return false;
-        return _trust.agencyStatus(verifier) == ITrustRegistry.AgencyStatus.Active;
+        return r.withdrawnAt == 0 || t < r.withdrawnAt;
     }
 }

@@ -9,8 +9,19 @@ import {ITrustRegistry} from "./ITrustRegistry.sol";
 /// replaces the previous registration. A request is authorised at t when the requested claim
 /// mask is a non-empty subset of the registered mask, t is inside [validFrom, validUntil)
 /// (validUntil 0 = open-ended), the registration is not withdrawn at t, and the verifier agency
-/// is Active now.
+/// is Active now. Each registration carries the legal basis of its purpose (GDPR Art. 6(1)),
+/// set by the council with the registration it votes on: a requester cannot widen it. A source
+/// asked for data makes one read, {requesterCheck}.
 interface IVerifierRegistry is ISemver {
+    /// @notice The legal basis of a registered purpose. Consent (the default, 0: a registration
+    /// made without one needs the citizen's consent): Art. 6(1)(a); LegalObligation: (c);
+    /// PublicTask: (e). ABI-encoded as uint8 (0, 1, 2).
+    enum LegalBasis {
+        Consent,
+        LegalObligation,
+        PublicTask
+    }
+
     /// @notice A registration.
     struct Registration {
         uint256 claimMask;
@@ -18,6 +29,7 @@ interface IVerifierRegistry is ISemver {
         uint64 validUntil;
         uint64 withdrawnAt;
         uint64 registeredAt;
+        LegalBasis legalBasis;
     }
 
     /// @notice Emitted when the council registers (or re-registers) a verifier purpose.
@@ -27,7 +39,8 @@ interface IVerifierRegistry is ISemver {
         bytes32 indexed purposeDigest,
         uint256 claimMask,
         uint64 validFrom,
-        uint64 validUntil
+        uint64 validUntil,
+        LegalBasis legalBasis
     );
     /// @notice Emitted when the council withdraws a registration.
     event VerifierWithdrawn(address indexed verifier, uint32 indexed typeId, bytes32 indexed purposeDigest);
@@ -45,14 +58,15 @@ interface IVerifierRegistry is ISemver {
     /// @notice No live registration for this key.
     error VerifierRegistryNotRegistered(address verifier, uint32 typeId, bytes32 purposeDigest);
 
-    /// @notice Register a verifier purpose (council only).
+    /// @notice Register a verifier purpose with its legal basis (council only).
     function registerVerifier(
         address verifier,
         uint32 typeId,
         bytes32 purposeDigest,
         uint256 claimMask,
         uint64 validFrom,
-        uint64 validUntil
+        uint64 validUntil,
+        LegalBasis legalBasis
     ) external;
     /// @notice Withdraw a registration (council only).
     function withdrawVerifier(address verifier, uint32 typeId, bytes32 purposeDigest) external;
@@ -66,4 +80,12 @@ interface IVerifierRegistry is ISemver {
         external
         view
         returns (bool);
+    /// @notice The one read a data source makes per query, now: whether `requester` is an Active
+    /// agency, whether it may request `claimMask` of `typeId` for `purposeDigest` (as
+    /// {isAuthorized} at the current block time), and the legal basis of that registration
+    /// (Consent when there is none).
+    function requesterCheck(address requester, uint32 typeId, uint256 claimMask, bytes32 purposeDigest)
+        external
+        view
+        returns (bool active, bool authorised, LegalBasis legalBasis);
 }

@@ -10,7 +10,10 @@ Like web3's `w3.eth`, the facade attaches one typed client per contract, all ove
 - `chain.keys` — `KeyRegistry` (agency signing keys);
 - `chain.anchors` — `AnchorRegistry` (credential digests and batch roots);
 - `chain.status` — `StatusRegistry` (status lists);
-- `chain.verifiers` — `VerifierRegistry` (verifier registrations);
+- `chain.verifiers` — `VerifierRegistry` (verifier registrations, their legal basis, and
+  `requester_check`, a data source's one read per query);
+- `chain.receipts` — `ReceiptRegistry` (the roots of data sources' access-receipt batches);
+- `chain.directory` — `DataServiceDirectory` (each credential type's data service URL);
 - `chain.lens` — `Lens` (the one-call credential check, `check_one` / `check_many`).
 
 Transactions are signed locally by the account given (from a keystore) through `TxSender`;
@@ -31,6 +34,7 @@ from ledger.chain._flat import FlatMethods
 from ledger.chain.anchor_registry import AnchorRegistry
 from ledger.chain.core import ChainCore
 from ledger.chain.council import Council, CouncilActions
+from ledger.chain.data_service_directory import DataServiceDirectory
 from ledger.chain.deploy import Deployment
 from ledger.chain.key_registry import KeyRegistry
 from ledger.chain.lens import (
@@ -40,6 +44,7 @@ from ledger.chain.lens import (
     Lens,
     decode_check,
 )
+from ledger.chain.receipt_registry import ReceiptRegistry
 from ledger.chain.records import (
     ZERO32,
     AccreditationInfo,
@@ -113,6 +118,8 @@ class LedgerChain(FlatMethods):
         self.anchors = AnchorRegistry(core)
         self.status = StatusRegistry(core)
         self.verifiers = VerifierRegistry(core)
+        self.receipts = ReceiptRegistry(core)
+        self.directory = DataServiceDirectory(core)
         self.lens = Lens(core)
 
     @property

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ledger.chain.core import ContractClient
 from ledger.chain.deploy import Deployment, contract_abi
-from ledger.chain.records import ZERO32, ProposalInfo, ProposalOutcome
+from ledger.chain.records import ZERO32, LegalBasis, ProposalInfo, ProposalOutcome
 from ledger.chain.sender import Receipt, TxRequest
 from ledger.errors import ChainError, ConfigError, ContractReverted, CouncilExecutionFailed
 
@@ -117,13 +117,32 @@ class CouncilActions:
         *,
         valid_from: int = 0,
         valid_until: int = 0,
+        legal_basis: LegalBasis = LegalBasis.CONSENT,
     ) -> CouncilAction:
-        """Register what `verifier` may request of `type_id` for a purpose."""
+        """Register what `verifier` may request of `type_id` for a purpose, on `legal_basis`
+        (CONSENT, the safe default: the citizen's consent is needed)."""
         return self.call(
             "VerifierRegistry",
             "registerVerifier",
-            [verifier, type_id, purpose_digest, claim_mask, valid_from, valid_until],
-            f"register verifier {verifier} for type {type_id}",
+            [
+                verifier,
+                type_id,
+                purpose_digest,
+                claim_mask,
+                valid_from,
+                valid_until,
+                LegalBasis(legal_basis).code,
+            ],
+            f"register verifier {verifier} for type {type_id} ({LegalBasis(legal_basis)})",
+        )
+
+    def clear_data_service(self, type_id: int) -> CouncilAction:
+        """Clear the data service published for `type_id` in the DataServiceDirectory."""
+        return self.call(
+            "DataServiceDirectory",
+            "clearService",
+            [type_id],
+            f"clear the data service of type {type_id}",
         )
 
     def withdraw_verifier(

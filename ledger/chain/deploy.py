@@ -1,7 +1,7 @@
 """Deploy and wire the contract suite; the `Deployment` record the SDK and CLIs load.
 
 Wiring needs no transactions after deployment: every contract takes the addresses it depends on
-as constructor arguments, predicted from the deployer's nonces (CREATE addresses), so all eight
+as constructor arguments, predicted from the deployer's nonces (CREATE addresses), so all ten
 creations are signed up front and sent pipelined. The Council gets the council and admin roles
 in every registry's constructor; the deployer holds no role at any point.
 """
@@ -50,6 +50,8 @@ SUITE: tuple[str, ...] = (
     "AnchorRegistry",
     "StatusRegistry",
     "LedgerLens",
+    "ReceiptRegistry",
+    "DataServiceDirectory",
 )
 
 #: Default proposal lifetime: seven days.
@@ -189,6 +191,7 @@ def deploy_suite(
         at["CredentialTypeRegistry"],
         at["KeyRegistry"],
         at["VerifierRegistry"],
+        at["DataServiceDirectory"],
     ]
     args: dict[str, list[Any]] = {
         "Council": [members, threshold, proposal_lifetime, council_targets],
@@ -206,6 +209,8 @@ def deploy_suite(
             at["AnchorRegistry"],
             at["StatusRegistry"],
         ],
+        "ReceiptRegistry": [at["TrustRegistry"]],
+        "DataServiceDirectory": [at["Council"], at["TrustRegistry"]],
     }
     # Constructors make no external calls, so every estimate is valid before any is mined.
     txs = [TxRequest(to=None, data=_init_code(name, args[name])) for name in SUITE]

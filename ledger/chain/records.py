@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -28,9 +28,13 @@ __all__ = [
     "AnchorInfo",
     "CredentialStatus",
     "CredentialTypeInfo",
+    "DataServiceInfo",
     "KeyInfo",
+    "LegalBasis",
     "ProposalInfo",
     "ProposalOutcome",
+    "ReceiptBatchInfo",
+    "RequesterCheck",
     "StatusListInfo",
     "VerifierRegistration",
     "address_or_none",
@@ -59,6 +63,30 @@ class AgencyStatus(IntEnum):
     ACTIVE = 1
     SUSPENDED = 2
     REMOVED = 3
+
+
+class LegalBasis(StrEnum):
+    """The legal basis of a verifier registration's purpose (GDPR Art. 6(1)), as the council set
+    it. The values are those of `ledger.exchange.receipts.LegalBasis` (a StrEnum member equals
+    its value, so the two compare equal); on chain it is `IVerifierRegistry.LegalBasis`, a
+    uint8 in declaration order (`code`)."""
+
+    CONSENT = "consent"  # (a): the citizen must have granted consent; the default
+    LEGAL_OBLIGATION = "legal-obligation"  # (c)
+    PUBLIC_TASK = "public-task"  # (e)
+
+    @property
+    def code(self) -> int:
+        """The on-chain enum value (0, 1, 2)."""
+        return _LEGAL_BASIS_ORDER.index(self)
+
+    @classmethod
+    def from_code(cls, code: int) -> LegalBasis:
+        """The member of on-chain value `code`."""
+        return _LEGAL_BASIS_ORDER[code]
+
+
+_LEGAL_BASIS_ORDER: tuple[LegalBasis, ...] = tuple(LegalBasis)
 
 
 class CredentialStatus(IntEnum):
@@ -177,6 +205,7 @@ class VerifierRegistration:
     valid_until: int
     withdrawn_at: int
     registered_at: int
+    legal_basis: LegalBasis
 
     def in_force_at(self, t: int) -> bool:
         """Registered, and at `t` inside its window and not withdrawn (the time test of
@@ -186,6 +215,43 @@ class VerifierRegistration:
         if self.valid_until != 0 and t >= self.valid_until:
             return False
         return self.withdrawn_at == 0 or t < self.withdrawn_at
+
+
+@dataclass(frozen=True)
+class RequesterCheck:
+    """The one chain read of a data source per query (`VerifierRegistry.requesterCheck`), at
+    the block's time: whether the requester is an Active agency, whether it is registered for
+    the claims and purpose (a non-empty subset of the registered claims, in force, Active), and
+    the legal basis the council set (CONSENT when there is no registration)."""
+
+    active: bool
+    authorised: bool
+    legal_basis: LegalBasis
+
+
+@dataclass(frozen=True)
+class ReceiptBatchInfo:
+    """A source's anchored batch of access receipts (`ReceiptRegistry.batchOf`)."""
+
+    source: str
+    batch_no: int
+    root: bytes
+    count: int
+    anchored_at: int
+
+
+@dataclass(frozen=True)
+class DataServiceInfo:
+    """The data service published for a credential type (`DataServiceDirectory.serviceOf`).
+
+    `current`: its agency may anchor the type now (Active and accredited); a requester uses the
+    service only while it is current."""
+
+    type_id: int
+    agency: str
+    url: str
+    published_at: int
+    current: bool
 
 
 @dataclass(frozen=True)

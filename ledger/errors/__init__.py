@@ -14,17 +14,29 @@ class; each lives in the module of the layer that raises it:
   contracts (their names, NatSpec and parameters), decoded by `ledger.chain.abi`;
 - `agency`: outbox, issuance, requests and the verifier's checks;
 - `wallet`: the citizen wallet;
-- `exchange`: the once-only exchange (register, importer, store, pulls).
+- `exchange`: the once-only exchange (register, importer, store, pulls);
+- `exchange_chain`: its chain side (the data service directory, anchoring receipt batches).
 """
 
 from __future__ import annotations
 
-from ledger.errors import _base, agency, chain, contracts, exchange, input, sdjwt, wallet
+from ledger.errors import (
+    _base,
+    agency,
+    chain,
+    contracts,
+    exchange,
+    exchange_chain,
+    input,
+    sdjwt,
+    wallet,
+)
 from ledger.errors._base import *  # noqa: F403
 from ledger.errors.agency import *  # noqa: F403
 from ledger.errors.chain import *  # noqa: F403
 from ledger.errors.contracts import *  # noqa: F403
 from ledger.errors.exchange import *  # noqa: F403
+from ledger.errors.exchange_chain import *  # noqa: F403
 from ledger.errors.input import *  # noqa: F403
 from ledger.errors.sdjwt import *  # noqa: F403
 from ledger.errors.wallet import *  # noqa: F403
@@ -39,4 +51,5 @@ __all__: list[str] = [
     *agency.__all__,
     *wallet.__all__,
     *exchange.__all__,
+    *exchange_chain.__all__,
 ]

@@ -4,7 +4,7 @@ Written by `ledger.chain.errorgen` from the ABI and NatSpec of ledger/chain/arti
 tests/chain/test_artifacts.py fails when it differs from what the artifacts generate.
 Each class is named as the Solidity error and documented by its NatSpec; its attributes
 are the error's ABI parameters (set by `ContractRevert` from the decoded values).
-Longer than ~400 lines: it mirrors all 72 errors of the contracts.
+Longer than ~400 lines: it mirrors all 82 errors of the contracts.
 """
 
 from __future__ import annotations
@@ -47,6 +47,13 @@ __all__ = [
     "CredentialTypeRegistryInvalidClaimCount",
     "CredentialTypeRegistryNotAuthorized",
     "CredentialTypeRegistryUnknownType",
+    "DataServiceDirectoryError",
+    "DataServiceDirectoryHeld",
+    "DataServiceDirectoryInvalidUrl",
+    "DataServiceDirectoryNoService",
+    "DataServiceDirectoryNotAccredited",
+    "DataServiceDirectoryNotCouncil",
+    "DataServiceDirectoryNotHolder",
     "EASStyleReferenceAlreadyAttested",
     "EASStyleReferenceError",
     "InvalidAccountNonce",
@@ -62,6 +69,11 @@ __all__ = [
     "KeyRegistryNotKeyOwner",
     "KeyRegistryUnknownKey",
     "KeyRegistryZeroKid",
+    "ReceiptRegistryAgencyNotActive",
+    "ReceiptRegistryEmptyBatch",
+    "ReceiptRegistryError",
+    "ReceiptRegistryUnexpectedBatchNo",
+    "ReceiptRegistryZeroRoot",
     "SharedContractError",
     "StatusRegistryAgencyNotActive",
     "StatusRegistryEmptyBatch",
@@ -327,6 +339,61 @@ class CredentialTypeRegistryUnknownType(CredentialTypeRegistryError):
     typeId: int
 
 
+class DataServiceDirectoryError(ContractRevert):
+    """Base of the custom errors of the DataServiceDirectory contract."""
+
+
+class DataServiceDirectoryHeld(DataServiceDirectoryError):
+    """Another agency, still accredited, holds the type's entry."""
+
+    # Solidity: DataServiceDirectoryHeld(uint32 typeId, address holder); in the ABI of
+    #   DataServiceDirectory.
+    typeId: int
+    holder: str
+
+
+class DataServiceDirectoryInvalidUrl(DataServiceDirectoryError):
+    """The URL is empty or longer than `maxLength` bytes."""
+
+    # Solidity: DataServiceDirectoryInvalidUrl(uint256 length, uint256 maxLength); in the ABI of
+    #   DataServiceDirectory.
+    length: int
+    maxLength: int
+
+
+class DataServiceDirectoryNoService(DataServiceDirectoryError):
+    """No service is published for the type."""
+
+    # Solidity: DataServiceDirectoryNoService(uint32 typeId); in the ABI of DataServiceDirectory.
+    typeId: int
+
+
+class DataServiceDirectoryNotAccredited(DataServiceDirectoryError):
+    """The caller may not anchor the type now (not Active or not accredited)."""
+
+    # Solidity: DataServiceDirectoryNotAccredited(address agency, uint32 typeId); in the ABI of
+    #   DataServiceDirectory.
+    agency: str
+    typeId: int
+
+
+class DataServiceDirectoryNotCouncil(DataServiceDirectoryError):
+    """The caller lacks the council role."""
+
+    # Solidity: DataServiceDirectoryNotCouncil(address caller); in the ABI of DataServiceDirectory.
+    caller: str
+
+
+class DataServiceDirectoryNotHolder(DataServiceDirectoryError):
+    """The caller does not hold the type's entry (or there is none)."""
+
+    # Solidity: DataServiceDirectoryNotHolder(address caller, uint32 typeId, address holder); in the
+    #   ABI of DataServiceDirectory.
+    caller: str
+    typeId: int
+    holder: str
+
+
 class EASStyleReferenceError(ContractRevert):
     """Base of the custom errors of the EASStyleReference contract."""
 
@@ -419,6 +486,41 @@ class KeyRegistryZeroKid(KeyRegistryError):
     """The kid is zero."""
 
     # Solidity: KeyRegistryZeroKid(); in the ABI of KeyRegistry.
+
+
+class ReceiptRegistryError(ContractRevert):
+    """Base of the custom errors of the ReceiptRegistry contract."""
+
+
+class ReceiptRegistryAgencyNotActive(ReceiptRegistryError):
+    """The caller is not an Active agency."""
+
+    # Solidity: ReceiptRegistryAgencyNotActive(address source, uint8 status); in the ABI of
+    #   ReceiptRegistry.
+    source: str
+    status: int
+
+
+class ReceiptRegistryEmptyBatch(ReceiptRegistryError):
+    """The batch holds no receipts."""
+
+    # Solidity: ReceiptRegistryEmptyBatch(); in the ABI of ReceiptRegistry.
+
+
+class ReceiptRegistryUnexpectedBatchNo(ReceiptRegistryError):
+    """`batchNo` is not the source's next batch number (`expected`): already anchored, or a gap."""
+
+    # Solidity: ReceiptRegistryUnexpectedBatchNo(address source, uint64 expected, uint64 batchNo);
+    #   in the ABI of ReceiptRegistry.
+    source: str
+    expected: int
+    batchNo: int
+
+
+class ReceiptRegistryZeroRoot(ReceiptRegistryError):
+    """The root is zero."""
+
+    # Solidity: ReceiptRegistryZeroRoot(); in the ABI of ReceiptRegistry.
 
 
 class StatusRegistryError(ContractRevert):
@@ -689,15 +791,15 @@ class AccessControlBadConfirmation(SharedContractError):
     {AccessControlUnauthorizedAccount}.
     """
 
-    # Solidity: AccessControlBadConfirmation(); in the ABI of CredentialTypeRegistry, KeyRegistry,
-    #   TrustRegistry, VerifierRegistry.
+    # Solidity: AccessControlBadConfirmation(); in the ABI of CredentialTypeRegistry,
+    #   DataServiceDirectory, KeyRegistry, TrustRegistry, VerifierRegistry.
 
 
 class AccessControlUnauthorizedAccount(SharedContractError):
     """The `account` is missing a role."""
 
     # Solidity: AccessControlUnauthorizedAccount(address account, bytes32 neededRole); in the ABI of
-    #   CredentialTypeRegistry, KeyRegistry, TrustRegistry, VerifierRegistry.
+    #   CredentialTypeRegistry, DataServiceDirectory, KeyRegistry, TrustRegistry, VerifierRegistry.
     account: str
     neededRole: bytes
 

@@ -37,7 +37,14 @@ def test_record_on_another_chain_is_not_live(world: World) -> None:
 def test_deployer_holds_no_role_and_the_council_holds_both(world: World) -> None:
     deployer = world.deployment.deployer
     council = world.deployment.address("Council")
-    for contract in ("TrustRegistry", "CredentialTypeRegistry", "KeyRegistry", "VerifierRegistry"):
+    governed = (
+        "TrustRegistry",
+        "CredentialTypeRegistry",
+        "KeyRegistry",
+        "VerifierRegistry",
+        "DataServiceDirectory",
+    )
+    for contract in governed:
         council_role = world.reader.view(contract, "COUNCIL_ROLE", [])[0]
         for role in (ADMIN_ROLE, council_role):
             assert not world.reader.view(contract, "hasRole", [role, deployer])[0]
@@ -58,9 +65,24 @@ def test_contracts_are_wired_to_each_other(world: World) -> None:
     # Council 1.1: execute(), votes cast from seats; LedgerLens 1.1: root-only requests.
     # Every contract +0.1 (issue 16): one Semver base (version() is a view), the agency status
     # enum, and the TrustRegistry's history in binary-searched checkpoints.
-    newer = {"Council": "1.2.0", "LedgerLens": "1.2.0"}
+    # VerifierRegistry 2.0 (issue 17): registrations carry a legal basis; the ReceiptRegistry
+    # and the DataServiceDirectory are new.
+    newer = {
+        "Council": "1.2.0",
+        "LedgerLens": "1.2.0",
+        "VerifierRegistry": "2.0.0",
+        "ReceiptRegistry": "1.0.0",
+        "DataServiceDirectory": "1.0.0",
+    }
     for name in SUITE:
         assert world.reader.view(name, "version", [])[0] == newer.get(name, "1.1.0"), name
+
+
+def test_the_council_may_call_the_data_service_directory(world: World) -> None:
+    address = world.deployment.address("DataServiceDirectory")
+    assert world.reader.view("Council", "isAllowedTarget", [address])[0]
+    receipts = world.deployment.address("ReceiptRegistry")
+    assert not world.reader.view("Council", "isAllowedTarget", [receipts])[0]
 
 
 def test_addresses_follow_the_deployer_nonces(world: World) -> None:

@@ -190,7 +190,7 @@ def test_verifier_window_times_beyond_40_bits_are_rejected(world: World) -> None
 def test_verifier_admin_is_council_only(world: World, fn: str) -> None:
     args: list[object] = [world.verifier.address, world.type_id, PURPOSE]
     if fn == "registerVerifier":
-        args += [1, 0, 0]
+        args += [1, 0, 0, 0]
     assert_role_gated(
         world.verifier,
         "VerifierRegistry",

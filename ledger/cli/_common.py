@@ -16,12 +16,20 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
 from ledger import untrusted_json
-from ledger.errors import ContractRevert, InputError, JsonRejected, LedgerError
+from ledger.errors import (
+    ContractRevert,
+    InputError,
+    InvalidJwk,
+    JsonRejected,
+    LedgerError,
+    RequestMalformed,
+)
 
 if TYPE_CHECKING:
     from ledger.wallet import KdfParams
@@ -111,6 +119,17 @@ def read_json_file(path: str) -> Any:
         raise InputError(f"{path}: not a JSON file ({exc.strerror or exc})") from exc
     except JsonRejected as exc:
         raise type(exc)(f"{path}: not a JSON file ({exc})") from exc
+
+
+def load_json_file(path: Path, load: Callable[[Any], R]) -> R:
+    """`load` of the JSON in file `path`; an input it rejects is an `InputError` naming the file
+    (a command reads several files, and "not a ledger-credential/v1 document" alone does not
+    say which one)."""
+    doc = read_json_file(str(path))
+    try:
+        return load(doc)
+    except (InputError, InvalidJwk, RequestMalformed) as exc:
+        raise InputError(f"{path}: {exc}") from exc
 
 
 @contextmanager

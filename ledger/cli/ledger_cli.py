@@ -39,13 +39,13 @@ COMMANDS: dict[str, str] = {
     "issue-many": "ledger.cli._ledger_agency:issue_many",
     "keys": "ledger.cli._ledger_keys:keys",
     "reinstate": "ledger.cli._ledger_agency:reinstate",
-    "request": "ledger.cli._ledger_agency:request",
+    "request": "ledger.cli._ledger_verify:request",
     "revoke": "ledger.cli._ledger_agency:revoke",
     "status": "ledger.cli._ledger_chain:status",
     "suspend": "ledger.cli._ledger_agency:suspend",
     "type": "ledger.cli._ledger_admin:credential_type",
     "verifier": "ledger.cli._ledger_admin:verifier",
-    "verify": "ledger.cli._ledger_agency:verify",
+    "verify": "ledger.cli._ledger_verify:verify",
 }
 
 

@@ -91,6 +91,8 @@ _HOST = "127.0.0.1"
 _READY_TIMEOUT = 15.0
 _STOP_TIMEOUT = 10.0
 _LOG_TAIL = 2000
+#: What anvil logs once it holds its port (`Listening on 127.0.0.1:8545`).
+_LISTENING = b"Listening on "
 # Osaka brings the P256VERIFY precompile (EIP-7951) that KeyRegistry checks proofs of possession
 # with; named, so that a future anvil default cannot change the devnet's rules.
 HARDFORK = "osaka"
@@ -305,20 +307,48 @@ def _log_tail(log: Path) -> str:
         return "(no log)"
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> int:
-    """Poll eth_chainId until anvil answers; return the chain id."""
+def _log_size(log: Path) -> int:
+    try:
+        return log.stat().st_size
+    except OSError:
+        return 0
+
+
+def _says_listening(log: Path, offset: int) -> bool:
+    try:
+        with log.open("rb") as fh:
+            fh.seek(offset)
+            return _LISTENING in fh.read()
+    except OSError:
+        return False
+
+
+def _wait_ready(
+    proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float, *, log_from: int
+) -> int:
+    """Poll eth_chainId until anvil answers; return the chain id.
+
+    Only once this anvil has logged that it listens (after byte `log_from` of `log`, its size at
+    launch): until then an answer on `port` may come from another process that took the port
+    between the probe and anvil's bind (another devnet starting, or one restarting on its old
+    port). This anvil then fails to bind and exits, and without the check the caller would take
+    the other node for its own: deploy there, and signal a dead pid.
+    """
     deadline = time.monotonic() + timeout
     delay = 0.005
+    listening = False
     while True:
         code = proc.poll()
         if code is not None:
             raise DevnetError(
                 f"anvil exited with code {code} before answering on port {port}:\n{_log_tail(log)}"
             )
-        try:
-            return int(_rpc_once(port, "eth_chainId"), 16)
-        except (OSError, http.client.HTTPException, ValueError, KeyError):
-            pass
+        listening = listening or _says_listening(log, log_from)
+        if listening:
+            try:
+                return int(_rpc_once(port, "eth_chainId"), 16)
+            except (OSError, http.client.HTTPException, ValueError, KeyError):
+                pass
         if time.monotonic() > deadline:
             raise DevnetError(
                 f"anvil did not answer on port {port} within {timeout:g} s:\n{_log_tail(log)}"
@@ -424,7 +454,9 @@ class Devnet:
 
     @property
     def pid(self) -> int | None:
-        """Process id of anvil while running."""
+        """Process id of anvil while running: the node answering on `rpc_url` (it logged that it
+        holds the port before it counted as ready), unless only the node wrapper was found
+        (`find_anvil`), whose child is the node."""
         return self._proc.pid if self._proc is not None else None
 
     @property
@@ -472,6 +504,7 @@ class Devnet:
     def _launch(self, anvil: Path, base: Path, port: int, *, last: bool) -> bool:
         log = base / "anvil.log"
         self._log_fh = log.open("ab")
+        log_from = _log_size(log)
         args = _anvil_args(
             anvil,
             port=port,
@@ -493,7 +526,7 @@ class Devnet:
         )
         self._port = port
         try:
-            chain_id = _wait_ready(self._proc, port, log, self._ready_timeout)
+            chain_id = _wait_ready(self._proc, port, log, self._ready_timeout, log_from=log_from)
         except DevnetError:
             # Another process may have taken the free port between probe and bind: retry that.
             port_taken = "in use" in _log_tail(log).lower()
@@ -669,6 +702,7 @@ def devnet_up(
         history=history,
         load_state=_best_state(home),
     )
+    log_from = _log_size(log)
     with log.open("ab") as log_fh:
         proc = subprocess.Popen(
             args,
@@ -679,7 +713,7 @@ def devnet_up(
         )
     _DAEMONS[proc.pid] = proc
     try:
-        actual_chain_id = _wait_ready(proc, port, log, ready_timeout)
+        actual_chain_id = _wait_ready(proc, port, log, ready_timeout, log_from=log_from)
     except BaseException:
         _terminate(proc)
         _DAEMONS.pop(proc.pid, None)

@@ -92,6 +92,25 @@ def test_busy_port_is_refused_before_launch(tmp_path: Path) -> None:
     assert not (tmp_path / "home" / "devnet" / "devnet.json").exists()
 
 
+def test_a_port_taken_after_the_probe_is_not_mistaken_for_this_devnet(
+    devnet: Devnet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another node (here the session's) takes the probed port before this anvil binds it: this
+    # anvil exits, and the other node's answer must not count as this devnet being ready.
+    import ledger.chain.devnet as module
+
+    taken = devnet.port
+    ports = iter([taken])
+    monkeypatch.setattr(module, "free_port", lambda: next(ports, None) or free_port())
+    with Devnet(workdir=tmp_path / "retried") as net:
+        assert net.port != taken  # it retried on another port
+        assert net.pid is not None and _process_exists(net.pid)
+    monkeypatch.setattr(module, "_ensure_port_free", lambda port: None)
+    with pytest.raises(DevnetError, match="exited with code"):
+        devnet_up(tmp_path / "home", port=taken)
+    assert not (tmp_path / "home" / "devnet" / "devnet.json").exists()
+
+
 def test_anvil_failing_at_start_reports_its_log(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     state.write_text("not a state dump")

@@ -51,10 +51,24 @@ def hung(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HungNode]:
         deployment.save(path)
         assert net.pid is not None
         os.kill(net.pid, signal.SIGSTOP)
+        _wait_stopped(net.pid)
         try:
             yield HungNode(net.rpc_url, deployment, path)
         finally:
             os.kill(net.pid, signal.SIGCONT)
+
+
+def _wait_stopped(pid: int) -> None:
+    """Wait until `pid` is stopped (state T in /proc; Linux only, elsewhere trusted): the premise
+    of every test here. A pid that is not the node answering on the URL (say it exited and
+    another node answers there) fails here instead of as a call that returned."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return
+    deadline = time.monotonic() + 5
+    while (state := stat.read_text().rsplit(")", 1)[1].split()[0]) != "T":
+        assert time.monotonic() < deadline, f"anvil (pid {pid}) is in state {state}, not stopped"
+        time.sleep(0.01)
 
 
 def fails_in_time(call: Callable[[], Any]) -> RpcTimeout:

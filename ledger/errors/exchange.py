@@ -13,6 +13,7 @@ __all__ = [
     "AccessLogError",
     "AccessLogGap",
     "AccessLogIncomplete",
+    "AccessLogMalformed",
     "AccessLogProofInvalid",
     "AccessLogUnanchored",
     "BatchNumberInvalid",
@@ -28,6 +29,7 @@ __all__ = [
     "DuplicateReceipt",
     "DuplicateSubject",
     "EmbeddedPostgresUnavailable",
+    "ExchangeDeliveryFailed",
     "ExchangeError",
     "ExchangeSchemaMismatch",
     "ExchangeStoreError",
@@ -263,3 +265,14 @@ class ConsentNotYetValid(ConsentError):
 
 class ConsentWrongSource(ConsentError):
     """The consent is addressed to another source than the one recording it."""
+
+
+class AccessLogMalformed(AccessLogError, InputError):
+    """A citizen's access log as a source sent it (a file or an HTTP answer) is not one: not
+    JSON within the bounded parser's limits (the cause), a member missing, unknown or of the
+    wrong type, or a receipt or slot proof in it that does not parse (the cause)."""
+
+
+class ExchangeDeliveryFailed(ExchangeError):
+    """The wallet could not deliver a document to a source's data service, or fetch her log
+    from it: not reachable, timed out, or an error answer (its HTTP status and error code)."""

@@ -1,4 +1,5 @@
-"""What the wallet store keeps: holder keys, credentials, disclosure history.
+"""What the wallet store keeps: holder keys, credentials, disclosure history (and, as JSON
+records of `ledger.wallet.data_consents`, the citizen's consents to once-only pulls).
 
 Frozen dataclasses returned by `WalletStore`. Each has a JSON form (`to_json` / `from_json`)
 which is what gets encrypted into the store and into backups.
@@ -16,11 +17,14 @@ KIND_KEY: Final = "key"
 KIND_CREDENTIAL: Final = "credential"
 KIND_HISTORY: Final = "history"
 KIND_META: Final = "meta"
-KINDS: Final = (KIND_KEY, KIND_CREDENTIAL, KIND_HISTORY, KIND_META)
+#: The citizen's consents to once-only pulls (`ledger.wallet.data_consents`).
+KIND_DATA_CONSENT: Final = "data-consent"
+KINDS: Final = (KIND_KEY, KIND_CREDENTIAL, KIND_HISTORY, KIND_META, KIND_DATA_CONSENT)
 
 __all__ = [
     "KINDS",
     "KIND_CREDENTIAL",
+    "KIND_DATA_CONSENT",
     "KIND_HISTORY",
     "KIND_KEY",
     "KIND_META",

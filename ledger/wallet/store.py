@@ -88,6 +88,7 @@ from ledger.wallet._db import (
 from ledger.wallet.home import FILE_MODE, STORE_FILE, ensure_home
 from ledger.wallet.records import (
     KIND_CREDENTIAL,
+    KIND_DATA_CONSENT,
     KIND_HISTORY,
     KIND_KEY,
     KIND_META,
@@ -116,6 +117,7 @@ class StoreCheck:
     credentials: int
     history: int
     meta: int
+    data_consents: int = 0
 
 
 @dataclass
@@ -418,6 +420,20 @@ class WalletStore:
         """Every disclosure, oldest first."""
         return tuple(HistoryEntry.from_json(o) for _, o in self._list(KIND_HISTORY))
 
+    # -- consents to once-only pulls (records of ledger.wallet.data_consents) ------------------
+
+    def put_data_consent(self, consent_id: str, record: Mapping[str, Any]) -> None:
+        """Store (or replace) the JSON record of a consent the citizen granted."""
+        self._write([(KIND_DATA_CONSENT, check_record_id(consent_id), dict(record))])
+
+    def get_data_consent(self, consent_id: str) -> dict[str, Any]:
+        """The JSON record of consent `consent_id`; `WalletRecordNotFound` if absent."""
+        return self._get(KIND_DATA_CONSENT, consent_id)
+
+    def data_consents(self) -> list[dict[str, Any]]:
+        """The JSON records of every consent, ordered by id."""
+        return [obj for _, obj in self._list(KIND_DATA_CONSENT)]
+
     # -- meta -----------------------------------------------------------------------------------
 
     def set_meta(self, name: str, value: Any) -> None:
@@ -443,6 +459,7 @@ class WalletStore:
                 counts[KIND_CREDENTIAL],
                 counts[KIND_HISTORY],
                 counts[KIND_META],
+                counts[KIND_DATA_CONSENT],
             )
 
     def change_passphrase(

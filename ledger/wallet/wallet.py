@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -33,8 +34,11 @@ if TYPE_CHECKING:
     from ledger.agency.packages import CredentialPackage, PresentationPackage
     from ledger.agency.request import PresentationRequest
     from ledger.chain.client import LedgerChain
+    from ledger.exchange.access_log import AnchoredBatch
     from ledger.sdjwt import SigningKey
+    from ledger.wallet.access_log import SourceLog, VerifiedAccessLog
     from ledger.wallet.consent import ConsentPrompt
+    from ledger.wallet.data_consents import DataConsent
 
 __all__ = ["HOLDER_KEY_ID", "CredentialView", "Wallet"]
 
@@ -365,6 +369,66 @@ class Wallet:
             path = parse_path(text)
             if not any(path[: len(w)] == w or w[: len(path)] == path for w in wanted):
                 raise PresentationRefused(f"internal error: {text} would be disclosed")
+
+    # -- consents to once-only pulls and the access log (ledger.wallet.data_consents) -----------
+
+    def grant_consent(
+        self,
+        *,
+        requester: str,
+        requester_name: str,
+        source: str,
+        vct: str,
+        claims: Sequence[str],
+        purpose: str,
+        expires_at: int,
+    ) -> DataConsent:
+        """Sign a consent for `requester` to have `source` answer its queries for `claims` of
+        `vct` for `purpose` until `expires_at`, and keep it; deliver its `document` to the
+        source (`ledger.wallet.data_consents.deliver`, or a file)."""
+        from ledger.wallet import data_consents
+
+        return data_consents.grant(
+            self._store,
+            self.holder_key(),
+            requester=requester,
+            requester_name=requester_name,
+            source=source,
+            vct=vct,
+            claims=claims,
+            purpose=purpose,
+            expires_at=expires_at,
+            now=int(self._now()),
+        )
+
+    def list_consents(self) -> tuple[DataConsent, ...]:
+        """Every consent granted from this wallet, withdrawn and expired ones too, oldest
+        first. Needs no chain."""
+        from ledger.wallet import data_consents
+
+        return data_consents.list_consents(self._store)
+
+    def withdraw_consent(self, consent_id: str) -> DataConsent:
+        """Sign the withdrawal of a consent and keep it; deliver its `withdrawal` to the source.
+        `WalletRecordNotFound` if the wallet holds no such consent."""
+        from ledger.wallet import data_consents
+
+        return data_consents.withdraw(
+            self._store, self.holder_key(), consent_id, now=int(self._now())
+        )
+
+    def access_log(
+        self,
+        log: SourceLog,
+        anchored: Sequence[AnchoredBatch],
+        *,
+        names: Callable[[str], str] | Mapping[str, str] | None = None,
+    ) -> VerifiedAccessLog:
+        """Verify a source's log of this citizen against the batches the chain lists for the
+        source (see `ledger.wallet.access_log`); `names` gives requesters' registered names."""
+        from ledger.wallet.access_log import verify_access_log
+
+        return verify_access_log(log, self.holder_key(), anchored, names=names)
 
     # -- history and backups --------------------------------------------------------------------
 

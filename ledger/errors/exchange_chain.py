@@ -13,6 +13,7 @@ __all__ = [
     "DataServiceUrlInvalid",
     "ReceiptAnchorDiverged",
     "ReceiptAnchoringError",
+    "ReceiptBatchSizeInvalid",
     "ReceiptSubjectKeyInvalid",
 ]
 
@@ -41,3 +42,7 @@ class ReceiptSubjectKeyInvalid(ReceiptAnchoringError):
     """A stored receipt's ``subject_key`` is missing or malformed (see
     `ledger.exchange.anchoring` for its form), so its pseudonym cannot be computed; the receipt
     id is named, the subject never."""
+
+
+class ReceiptBatchSizeInvalid(ReceiptAnchoringError, InputError):
+    """A batch size is not in 1..2**32-1 (the contract's count is a uint32)."""

@@ -21,7 +21,9 @@ This package holds the source's side, as a library usable without the CLI or the
 - `consent`: the citizen's signed consent to a pull and its withdrawal (`sign_consent`,
   `verify_consent`), recorded by the source (`record_consent`, `record_withdrawal`);
 - `access_log`: receipt batches keyed by pseudonym (`build_batch`) and the citizen's check that
-  her log is complete and unaltered (`verify_my_batch`, `check_log_covers`).
+  her log is complete and unaltered (`verify_my_batch`, `check_log_covers`);
+- `anchoring`: the source's receipts sealed into batches 1, 2, 3 ... and their roots anchored in
+  the ReceiptRegistry, crash-safe and never twice (`anchor_receipts`, `seal_batch`).
 
 Subjects are identified by their CPR number (``subject_id``, "DDMMYY-SSSS"). It never goes on
 chain and never into a log line or an exception message.
@@ -33,6 +35,7 @@ from ledger._lazy import lazy_exports
 
 __all__ = [
     "AccessReceipt",
+    "AnchorRun",
     "AnchoredBatch",
     "Consent",
     "ExchangeStore",
@@ -52,6 +55,7 @@ __all__ = [
     "TemporaryPostgres",
     "VerifiedBatchLog",
     "VerifiedConsent",
+    "anchor_receipts",
     "build_batch",
     "check_batch_sequence",
     "check_log_covers",
@@ -60,6 +64,7 @@ __all__ = [
     "import_file",
     "parse_proof",
     "parse_slot_proof",
+    "seal_batch",
     "record_consent",
     "record_withdrawal",
     "sign_consent",
@@ -120,5 +125,8 @@ __getattr__, __dir__ = lazy_exports(
         "parse_slot_proof": "ledger.exchange.access_log",
         "verify_my_batch": "ledger.exchange.access_log",
         "verify_receipt_anchored": "ledger.exchange.access_log",
+        "AnchorRun": "ledger.exchange.anchoring",
+        "anchor_receipts": "ledger.exchange.anchoring",
+        "seal_batch": "ledger.exchange.anchoring",
     },
 )

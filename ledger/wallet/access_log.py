@@ -15,22 +15,27 @@ proof of her slot. The wallet
    added is caught;
 4. checks every receipt is the source's own (`AccessLogUnanchored`).
 
-The log format, one JSON object (the file and the HTTP answer alike)::
+The log format, one JSON object, as the source's data service answers ``GET /exchange/receipts``
+(`ledger.exchange.source.DataSource.access_log`) and as a file::
 
     {"source": "0x...", "log_key": {public P-256 JWK},
-     "batches": [{"batch_no": 1, "receipts": ["<canonical receipt>", ...],
+     "receipts": [{"receipt": "<canonical receipt>", "batch_no": 1 | null}, ...],
+     "batches": [{"batch_no": 1, "root": "<hex>", "count": 3,
                   "proof": {"smt": {...}, "leaves": ["<hex>", ...]}}, ...]}
 
 Receipts travel as their canonical encoding (a string), so the bytes she hashes are the bytes
-the source committed to. The anchored batches come from the chain (`ReceiptRegistry`), passed
-in as `AnchoredBatch` values so this check runs without a node.
+the source committed to. A receipt with ``batch_no`` null is not anchored yet: it is shown as
+pending, unproven. The ``root`` and ``count`` the source states are not trusted: the anchored
+batches come from the chain (`ReceiptRegistry`), passed in as `AnchoredBatch` values so this
+check also runs without a node.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -56,29 +61,38 @@ from ledger.exchange.pseudonym import check_batch_no, citizen_pseudonym
 from ledger.exchange.receipts import AccessReceipt, checksum_address
 from ledger.sdjwt.jwk import PublicKey, SigningKey, public_key_from_jwk
 
+if TYPE_CHECKING:
+    from ledger.chain.client import LedgerChain
+
 __all__ = [
     "MAX_LOG_BYTES",
     "AccessLogEntry",
     "LogBatch",
     "SourceLog",
     "VerifiedAccessLog",
+    "anchored_batches",
     "parse_source_log",
     "verify_access_log",
 ]
 
 #: Far above a citizen's log (a receipt is under 4 KB): 64 MiB.
 MAX_LOG_BYTES = 64 * 1024 * 1024
-_MEMBERS = frozenset({"source", "log_key", "batches"})
-_BATCH_MEMBERS = frozenset({"batch_no", "receipts", "proof"})
+_MEMBERS = frozenset({"source", "log_key", "receipts", "batches"})
+_RECEIPT_MEMBERS = frozenset({"receipt", "batch_no"})
+_BATCH_MEMBERS = frozenset({"batch_no", "root", "count", "proof"})
+_HEX32 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
 class LogBatch:
-    """One batch of the log as the source sent it: parsed, NOT verified."""
+    """One batch of the log as the source sent it: parsed, NOT verified. `stated_root` and
+    `stated_count` are what the source says; the chain's values are the ones checked."""
 
     batch_no: int
     receipts: tuple[AccessReceipt, ...]
     proof: SlotProof
+    stated_root: bytes = bytes(32)
+    stated_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,16 +102,28 @@ class SourceLog:
     source: str
     log_key: PublicKey
     batches: tuple[LogBatch, ...]
+    pending: tuple[AccessReceipt, ...] = ()
+    """Her receipts not in a batch yet: shown, not proven."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form `parse_source_log` reads."""
+        receipts = [
+            {"receipt": r.encode().decode("utf-8"), "batch_no": b.batch_no}
+            for b in self.batches
+            for r in b.receipts
+        ]
+        receipts += [
+            {"receipt": r.encode().decode("utf-8"), "batch_no": None} for r in self.pending
+        ]
         return {
             "source": self.source,
             "log_key": self.log_key.jwk,
+            "receipts": receipts,
             "batches": [
                 {
                     "batch_no": b.batch_no,
-                    "receipts": [r.encode().decode("utf-8") for r in b.receipts],
+                    "root": b.stated_root.hex(),
+                    "count": b.stated_count,
                     "proof": b.proof.to_json(),
                 }
                 for b in self.batches
@@ -109,25 +135,45 @@ def _malformed(why: str) -> AccessLogMalformed:
     return AccessLogMalformed(f"not an access log: {why}")
 
 
-def _batch(obj: object, index: int) -> LogBatch:
+def _batch_no(value: object, where: str) -> int:
+    if type(value) is not int or value < 1:
+        raise _malformed(f"{where}: batch_no is not a whole number from 1")
+    return check_batch_no(value)
+
+
+def _receipts(items: object) -> dict[int | None, list[AccessReceipt]]:
+    """The receipts grouped by the batch the source says each is in (None: not yet)."""
+    if not isinstance(items, list):
+        raise _malformed("receipts is not a list")
+    out: dict[int | None, list[AccessReceipt]] = {}
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or set(item) != _RECEIPT_MEMBERS:
+            raise _malformed(f"receipt {i} is not an object with receipt and batch_no")
+        text, number = item["receipt"], item["batch_no"]
+        batch_no = None if number is None else _batch_no(number, f"receipt {i}")
+        if not isinstance(text, str):
+            raise _malformed(f"receipt {i} is not an encoded receipt")
+        try:
+            out.setdefault(batch_no, []).append(AccessReceipt.decode(text))
+        except ReceiptMalformed as exc:
+            raise _malformed(f"receipt {i} does not parse ({exc})") from exc
+    return out
+
+
+def _batch(obj: object, index: int, receipts: Sequence[AccessReceipt]) -> LogBatch:
     if not isinstance(obj, dict) or set(obj) != _BATCH_MEMBERS:
-        raise _malformed(f"batch {index} is not an object with batch_no, receipts and proof")
-    batch_no = obj["batch_no"]
-    if type(batch_no) is not int or batch_no < 1:
-        raise _malformed(f"batch {index}: batch_no is not a whole number from 1")
-    check_batch_no(batch_no)
-    texts = obj["receipts"]
-    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise _malformed(f"batch {batch_no}: receipts is not a list of encoded receipts")
-    try:
-        receipts = tuple(AccessReceipt.decode(t) for t in texts)
-    except ReceiptMalformed as exc:
-        raise _malformed(f"batch {batch_no}: a receipt does not parse ({exc})") from exc
+        raise _malformed(f"batch {index} is not an object with batch_no, root, count and proof")
+    batch_no = _batch_no(obj["batch_no"], f"batch {index}")
+    root, count = obj["root"], obj["count"]
+    if not isinstance(root, str) or not _HEX32.fullmatch(root):
+        raise _malformed(f"batch {batch_no}: root is not 64 lowercase hex digits")
+    if type(count) is not int or count < 0:
+        raise _malformed(f"batch {batch_no}: count is not a whole number")
     try:
         proof = parse_slot_proof(orjson.dumps(obj["proof"]))
     except SmtProofMalformed as exc:
         raise _malformed(f"batch {batch_no}: the slot proof does not parse ({exc})") from exc
-    return LogBatch(batch_no, receipts, proof)
+    return LogBatch(batch_no, tuple(receipts), proof, bytes.fromhex(root), count)
 
 
 def parse_source_log(data: bytes | str) -> SourceLog:
@@ -138,7 +184,9 @@ def parse_source_log(data: bytes | str) -> SourceLog:
     except JsonRejected as exc:
         raise _malformed(str(exc)) from exc
     if not isinstance(obj, dict) or set(obj) != _MEMBERS:
-        raise _malformed("expected an object with the members source, log_key and batches")
+        raise _malformed(
+            "expected an object with the members source, log_key, receipts and batches"
+        )
     try:
         source = checksum_address(obj["source"])
     except Exception as exc:  # ReceiptInvalid, or a non-string
@@ -149,13 +197,20 @@ def parse_source_log(data: bytes | str) -> SourceLog:
         log_key = public_key_from_jwk(obj["log_key"])
     except InvalidJwk as exc:
         raise _malformed(f"log_key is not a P-256 public key ({exc})") from exc
+    grouped = _receipts(obj["receipts"])
     if not isinstance(obj["batches"], list):
         raise _malformed("batches is not a list")
-    batches = tuple(_batch(b, i) for i, b in enumerate(obj["batches"], start=1))
-    numbers = [b.batch_no for b in batches]
-    if len(set(numbers)) != len(numbers):
+    batches: list[LogBatch] = []
+    for i, item in enumerate(obj["batches"], start=1):
+        number = item.get("batch_no") if isinstance(item, dict) else None
+        batches.append(_batch(item, i, grouped.get(number, []) if type(number) is int else []))
+    numbers = {b.batch_no for b in batches}
+    if len(numbers) != len(batches):
         raise _malformed("a batch is listed twice")
-    return SourceLog(source, log_key, batches)
+    strays = sorted(n for n in grouped if n is not None and n not in numbers)
+    if strays:
+        raise _malformed(f"receipts name batch {strays[0]}, which the log does not list")
+    return SourceLog(source, log_key, tuple(batches), tuple(grouped.get(None, [])))
 
 
 @dataclass(frozen=True)
@@ -174,7 +229,8 @@ class AccessLogEntry:
     time: int
     outcome: str
     """``answered``, or the refusal's code."""
-    batch_no: int
+    batch_no: int | None
+    """The anchored batch that proves it; None: not anchored yet (pending, unproven)."""
     anchored_block: int | None
     """The block the batch was anchored in, when the chain says."""
 
@@ -205,7 +261,10 @@ class VerifiedAccessLog:
     batches: int
     """How many anchored batches were checked (each proven, with or without her receipts)."""
     entries: tuple[AccessLogEntry, ...]
-    """Her accesses, oldest first."""
+    """Her accesses, proven against their anchored batch, oldest first."""
+    pending: tuple[AccessLogEntry, ...] = ()
+    """Her receipts the source has not anchored yet: shown, not proven (no batch can prove
+    them until the source anchors them; the next check does)."""
 
 
 def verify_access_log(
@@ -248,7 +307,13 @@ def verify_access_log(
                 )
             entries.append(_entry(receipt, batch_log.batch_no, blocks[batch_log.batch_no], lookup))
     entries.sort(key=lambda e: (e.time, e.receipt_id))
-    return VerifiedAccessLog(log.source, len(covered), tuple(entries))
+    pending = []
+    for receipt in log.pending:
+        if receipt.source != log.source:
+            raise AccessLogUnanchored(f"a pending receipt names another source ({receipt.source})")
+        pending.append(_entry(receipt, None, None, lookup))
+    pending.sort(key=lambda e: (e.time, e.receipt_id))
+    return VerifiedAccessLog(log.source, len(covered), tuple(entries), tuple(pending))
 
 
 def _names(names: Callable[[str], str] | Mapping[str, str] | None) -> Callable[[str], str]:
@@ -268,7 +333,7 @@ def _names(names: Callable[[str], str] | Mapping[str, str] | None) -> Callable[[
 
 
 def _entry(
-    receipt: AccessReceipt, batch_no: int, block: int | None, name: Callable[[str], str]
+    receipt: AccessReceipt, batch_no: int | None, block: int | None, name: Callable[[str], str]
 ) -> AccessLogEntry:
     return AccessLogEntry(
         receipt_id=receipt.receipt_id.hex(),
@@ -284,3 +349,37 @@ def _entry(
         batch_no=batch_no,
         anchored_block=block,
     )
+
+
+def anchored_batches(chain: LedgerChain, source: str) -> list[AnchoredBatch]:
+    """The batches the chain lists for `source` (`ReceiptRegistry`), in order, each with the
+    block it was anchored in (from the `ReceiptsAnchored` events). A batch number the registry
+    counts but does not hold is left out, so `check_batch_sequence` names the gap."""
+    registry = chain.receipts
+    count = registry.batch_count(source)
+    infos = registry.batches(source, list(range(1, count + 1))) if count else []
+    blocks: dict[int, int] = {}
+    if count:
+        logs = chain.rpc.call(
+            "eth_getLogs",
+            [
+                {
+                    "address": registry.address,
+                    "fromBlock": "0x0",
+                    "toBlock": "latest",
+                    "topics": [
+                        "0x" + registry.abi.topic("ReceiptsAnchored").hex(),
+                        "0x" + bytes(12).hex() + source[2:].lower(),
+                    ],
+                }
+            ],
+        )
+        for entry in logs if isinstance(logs, list) else []:
+            topics = entry.get("topics", []) if isinstance(entry, dict) else []
+            if len(topics) >= 3:
+                blocks.setdefault(int(topics[2], 16), int(entry["blockNumber"], 16))
+    return [
+        AnchoredBatch(info.batch_no, info.root, info.count, blocks.get(info.batch_no))
+        for info in infos
+        if info is not None
+    ]

@@ -193,12 +193,31 @@ def test_a_receipt_of_another_source_is_caught(scenario: Scenario) -> None:
         verify_access_log(dataclasses.replace(log, source=BANK), KAREN, scenario.anchored())
 
 
+def test_receipts_not_yet_anchored_are_shown_as_pending(scenario: Scenario) -> None:
+    log = scenario.log()
+    late = receipt(T + 999, case_ref="KK-late")
+    verified = verify_access_log(
+        dataclasses.replace(log, pending=(late,)), KAREN, scenario.anchored(), names=NAMES
+    )
+    assert len(verified.entries) == 3
+    (pending,) = verified.pending
+    assert (pending.case_ref, pending.batch_no, pending.anchored_block) == ("KK-late", None, None)
+
+
+def test_the_log_reads_back_from_its_json_form(scenario: Scenario) -> None:
+    log = dataclasses.replace(scenario.log(), pending=(receipt(T + 999),))
+    assert parse_source_log(json.dumps(log.to_json())) == log
+
+
 @pytest.mark.parametrize(
     ("text", "why"),
     [
         ("[]", "expected an object"),
-        ('{"source": "0x1", "log_key": {}, "batches": []}', "source is not"),
-        (json.dumps({"source": SOURCE, "log_key": {"kty": "EC"}, "batches": []}), "log_key"),
+        ('{"source": "0x1", "log_key": {}, "receipts": [], "batches": []}', "source is not"),
+        (
+            json.dumps({"source": SOURCE, "log_key": {"kty": "EC"}, "receipts": [], "batches": []}),
+            "log_key",
+        ),
         ("{", "not an access log"),
     ],
 )
@@ -207,17 +226,18 @@ def test_a_malformed_log_is_refused(text: str, why: str) -> None:
         parse_source_log(text)
 
 
-def test_a_malformed_batch_is_refused(scenario: Scenario) -> None:
+def test_a_malformed_batch_or_receipt_is_refused(scenario: Scenario) -> None:
     good = scenario.log().to_json()
+    batch = good["batches"][0]
     changes: list[tuple[dict[str, object], str]] = [
-        ({"batch_no": 0}, "batch_no"),
-        ({"receipts": ["{}"]}, "a receipt does not parse"),
-        ({"proof": {"smt": {}}}, "slot proof does not parse"),
+        ({"batches": [{**batch, "batch_no": 0}]}, "batch_no"),
+        ({"batches": [{**batch, "root": "AB"}]}, "root"),
+        ({"batches": [{**batch, "proof": {"smt": {}}}]}, "slot proof does not parse"),
+        ({"batches": [batch, batch]}, "listed twice"),
+        ({"receipts": [{"receipt": "{}", "batch_no": 1}]}, "does not parse"),
+        ({"receipts": [{"receipt": good["receipts"][0]["receipt"], "batch_no": 9}]}, "batch 9"),
+        ({"receipts": [{"receipt": 1, "batch_no": None}]}, "not an encoded receipt"),
     ]
     for change, why in changes:
-        bad = {**good, "batches": [{**good["batches"][0], **change}]}
         with pytest.raises(AccessLogMalformed, match=why):
-            parse_source_log(json.dumps(bad))
-    twice = {**good, "batches": [good["batches"][0], good["batches"][0]]}
-    with pytest.raises(AccessLogMalformed, match="listed twice"):
-        parse_source_log(json.dumps(twice))
+            parse_source_log(json.dumps({**good, **change}))

@@ -4,6 +4,7 @@ Runs on its own ephemeral anvil: deploys the suite, sets up one accredited issue
 Targets (issue #2): single anchor <= 55,000; <= 100 gas/credential in a batch of 1,024 and <= 10
 at 10,000; status update <= 55,000 alone; a batch of 100 random updates <= 25,000 per credential.
 Council votes are measured on councils of their own (3 members, threshold 2; 5, threshold 3).
+Access-receipt batches (issue 17): <= 10 gas per receipt at 10,000 receipts per batch.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ledger.chain.devnet import Devnet
 from ledger.chain.merkle import MerkleTree
 from ledger.chain.rpc import Rpc
 from ledger.chain.sender import TxSender
+from ledger.exchange.access_log import build_batch
 from ledger.sdjwt.jwk import SigningKey
 
 CAPACITY = 1 << 20  # a list of ~1M entries: random indexes almost never share a word
@@ -114,6 +116,19 @@ def main() -> None:
         for size in (1_024, 10_000):
             ratio = batch_gas[size] / size / reference
             print(f"  ratio batch {size:>6,} per credential / EAS   {ratio:.6f}")
+
+        print("\nAccess-receipt batches (ReceiptRegistry: a batch's SMT root + count per source)")
+        for batch_no in (1, 2):
+            entries = [(secrets.token_bytes(32), secrets.token_bytes(32)) for _ in range(10_000)]
+            batch = build_batch(batch_no, entries)
+            gas = issuer.receipts.anchor(batch_no, batch.root, batch.count).gas_used
+            per = gas / batch.count
+            which = "first" if batch_no == 1 else "next"
+            row(f"receipt batch of 10,000 ({which} of a source)", gas, per, "<= 10 /receipt",
+                per <= 10)
+            print(f"  ratio receipt batch {batch_no} per receipt / EAS    {per / reference:.6f}")
+        published = issuer.directory.publish(1, "https://cpr.example.dk/exchange").gas_used
+        row("publish a data service URL (once per type)", published)
 
         print("\nStatus updates (2 bits per entry, 128 entries per word)")
         fresh_index, used_index = 5, 6  # same word: the second write finds it non-zero

@@ -16,15 +16,21 @@ __all__ = [
     "AccessLogMalformed",
     "AccessLogProofInvalid",
     "AccessLogUnanchored",
+    "AnswerInvalid",
     "BatchNumberInvalid",
+    "CitizenAuthFailed",
     "ConsentError",
     "ConsentExpired",
     "ConsentMalformed",
+    "ConsentMissing",
     "ConsentNotFound",
     "ConsentNotYetValid",
     "ConsentSignatureInvalid",
+    "ConsentWithdrawnRefusal",
     "ConsentWrongKey",
     "ConsentWrongSource",
+    "DataServiceError",
+    "DataServiceUnreachable",
     "DuplicateConsent",
     "DuplicateReceipt",
     "DuplicateSubject",
@@ -39,18 +45,29 @@ __all__ = [
     "ImportRowInvalid",
     "InvalidCprNumber",
     "InvalidSubjectRecord",
+    "OverAsking",
     "PseudonymSecretInvalid",
+    "QueryExpired",
+    "QueryMalformed",
+    "QueryRefused",
     "QueryReplayed",
+    "QueryReplayedRefusal",
+    "QuerySignatureInvalid",
+    "RateLimited",
     "ReceiptAlreadyBatched",
     "ReceiptBatchInvalid",
     "ReceiptInvalid",
     "ReceiptMalformed",
     "ReceiptNotCanonical",
     "RegisterImportError",
+    "RequesterNotRegistered",
+    "RequesterSuspended",
     "SmtProofBitmapMismatch",
     "SmtProofHashInvalid",
     "SmtProofInvalid",
     "SmtProofMalformed",
+    "SubjectUnknown",
+    "WrongPurpose",
 ]
 
 
@@ -276,3 +293,125 @@ class AccessLogMalformed(AccessLogError, InputError):
 class ExchangeDeliveryFailed(ExchangeError):
     """The wallet could not deliver a document to a source's data service, or fetch her log
     from it: not reachable, timed out, or an error answer (its HTTP status and error code)."""
+
+
+# --- pulls: the signed query, the source's refusals, the requester's checks -------------------
+# (ledger.exchange.query, .source, .requester, ledger.service)
+
+
+class QueryMalformed(ExchangeError, InputError):
+    """A query (an HTTP body) is not one: not JSON within the bounded parser's limits, a member
+    missing, unknown or of the wrong type, a value beyond its limit (a nonce under 128 bits, a
+    lifetime over the maximum). The message names the member, never the subject."""
+
+
+class QueryRefused(ExchangeError):
+    """Family: the source refused a well-formed query. ``code`` is the stable refusal code (an
+    `Outcome` value, also the JSON error code on the wire); ``receipt_id`` (hex) names the
+    access receipt the refusal left, when one was written."""
+
+    code = "refused"
+    status = 403
+
+    def __init__(self, message: str, *, receipt_id: str | None = None) -> None:
+        super().__init__(message)
+        self.receipt_id = receipt_id
+
+
+class QuerySignatureInvalid(QueryRefused):
+    """The query's EIP-712 signature does not recover the requester it names."""
+
+    code = "bad-signature"
+    status = 401
+
+
+class QueryExpired(QueryRefused):
+    """The query is expired, issued in the future, or lives longer than the source allows."""
+
+    code = "expired-query"
+    status = 401
+
+
+class QueryReplayedRefusal(QueryRefused):
+    """The query's nonce was already used by this requester."""
+
+    code = "replayed-query"
+    status = 409
+
+
+class RequesterNotRegistered(QueryRefused):
+    """The requester is not an agency of the network."""
+
+    code = "not-registered"
+
+
+class RequesterSuspended(QueryRefused):
+    """The requester is a suspended (or removed) agency."""
+
+    code = "requester-suspended"
+
+
+class WrongPurpose(QueryRefused):
+    """The requester has no registration in force for this type and purpose."""
+
+    code = "wrong-purpose"
+
+
+class OverAsking(QueryRefused):
+    """The requester asks for claims beyond its registration (or that the type does not have)."""
+
+    code = "over-asking"
+
+
+class ConsentMissing(QueryRefused):
+    """The purpose rests on consent and the subject has not granted one that covers the query."""
+
+    code = "no-consent"
+
+
+class ConsentWithdrawnRefusal(QueryRefused):
+    """The purpose rests on consent and the subject withdrew the consent that covered it."""
+
+    code = "consent-withdrawn"
+
+
+class SubjectUnknown(QueryRefused):
+    """An authorised requester asked about a subject the register does not hold (a requester
+    that is not authorised never learns this: it is refused before the register is read)."""
+
+    code = "unknown-subject"
+    status = 404
+
+
+class RateLimited(ExchangeError):
+    """A requester (or client) sent more queries than its rate allows; retry later."""
+
+    code = "rate-limited"
+    status = 429
+
+
+class CitizenAuthFailed(ExchangeError, VerificationError):
+    """The citizen's challenge response does not verify: unknown or used challenge, a signature
+    that does not verify with the key it names, or a response outside its time window."""
+
+    code = "citizen-auth-failed"
+    status = 401
+
+
+class DataServiceError(ExchangeError):
+    """Family: the requester's side of a pull failed: the data service answered with an error
+    (``code`` is its stable code), or could not be reached."""
+
+    def __init__(self, message: str, *, code: str = "service-error") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class DataServiceUnreachable(DataServiceError):
+    """The data service could not be reached (the URL is named)."""
+
+
+class AnswerInvalid(ExchangeError, VerificationError):
+    """The source's answer does not verify: its SD-JWT signature or format, its issuer (not the
+    source, or not accredited for the type now), its signing key (not the source's or not valid
+    now on chain), its audience (not this requester), or its claims (not exactly those asked)."""

@@ -23,6 +23,7 @@ from ledger.agency.request import purpose_digest
 from ledger.chain.client import AgencyStatus, LedgerChain
 from ledger.chain.council import CouncilAction, CouncilActions
 from ledger.chain.deploy import SUITE, contract_abi
+from ledger.chain.records import LegalBasis
 from ledger.cli._common import KidArgumentCommand, describe, emit, reports_errors
 from ledger.cli._ledger_context import (
     LedgerContext,
@@ -402,12 +403,17 @@ def verifier() -> None:
 @click.option("--type", "vct", required=True, help="Credential type (vct) it may request.")
 @click.option("--claims", required=True, help="Comma-separated claim names it may request.")
 @click.option("--purpose", required=True, help="The purpose, as it will appear in requests.")
+@click.option("--legal-basis", "legal_basis", type=click.Choice([b.value for b in LegalBasis]),
+              default=LegalBasis.CONSENT.value, show_default=True,
+              help="GDPR Art. 6(1) basis of the purpose: consent (the citizen must grant it), "
+                   "legal-obligation or public-task (no consent; always logged).")
 @validity_options
 @pass_ledger
 @reports_errors
 def verifier_register(ctx: LedgerContext, agency_ref: str, vct: str, claims: str, purpose: str,
-                      valid_from: int, valid_until: int) -> None:
-    """Propose registering AGENCY to request --claims of --type for --purpose."""
+                      legal_basis: str, valid_from: int, valid_until: int) -> None:
+    """Propose registering AGENCY to request --claims of --type for --purpose, on
+    --legal-basis."""
     address = ctx.address(agency_ref)
     names = split_list(claims)
     chain = ctx.chain()
@@ -415,7 +421,7 @@ def verifier_register(ctx: LedgerContext, agency_ref: str, vct: str, claims: str
     mask = claim_mask(names, chain.credential_type(type_id).claim_names)
     action = chain.actions.register_verifier(
         address, type_id, purpose_digest(purpose), mask,
-        valid_from=valid_from, valid_until=valid_until,
+        valid_from=valid_from, valid_until=valid_until, legal_basis=LegalBasis(legal_basis),
     )
     _emit_report(ctx, propose(chain, action))
 

@@ -16,7 +16,8 @@ receipt's stored ``subject_key`` (agreed with `ledger.exchange.source`, which fi
                   (`ledger.exchange.pseudonym.pseudonym_from_shared_secret`).
 
 So the sealed batch (`ledger.exchange.access_log.build_batch`) is a pure function of the
-batch's receipts (their leaves and subject keys) and its number: `seal_batch` rebuilds it, byte
+batch's receipts (their leaves, recomputed from their stored encodings, and subject keys) and
+its number: `seal_batch` rebuilds it, byte
 for byte, from the store at any time (for a citizen's proof, or to re-send it).
 
 Guarantees (the outbox's, for batches):
@@ -33,8 +34,10 @@ Guarantees (the outbox's, for batches):
    pending when it was re-sent is anchored by whichever lands first; the other reverts, and the
    batch is then found on chain: its root and count must equal the rebuilt batch's.
 4. **Divergence stops everything.** If the chain holds more batches than the store, or a batch
-   with another root or count than the store's, nothing is sent: `ReceiptAnchorDiverged` (a
-   store restored from an old backup, or two stores anchoring as one agency).
+   with another root or count than the store's, or the store holds another source's receipts
+   (or a receipt stored with another leaf than its own), nothing is sent:
+   `ReceiptAnchorDiverged` (a store restored from an old backup, two stores anchoring as one
+   agency, or one store anchored as another agency).
 
 One process anchors for a source at a time (the CLI command, or a timer); two at once are safe
 on chain (guarantee 3) but may both seal the same receipts: the store refuses the second
@@ -123,13 +126,9 @@ class AnchorRun:
         return sum(b.count for b in self.batches)
 
 
-def _leaf(row: ReceiptRow) -> bytes:
-    if row.leaf is not None:
-        return row.leaf
-    return AccessReceipt.decode(row.body).leaf
-
-
-def _entries(rows: list[ReceiptRow], batch_no: int) -> list[tuple[bytes, bytes]]:
+def _entries(rows: list[ReceiptRow], batch_no: int, source: str) -> list[tuple[bytes, bytes]]:
+    """(pseudonym for `batch_no`, leaf) of each row, after checking that the row is a receipt
+    of `source` whose stored leaf is its own."""
     entries = []
     for row in rows:
         key = row.subject_key
@@ -138,16 +137,22 @@ def _entries(rows: list[ReceiptRow], batch_no: int) -> list[tuple[bytes, bytes]]
                 f"receipt {row.receipt_id!r} has no 32-byte subject key: its pseudonym cannot "
                 "be computed (see ledger.exchange.anchoring)"
             )
-        entries.append((pseudonym_from_shared_secret(key, batch_no), _leaf(row)))
+        receipt = AccessReceipt.decode(row.body)
+        if receipt.source.lower() != source.lower():
+            raise _diverged(batch_no, f"receipt {row.receipt_id!r} is another source's")
+        if row.leaf is not None and row.leaf != receipt.leaf:
+            raise _diverged(batch_no, f"receipt {row.receipt_id!r} is stored with another leaf")
+        entries.append((pseudonym_from_shared_secret(key, batch_no), receipt.leaf))
     return entries
 
 
-def seal_batch(store: ExchangeStore, batch_no: int) -> ReceiptBatch:
-    """Rebuild recorded batch `batch_no` from the store: the same root and proofs as when it
-    was sealed (the batch is a pure function of its receipts and number). Raises
-    `ReceiptSubjectKeyInvalid` for a receipt without its subject key."""
+def seal_batch(store: ExchangeStore, batch_no: int, source: str) -> ReceiptBatch:
+    """Rebuild recorded batch `batch_no` of `source` from the store: the same root and proofs
+    as when it was sealed (the batch is a pure function of its receipts and number). Raises
+    `ReceiptSubjectKeyInvalid` for a receipt without its subject key, `ReceiptAnchorDiverged`
+    for another source's receipt."""
     rows = store.receipts_in_batch(batch_no)
-    return build_batch(batch_no, _entries(rows, batch_no))
+    return build_batch(batch_no, _entries(rows, batch_no, source))
 
 
 def _diverged(batch_no: int, what: str) -> ReceiptAnchorDiverged:
@@ -206,7 +211,7 @@ def anchor_receipts(
     done: list[AnchoredBatch] = []
     # 1. The recorded batches the chain lacks (an earlier run crashed or failed), in order.
     for batch_no in range(on_chain + 1, recorded + 1):
-        batch = seal_batch(store, batch_no)
+        batch = seal_batch(store, batch_no, source)
         if before_send is not None:
             before_send(batch)
         done.append(_send(chain, batch, resent=True))
@@ -217,8 +222,9 @@ def anchor_receipts(
         if not rows:
             break
         batch_no = recorded + 1
-        leaves = {row.receipt_id: _leaf(row) for row in rows}
-        batch = build_batch(batch_no, _entries(rows, batch_no))
+        entries = _entries(rows, batch_no, source)
+        leaves = {row.receipt_id: leaf for row, (_, leaf) in zip(rows, entries, strict=True)}
+        batch = build_batch(batch_no, entries)
         store.assign_batch(batch_no, [row.receipt_id for row in rows], leaves=leaves)
         recorded = batch_no
         sealed += 1

@@ -100,7 +100,7 @@ def test_two_batches_are_anchored_and_a_citizen_verifies_her_slot(
     for batch_no in (1, 2):
         on_chain = world.reader.receipts.batch_of(source.address, batch_no)
         assert on_chain is not None
-        sealed = seal_batch(store, batch_no)
+        sealed = seal_batch(store, batch_no, source.address)
         assert (on_chain.root, on_chain.count) == (sealed.root, sealed.count)
         # Karen computes her pseudonym herself and checks the source's answer for the batch.
         mine = citizen_pseudonym(KAREN, LOG_KEY.public_jwk, batch_no)
@@ -133,7 +133,7 @@ def test_a_crash_between_record_and_send_is_anchored_once_on_the_next_run(
     ]
     assert world.reader.receipts.batch_count(source.address) == 2
     on_chain = world.reader.receipts.batch_of(source.address, 1)
-    assert on_chain is not None and on_chain.root == seal_batch(store, 1).root
+    assert on_chain is not None and on_chain.root == seal_batch(store, 1, source.address).root
 
 
 def test_a_batch_sent_but_not_seen_is_found_on_chain_not_sent_again(
@@ -194,6 +194,16 @@ def test_a_recorded_batch_that_differs_from_the_chains_is_caught(
 
     with pytest.raises(ReceiptAnchorDiverged):
         anchor_receipts(store, source, before_send=other_lands_first)
+
+
+def test_another_sources_store_is_refused_before_anything_is_sent(
+    world: World, store: SqliteExchangeStore
+) -> None:
+    add(store, world.issuer.address, KAREN)
+    with pytest.raises(ReceiptAnchorDiverged, match="another source's"):
+        anchor_receipts(store, world.verifier)
+    assert store.last_batch_no() == 0
+    assert world.reader.receipts.batch_count(world.verifier.address) == 0
 
 
 def test_a_receipt_without_its_subject_key_is_refused_before_anything_is_recorded(

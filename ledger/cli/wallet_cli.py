@@ -24,6 +24,7 @@ from ledger.cli._common import (
     reports_errors,
     work_factors,
 )
+from ledger.cli._wallet_exchange import access_log, consent
 from ledger.wallet import (
     DEFAULT_KDF,
     PASSPHRASE_ENV,
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from ledger.chain.client import LedgerChain
 
 BACKUP_PASSPHRASE_ENV = "WALLET_BACKUP_PASSPHRASE"
-
 
 
 def _kdf() -> KdfParams:
@@ -527,6 +527,11 @@ def restore(w: WalletContext, file: Path, force: bool) -> None:
         f"{_plural(entries, 'history entry', 'history entries')}",
         as_json=w.as_json,
     )
+
+
+# The once-only exchange's commands live in their own module (`ledger.cli._wallet_exchange`).
+cli.add_command(consent)
+cli.add_command(access_log)
 
 
 def main(argv: list[str] | None = None) -> None:

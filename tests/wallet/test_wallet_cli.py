@@ -93,8 +93,8 @@ def test_every_command_has_help_text() -> None:
         assert result.exit_code == 0
         assert command.help.split("\n")[0].split(":")[0] in " ".join(result.stdout.split())
     assert sorted(cli.commands) == [
-        "backup", "history", "holder-key", "import", "init", "list", "present", "restore",
-        "show",
+        "access-log", "backup", "consent", "history", "holder-key", "import", "init", "list",
+        "present", "restore", "show",
     ]  # fmt: skip
 
 

@@ -267,25 +267,44 @@ def _entry_lines(e: AccessLogEntry) -> list[str]:
 
 @click.command("access-log")
 @click.option(
+    "--source",
+    "source_url",
+    metavar="URL",
+    help="Fetch it from the source's service (you prove your holder key; nothing else is sent).",
+)
+@click.option(
     "--file",
     "log_file",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="The log a source gave you (its service's GET /exchange/receipts answer).",
+    help="A log a source gave you (its service's GET /exchange/receipts answer).",
 )
 @pass_wallet
 @reports_errors
-def access_log(w: WalletContext, log_file: Path) -> None:
-    """Who read what about you from a source, when and why, each access proven against the
-    chain and the log proven complete."""
-    from ledger.wallet.access_log import MAX_LOG_BYTES, anchored_batches, parse_source_log
+def access_log(w: WalletContext, source_url: str | None, log_file: Path | None) -> None:
+    """Who read what about you from a source, when and why: each access proven against the
+    chain, and the log proven complete."""
+    from ledger.wallet.access_log import (
+        MAX_LOG_BYTES,
+        SourceLog,
+        anchored_batches,
+        fetch_source_log,
+        parse_source_log,
+    )
 
-    try:
-        with log_file.open("rb") as fh:
-            raw = fh.read(MAX_LOG_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{log_file}: cannot read ({exc.strerror or exc})") from exc
-    log = parse_source_log(raw)
+    if (source_url is None) == (log_file is None):
+        raise InputError("say where the log comes from: --source URL or --file FILE")
+    log: SourceLog
+    if log_file is not None:
+        try:
+            with log_file.open("rb") as fh:
+                raw = fh.read(MAX_LOG_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"{log_file}: cannot read ({exc.strerror or exc})") from exc
+        log = parse_source_log(raw)
+    else:
+        assert source_url is not None
+        with w.wallet() as wallet:
+            log = fetch_source_log(source_url, wallet.holder_key(), now=int(time.time()))
     chain = w.chain()
     names: dict[str, str] = {}
 

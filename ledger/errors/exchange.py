@@ -13,6 +13,7 @@ __all__ = [
     "AccessLogError",
     "AccessLogGap",
     "AccessLogIncomplete",
+    "AccessLogKeyChanged",
     "AccessLogMalformed",
     "AccessLogProofInvalid",
     "AccessLogUnanchored",
@@ -288,6 +289,12 @@ class AccessLogMalformed(AccessLogError, InputError):
     """A citizen's access log as a source sent it (a file or an HTTP answer) is not one: not
     JSON within the bounded parser's limits (the cause), a member missing, unknown or of the
     wrong type, or a receipt or slot proof in it that does not parse (the cause)."""
+
+
+class AccessLogKeyChanged(AccessLogError):
+    """A source shows another log key than the one the wallet saw from it before (and pinned):
+    with another key her pseudonyms point at other slots, which could hide her receipts. (The
+    wallet has no command yet to accept an announced new key.)"""
 
 
 class ExchangeDeliveryFailed(ExchangeError):

@@ -62,6 +62,8 @@ from ledger.exchange.receipts import AccessReceipt, checksum_address
 from ledger.sdjwt.jwk import PublicKey, SigningKey, public_key_from_jwk
 
 if TYPE_CHECKING:
+    import httpx
+
     from ledger.chain.client import LedgerChain
 
 __all__ = [
@@ -71,6 +73,7 @@ __all__ = [
     "SourceLog",
     "VerifiedAccessLog",
     "anchored_batches",
+    "fetch_source_log",
     "parse_source_log",
     "verify_access_log",
 ]
@@ -383,3 +386,45 @@ def anchored_batches(chain: LedgerChain, source: str) -> list[AnchoredBatch]:
         for info in infos
         if info is not None
     ]
+
+
+#: The data service's routes for the citizen's log (`ledger.service.citizen_routes`).
+CHALLENGE_PATH = "/exchange/challenge"
+RECEIPTS_PATH = "/exchange/receipts"
+
+
+def fetch_source_log(
+    url: str, holder_key: SigningKey, *, now: int, client: httpx.Client | None = None
+) -> SourceLog:
+    """Fetch her log from the source's data service at `url`: a one-use challenge, answered
+    with her holder key (`ledger.exchange.citizen_auth.sign_log_request`), for her receipts and
+    slot proofs. NOT verified: pass it to `verify_access_log`. `ExchangeDeliveryFailed` if the
+    service cannot be reached or refuses; `AccessLogMalformed` if its answer is not a log, or
+    the log is another source's than the one that issued the challenge."""
+    from ledger.exchange.citizen_auth import sign_log_request
+    from ledger.wallet.data_consents import call_source
+
+    base = url.rstrip("/")
+    challenge = call_source("GET", base + CHALLENGE_PATH, client=client)
+    if (
+        not isinstance(challenge, dict)
+        or not isinstance(challenge.get("challenge"), str)
+        or not isinstance(challenge.get("source"), str)
+    ):
+        raise _malformed(f"{base + CHALLENGE_PATH} did not answer with a challenge and source")
+    try:
+        source = checksum_address(challenge["source"])
+    except Exception as exc:  # ReceiptInvalid
+        raise _malformed("the challenge names no agency address as its source") from exc
+    proof = sign_log_request(holder_key, challenge["challenge"], source=source, now=now)
+    body = call_source(
+        "GET",
+        base + RECEIPTS_PATH,
+        headers={"Authorization": "HolderProof " + proof},
+        client=client,
+        max_bytes=MAX_LOG_BYTES,
+    )
+    log = parse_source_log(orjson.dumps(body))
+    if log.source != source:
+        raise _malformed(f"the log is of {log.source}, not of the source {source} that was asked")
+    return log

@@ -36,6 +36,7 @@ __all__ = [
     "CONSENTS_PATH",
     "WITHDRAW_PATH",
     "DataConsent",
+    "call_source",
     "deliver",
     "grant",
     "list_consents",
@@ -188,41 +189,62 @@ def withdraw(
     return withdrawn
 
 
-def deliver(
-    url: str, document: str, *, withdrawal: bool = False, client: httpx.Client | None = None
-) -> dict[str, Any]:
-    """POST a consent (or, with `withdrawal`, its withdrawal) to the source's data service at
-    `url`; return the service's JSON answer. `ExchangeDeliveryFailed` names what went wrong:
-    not reachable, timed out, or an error answer (its status and the service's error code)."""
+def call_source(
+    method: str,
+    url: str,
+    *,
+    json: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    client: httpx.Client | None = None,
+    max_bytes: int = 64 * 1024,
+) -> Any:
+    """One request to a source's data service; its JSON answer, read through the bounded
+    parser. `ExchangeDeliveryFailed` names what went wrong: not reachable, timed out, an error
+    answer (its HTTP status, the service's error code and message), or an answer that is not
+    JSON."""
     import httpx
 
     from ledger import untrusted_json
     from ledger.errors import JsonRejected
 
-    target = url.rstrip("/") + (WITHDRAW_PATH if withdrawal else CONSENTS_PATH)
     own = client is None
     http = httpx.Client(timeout=_TIMEOUT) if client is None else client
     started = time.monotonic()
     try:
-        response = http.post(target, json={"document": document})
+        response = http.request(method, url, json=json, headers=headers)
     except httpx.HTTPError as exc:
         raise ExchangeDeliveryFailed(
-            f"could not reach the source at {target} ({type(exc).__name__}"
+            f"could not reach the source at {url} ({type(exc).__name__}"
             f" after {time.monotonic() - started:.1f} s)"
         ) from exc
     finally:
         if own:
             http.close()
     try:
-        body = untrusted_json.loads(response.content, max_bytes=64 * 1024)
-    except JsonRejected:
+        body = untrusted_json.loads(response.content, max_bytes=max_bytes)
+    except JsonRejected as exc:
+        if response.status_code < 400:
+            raise ExchangeDeliveryFailed(
+                f"the source at {url} answered HTTP {response.status_code} with no usable "
+                f"JSON ({exc})"
+            ) from exc
         body = None
     if response.status_code >= 400:
         code = body.get("code") if isinstance(body, dict) else None
         detail = body.get("message") if isinstance(body, dict) else None
         raise ExchangeDeliveryFailed(
-            f"the source at {target} refused it: HTTP {response.status_code}"
+            f"the source at {url} refused: HTTP {response.status_code}"
             + (f" {code}" if code else "")
             + (f" ({detail})" if detail else "")
         )
+    return body
+
+
+def deliver(
+    url: str, document: str, *, withdrawal: bool = False, client: httpx.Client | None = None
+) -> dict[str, Any]:
+    """POST a consent (or, with `withdrawal`, its withdrawal) to the source's data service at
+    `url` (`call_source` for the errors); return the service's JSON answer."""
+    target = url.rstrip("/") + (WITHDRAW_PATH if withdrawal else CONSENTS_PATH)
+    body = call_source("POST", target, json={"document": document}, client=client)
     return body if isinstance(body, dict) else {}

@@ -425,10 +425,26 @@ class Wallet:
         names: Callable[[str], str] | Mapping[str, str] | None = None,
     ) -> VerifiedAccessLog:
         """Verify a source's log of this citizen against the batches the chain lists for the
-        source (see `ledger.wallet.access_log`); `names` gives requesters' registered names."""
+        source (see `ledger.wallet.access_log`); `names` gives requesters' registered names.
+
+        The source's log key is pinned on first use (wallet meta ``log-key:<source>``): a
+        source that later shows another key could point her pseudonyms at empty slots, so that
+        is `AccessLogKeyChanged` (a known limit: a source that lies from the first time is
+        caught only once its log key is published on chain)."""
+        from ledger.errors import AccessLogKeyChanged
         from ledger.wallet.access_log import verify_access_log
 
-        return verify_access_log(log, self.holder_key(), anchored, names=names)
+        pin = f"log-key:{log.source}"
+        pinned = self._store.get_meta(pin)
+        if pinned is not None and pinned != log.log_key.kid:
+            raise AccessLogKeyChanged(
+                f"the source {log.source} shows another log key ({log.log_key.kid}) than before "
+                f"({pinned}): its log cannot be trusted to be complete"
+            )
+        verified = verify_access_log(log, self.holder_key(), anchored, names=names)
+        if pinned is None:
+            self._store.set_meta(pin, log.log_key.kid)
+        return verified
 
     # -- history and backups --------------------------------------------------------------------
 

@@ -272,3 +272,9 @@ def test_access_log_refuses_a_file_that_is_not_a_log(run: Cli, tmp_path: Path) -
         "Error: not an access log: expected an object with the members source, log_key, "
         "receipts and batches\n"
     )
+
+
+def test_access_log_needs_exactly_one_origin(run: Cli, tmp_path: Path) -> None:
+    result = run("access-log")
+    assert result.exit_code == 1
+    assert result.output == "Error: say where the log comes from: --source URL or --file FILE\n"

@@ -49,7 +49,11 @@ Flow for the integration layer::
 and after any restart, ``outbox.recover(chain)`` before anything else.
 
 The records and the chain interface are in `ledger.agency.outbox_records`, the schema and the
-rebuild of older files in `ledger.agency.outbox_schema`; this module is the state machine.
+rebuild of older files in `ledger.agency.outbox_schema`, the queries in
+`ledger.agency.outbox_reads`, the reconciliation with the chain in `ledger.agency.outbox_recovery`;
+this module is the state machine. It stays near 500 lines (most of them this statement of the
+guarantees and the docstrings of each transition) because every transition of a batch and of its
+credentials is here, each in one transaction, so the states can be checked against one another.
 """
 
 from __future__ import annotations
@@ -61,7 +65,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ledger.agency._sqlite import SQLiteStore, connect, transaction
+from ledger.agency._sqlite import connect, transaction
+from ledger.agency.outbox_reads import OutboxReader, held_count_in
 from ledger.agency.outbox_records import (
     AnchorChain,
     AnchorInclusion,
@@ -75,15 +80,11 @@ from ledger.agency.outbox_records import (
     RecoveryReport,
     SealedBatch,
 )
+from ledger.agency.outbox_recovery import recover
 from ledger.agency.outbox_schema import SCHEMA, SCHEMA_VERSION, rebuild_from
 from ledger.chain.merkle import MerkleTree, leaf_hash
 from ledger.errors import (
-    BatchNotFound,
     BatchStateError,
-    CredentialDiscarded,
-    CredentialHeld,
-    CredentialNotFound,
-    CredentialNotYetAnchored,
     DuplicateCredential,
     OutboxError,
     OutboxSchemaMismatch,
@@ -110,7 +111,7 @@ __all__ = [
 # --- the outbox ------------------------------------------------------------------------------
 
 
-class Outbox(SQLiteStore):
+class Outbox(OutboxReader):
     """The issuance outbox in one SQLite file. The constructor does no I/O; call `open()` or
     use it as a context manager. One `Outbox` object per thread."""
 
@@ -424,24 +425,6 @@ class Outbox(SQLiteStore):
             )
             return int(cur.rowcount)
 
-    def held(self) -> tuple[HeldCredential, ...]:
-        """The held credentials, oldest first."""
-        rows = self._conn.execute(
-            "SELECT id, type_id, list_id, status_idx, holder_ref, created_at, held_at"
-            " FROM credentials WHERE state = 'held' ORDER BY created_at, rowid"
-        ).fetchall()
-        return tuple(
-            HeldCredential(
-                str(r[0]), int(r[1]), int(r[2]), int(r[3]), str(r[4]), int(r[5]), int(r[6])
-            )
-            for r in rows
-        )
-
-    def held_count(self) -> int:
-        """How many credentials are held."""
-        row = self._conn.execute("SELECT COUNT(*) FROM credentials WHERE state = 'held'")
-        return int(row.fetchone()[0])
-
     def release_held(self, credential_ids: Sequence[str] | None = None) -> int:
         """An operator's decision to anchor held credentials (all, or those named): they become
         pending, for the next `seal_batch`. Returns how many; a named id that is not held
@@ -477,254 +460,26 @@ class Outbox(SQLiteStore):
             )
         return len(ids)
 
-    # recovery
-
-    def recover(self, chain: AnchorChain) -> RecoveryReport:
-        """Reconcile the outbox with the chain; call after every (re)start.
-
-        1. Every anchor recorded as mined or anchored is re-checked: the block at its number
-           must still have the stored hash (one batched call for all), else the AnchorRegistry
-           must still hold the record. One that vanished goes back to be anchored again (its
-           stored transaction is re-sent if that can still be mined, see 3).
-        2. Each sealed or submitted batch whose root is anchored on chain is marked anchored
-           (mined, when the chain does not vouch the inclusion is final: the caller confirms).
-        3. Stored transactions are re-sent in nonce order: one whose nonce is the account's
-           next is re-sent as is (same bytes, same hash); one below it is re-sent too (the node
-           says "already known" or that its nonce is spent: then, unless its root turned up on
-           chain meanwhile, the batch goes back to sealed to be signed anew); one above it would
-           wait behind a gap forever, so its batch goes back to sealed.
-        4. Never-submitted batches stay sealed for the normal path.
-
-        Idempotent: call it again after waiting to pick up re-sent transactions once mined."""
-        anchored: list[int] = []
-        rebroadcast: list[int] = []
-        resealed: list[int] = []
-        sealed: list[int] = []
-        mined: list[int] = []
-        vanished = [b.id for b in self._vanished_anchors(chain)]
-        to_send: list[BatchRecord] = []
-        for b in self.unanchored_batches():
-            inclusion = chain.anchor_of(b.root, single=b.single)
-            if inclusion is not None:
-                self._mark_found(b.id, inclusion)
-                (anchored if inclusion.confirmed else mined).append(b.id)
-            elif b.state == "submitted" and b.raw_tx is not None:
-                to_send.append(b)
-            else:
-                sealed.append(b.id)
-        expected = chain.next_nonce() if to_send else 0
-        for b in sorted(to_send, key=lambda r: (r.nonce is None, r.nonce or 0, r.id)):
-            if b.nonce is not None and b.nonce > expected:  # behind a gap: never mined as is
-                self.abandon_submission(b.id)
-                resealed.append(b.id)
-                continue
-            assert b.raw_tx is not None
-            if chain.broadcast_raw(b.raw_tx) is BroadcastOutcome.SENT:
-                rebroadcast.append(b.id)
-                if b.nonce == expected:
-                    expected += 1
-                continue
-            late = chain.anchor_of(b.root, single=b.single)  # mined in between?
-            if late is not None:
-                self._mark_found(b.id, late)
-                (anchored if late.confirmed else mined).append(b.id)
-            else:
-                self.abandon_submission(b.id)
-                resealed.append(b.id)
-        mined.extend(b.id for b in self.mined_batches() if b.id not in mined)
-        return RecoveryReport(
-            tuple(anchored),
-            tuple(rebroadcast),
-            tuple(resealed),
-            tuple(sealed),
-            tuple(vanished),
-            tuple(sorted(mined)),
-        )
-
-    def _mark_found(self, batch_id: int, inclusion: AnchorInclusion) -> None:
-        if inclusion.confirmed or inclusion.block_number is None:
-            self.mark_anchored(
-                batch_id,
-                inclusion.block_number,
-                inclusion.anchored_at,
-                block_hash=inclusion.block_hash,
-            )
-        else:
-            self.mark_mined(
-                batch_id, inclusion.block_number, inclusion.block_hash, inclusion.anchored_at
-            )
-
-    def _vanished_anchors(self, chain: AnchorChain) -> list[BatchRecord]:
-        """Step 1 of `recover`: re-check recorded anchors; those gone from the chain are moved
-        back (to submitted, their stored transaction kept for step 3, else to sealed)."""
-        recorded = self.recorded_anchors()
-        if not recorded:
-            return []
-        numbers = sorted({b.block_number for b in recorded if b.block_number is not None})
-        hashes = dict(zip(numbers, chain.block_hashes(numbers), strict=True)) if numbers else {}
-        gone: list[BatchRecord] = []
-        for b in recorded:
-            if b.block_hash is not None and hashes.get(b.block_number or -1) == b.block_hash:
-                continue  # the very block is still canonical
-            inclusion = chain.anchor_of(b.root, single=b.single)
-            if inclusion is None:
-                self.mark_vanished(b.id, resend=b.raw_tx is not None)
-                gone.append(b)
-            elif b.block_hash is None and b.block_number is not None:
-                # Recorded before schema 3: learn its block hash, so that the next recover
-                # checks it with the batched call alone.
-                found = hashes.get(b.block_number)
-                if inclusion.block_number == b.block_number and found is not None:
-                    self._relocate(b.id, b.block_number, found, b.anchored_at or 0)
-            elif inclusion.block_number is not None:
-                # Re-mined in another block after a reorganisation: still there; record where.
-                self._relocate(
-                    b.id, inclusion.block_number, inclusion.block_hash, inclusion.anchored_at
-                )
-        return gone
-
-    def _relocate(
+    def relocate(
         self, batch_id: int, block_number: int, block_hash: str | None, anchored_at: int
     ) -> None:
-        """Record where a recorded anchor is on chain now (its state does not change)."""
+        """Record where a recorded anchor is on chain now (its state does not change): `recover`
+        found it re-mined in another block, or learnt the hash of its block."""
         with self._write() as db:
             db.execute(
                 "UPDATE batches SET block_number = ?, block_hash = ?, anchored_at = ? WHERE id = ?",
                 (block_number, block_hash, anchored_at, batch_id),
             )
 
-    # reading
+    # recovery
 
-    def deliverable(self, credential_id: str) -> DeliveredCredential:
-        """The credential and its anchor proof. Raises `CredentialNotYetAnchored` unless its
-        batch's anchor is mined and confirmed (`CredentialHeld`, `CredentialDiscarded` for a
-        held or discarded one), `CredentialNotFound` if the id is unknown."""
-        row = self._conn.execute(_DELIVERABLE_SQL + " WHERE c.id = ?", (credential_id,)).fetchone()
-        if row is None:
-            raise CredentialNotFound(f"no credential {credential_id!r} in the outbox")
-        return _delivered(row)
-
-    def deliverables(self, batch_id: int) -> tuple[DeliveredCredential, ...]:
-        """Every credential of an anchored batch, in leaf order."""
-        b = self.batch(batch_id)
-        if b.state != "anchored":
-            raise CredentialNotYetAnchored(f"batch {batch_id} is {b.state}, not anchored")
-        rows = self._conn.execute(
-            _DELIVERABLE_SQL + " WHERE c.batch_id = ? ORDER BY c.leaf_index", (batch_id,)
-        ).fetchall()
-        return tuple(_delivered(r) for r in rows)
-
-    def batch(self, batch_id: int) -> BatchRecord:
-        """One batch; raises `BatchNotFound`."""
-        return self._batch(self._conn, batch_id)
-
-    def unanchored_batches(self) -> tuple[BatchRecord, ...]:
-        """Sealed and submitted batches, oldest first."""
-        return self._batches("state IN ('sealed', 'submitted')")
-
-    def mined_batches(self) -> tuple[BatchRecord, ...]:
-        """Batches whose anchor is mined but not yet confirmed, oldest first."""
-        return self._batches("state = 'mined'")
-
-    def recorded_anchors(self) -> tuple[BatchRecord, ...]:
-        """Batches recorded as mined or anchored (what `recover` re-checks), oldest first."""
-        return self._batches("state IN ('mined', 'anchored')")
-
-    def _batches(self, where: str) -> tuple[BatchRecord, ...]:
-        rows = self._conn.execute(_BATCH_SQL + f" WHERE {where} ORDER BY id").fetchall()
-        return tuple(_batch_record(r) for r in rows)
-
-    def batch_members(self, batch_id: int) -> tuple[bytes, ...]:
-        """The credential digests of a batch, in leaf order."""
-        rows = self._conn.execute(
-            "SELECT digest FROM credentials WHERE batch_id = ? ORDER BY leaf_index", (batch_id,)
-        ).fetchall()
-        return tuple(bytes(r[0]) for r in rows)
-
-    def status_entries(self, batch_id: int) -> tuple[tuple[int, int], ...]:
-        """(list id, status index) of every credential of a batch, in leaf order."""
-        rows = self._conn.execute(
-            "SELECT list_id, status_idx FROM credentials WHERE batch_id = ? ORDER BY leaf_index",
-            (batch_id,),
-        ).fetchall()
-        return tuple((int(r[0]), int(r[1])) for r in rows)
-
-    def pending_count(self, type_id: int | None = None) -> int:
-        """Credentials not yet in a batch (of one type, or all)."""
-        if type_id is None:
-            row = self._conn.execute(
-                "SELECT COUNT(*) FROM credentials WHERE state = 'pending'"
-            ).fetchone()
-        else:
-            row = self._conn.execute(
-                "SELECT COUNT(*) FROM credentials WHERE state = 'pending' AND type_id = ?",
-                (type_id,),
-            ).fetchone()
-        return int(row[0])
-
-    def pending_types(self) -> tuple[int, ...]:
-        """Type ids that have pending credentials."""
-        rows = self._conn.execute(
-            "SELECT DISTINCT type_id FROM credentials WHERE state = 'pending' ORDER BY type_id"
-        ).fetchall()
-        return tuple(int(r[0]) for r in rows)
-
-    def stats(self) -> OutboxStats:
-        """Counts of credentials and batches by state."""
-        db = self._conn
-        c = dict(db.execute("SELECT state, COUNT(*) FROM credentials GROUP BY state").fetchall())
-        b = dict(db.execute("SELECT state, COUNT(*) FROM batches GROUP BY state").fetchall())
-        return OutboxStats(
-            pending=c.get("pending", 0),
-            batched=c.get("batched", 0),
-            anchored=c.get("anchored", 0),
-            batches_sealed=b.get("sealed", 0),
-            batches_submitted=b.get("submitted", 0),
-            batches_anchored=b.get("anchored", 0),
-            held=c.get("held", 0),
-            discarded=c.get("discarded", 0),
-            batches_mined=b.get("mined", 0),
-        )
-
-    @staticmethod
-    def _batch(db: sqlite3.Connection, batch_id: int) -> BatchRecord:
-        row = db.execute(_BATCH_SQL + " WHERE id = ?", (batch_id,)).fetchone()
-        if row is None:
-            raise BatchNotFound(f"no batch {batch_id} in the outbox")
-        return _batch_record(row)
-
-
-def held_count_in(path: Path) -> int:
-    """How many credentials the outbox file `path` holds for an operator's decision, read
-    without upgrading or creating anything (0 for a missing file or an outbox written before
-    held credentials existed). For `ledger status`, which looks at every local agency."""
-    if not path.is_file():
-        return 0
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return 0
-    try:
-        row = db.execute("SELECT COUNT(*) FROM credentials WHERE state = 'held'").fetchone()
-    except sqlite3.Error:
-        return 0
-    finally:
-        db.close()
-    return int(row[0])
+    def recover(self, chain: AnchorChain) -> RecoveryReport:
+        """Reconcile the outbox with the chain; call after every (re)start. The steps are those
+        of `ledger.agency.outbox_recovery.recover`; idempotent."""
+        return recover(self, chain)
 
 
 # --- internals -------------------------------------------------------------------------------
-
-_BATCH_SQL = (
-    "SELECT id, root, type_id, count, state, raw_tx, tx_hash, nonce, block_number,"
-    " anchored_at, created_at, single, block_hash, rollbacks FROM batches"
-)
-_DELIVERABLE_SQL = (
-    "SELECT c.id, c.compact, c.digest, c.type_id, c.list_id, c.status_idx, c.holder_ref,"
-    " c.state, c.leaf_index, c.proof, b.id, b.root, b.state, b.block_number, b.anchored_at,"
-    " b.tx_hash, b.single FROM credentials c LEFT JOIN batches b ON b.id = c.batch_id"
-)
-
 
 _CREDENTIAL_COLUMNS = "id, digest, type_id, list_id, status_idx, compact, holder_ref"
 
@@ -736,57 +491,3 @@ def _credential_values(c: PendingCredential) -> tuple[Any, ...]:
 
 def _now(now: int | None) -> int:
     return int(time.time()) if now is None else now
-
-
-def _batch_record(r: Sequence[Any]) -> BatchRecord:
-    return BatchRecord(
-        id=int(r[0]),
-        root=bytes(r[1]),
-        type_id=int(r[2]),
-        count=int(r[3]),
-        state=str(r[4]),
-        raw_tx=None if r[5] is None else bytes(r[5]),
-        tx_hash=r[6],
-        nonce=r[7],
-        block_number=r[8],
-        anchored_at=r[9],
-        created_at=int(r[10]),
-        single=bool(r[11]),
-        block_hash=r[12],
-        rollbacks=int(r[13]),
-    )
-
-
-def _delivered(r: Sequence[Any]) -> DeliveredCredential:
-    cid = str(r[0])
-    if r[7] == "held":
-        raise CredentialHeld(
-            f"credential {cid!r} is held: it was signed or anchored while its agency was"
-            " suspended, and waits for an operator to anchor or discard it"
-        )
-    if r[7] == "discarded":
-        raise CredentialDiscarded(f"credential {cid!r} was discarded: it is never anchored")
-    if r[10] is None or r[12] != "anchored" or r[7] != "anchored":
-        state = "pending" if r[10] is None else f"in batch {r[10]} ({r[12]})"
-        raise CredentialNotYetAnchored(f"credential {cid!r} is not anchored yet: {state}")
-    proof_blob = bytes(r[9] or b"")
-    proof = tuple(proof_blob[i : i + 32] for i in range(0, len(proof_blob), 32))
-    return DeliveredCredential(
-        credential_id=cid,
-        compact=str(r[1]),
-        digest=bytes(r[2]),
-        type_id=int(r[3]),
-        list_id=int(r[4]),
-        status_idx=int(r[5]),
-        holder_ref=str(r[6]),
-        anchor=AnchorProof(
-            root=bytes(r[11]),
-            proof=proof,
-            leaf_index=int(r[8]),
-            block_number=None if r[13] is None else int(r[13]),
-            anchored_at=int(r[14]),
-            batch_id=int(r[10]),
-            tx_hash=r[15],
-            single=bool(r[16]),
-        ),
-    )

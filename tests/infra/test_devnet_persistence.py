@@ -40,7 +40,8 @@ def test_killed_devnet_restarts_from_the_state_persisted_last(tmp_path: Path) ->
             rpc.call("anvil_mine", ["0x5"])  # never persisted: lost to the kill
         _kill(home, info.pid)
         devnet_state_file(home).write_text('{"block":{"number":"0x63"},"accounts":{')  # torn
-        again = devnet_up(home, port=port)
+        # A fresh port: the killed node's may already be taken by another test's devnet.
+        again = devnet_up(home, port=free_port())
         with Rpc(again.rpc_url) as rpc:
             assert rpc.block_number() == 16
     finally:
@@ -57,7 +58,7 @@ def test_devnet_starts_from_the_further_of_its_two_state_files(tmp_path: Path) -
             rpc.call("anvil_mine", ["0x4"])
         devnet_down(home)  # a clean stop: anvil saves block 7 to state.json
         assert state_block(devnet_state_file(home)) == 7
-        again = devnet_up(home, port=port)
+        again = devnet_up(home, port=free_port())
         with Rpc(again.rpc_url) as rpc:
             assert rpc.block_number() == 7
     finally:

@@ -4,9 +4,11 @@ once-only exchange (issue 17).
 Thin over `ledger.wallet.data_consents` and `ledger.wallet.access_log`. A consent names the
 source as the agency that issued her credential of the type (from the wallet, no network), the
 requester by its address or a local account name, shown with the name the chain holds for it;
-she is asked before anything is signed (`--yes` for automation). A signed consent or
-withdrawal goes to the source's data service (`--source URL`) or into a file she takes there
-(`--out FILE`, the same JSON body).
+she is asked before anything is signed (`--yes` for automation). A requester not registered
+on chain for the purpose with the type is refused before she is asked (the source would
+refuse its queries anyway); one registered on another legal basis than consent is named so.
+A signed consent or withdrawal goes to the source's data service (`--source URL`) or into a
+file she takes there (`--out FILE`, the same JSON body).
 """
 
 from __future__ import annotations
@@ -108,6 +110,23 @@ def _named(chain: LedgerChain, address: str) -> str:
     return agency.name
 
 
+def _legal_basis(chain: LedgerChain, requester: str, who: str, vct: str, purpose: str) -> str:
+    """The legal basis the council registered for `requester`'s `purpose` with `vct`;
+    `InputError` if it is not registered for it (the source would refuse its queries)."""
+    from ledger.exchange.receipts import purpose_digest
+
+    type_id = chain.types.type_id_of(vct)
+    if type_id == 0:
+        raise InputError(f"{vct} is not a credential type on this ledger")
+    registration = chain.verifiers.registration(requester, type_id, purpose_digest(purpose))
+    if registration.registered_at == 0:
+        raise InputError(
+            f"{who} ({requester}) is not registered on this ledger for the purpose {purpose!r} "
+            f"with {vct}: the source would refuse its queries, so there is nothing to consent to"
+        )
+    return str(registration.legal_basis)
+
+
 def _send(document: str, source_url: str | None, out: Path | None, *, withdrawal: bool) -> str:
     """Deliver a signed document; return the line saying where it went."""
     import json
@@ -172,6 +191,7 @@ def grant(
     address = _requester(w, requester)
     chain = w.chain()
     name = _named(chain, address)
+    basis = _legal_basis(chain, address, name, vct, purpose)
     to_stderr = w.as_json
     with w.wallet() as wallet:
         source = _source_of(wallet, vct)
@@ -183,6 +203,12 @@ def grant(
             click.echo(f"  {vct}: {', '.join(paths)}", err=to_stderr)
             click.echo(f"Purpose: {purpose}", err=to_stderr)
             click.echo(f"Until:   {_date(expires_at)}", err=to_stderr)
+            if basis != "consent":
+                click.echo(
+                    f"Note: registered on the legal basis {basis}: {name} may fetch these "
+                    "without your consent (every access is logged for you all the same)",
+                    err=to_stderr,
+                )
         if not (
             yes or click.confirm(f"Grant this consent to {name}?", default=False, err=to_stderr)
         ):

@@ -75,7 +75,7 @@ def _grant(
 ) -> Result:
     return run(
         "consent", "grant", "--requester", world.base.verifier.address, "--type", world.base.vct,
-        "--claims", "municipality,age_over_18", "--purpose", "Boligstøtte", "--expires", "90d",
+        "--claims", "municipality,age_over_18", "--purpose", world.base.purpose, "--expires", "90d",
         "--out", str(out), *extra, input=input,
     )  # fmt: skip
 
@@ -95,7 +95,7 @@ def test_grant_shows_who_what_why_and_writes_the_signed_consent(
     assert result.output == (
         f"{VERIFIER_NAME} ({verifier}) may fetch from {ISSUER_NAME} ({issuer}):\n"
         f"  {world.base.vct}: municipality, age_over_18\n"
-        "Purpose: Boligstøtte\n"
+        f"Purpose: {world.base.purpose}\n"
         f"Until:   {_date(kept.expires_at)}\n"
         f"Grant this consent to {VERIFIER_NAME}? [y/N]: y\n"
         f"Granted consent {kept.consent_id} to {VERIFIER_NAME} until {_date(kept.expires_at)}\n"
@@ -125,7 +125,7 @@ def test_list_and_withdraw(run: Cli, world: WalletWorld, tmp_path: Path) -> None
     listed = run("consent", "list")
     assert listed.output == (
         f"{kept.consent_id}  active until {_date(kept.expires_at)}  {VERIFIER_NAME} ({verifier})"
-        f"  {world.base.vct}: age_over_18, municipality  purpose 'Boligstøtte'\n"
+        f"  {world.base.vct}: age_over_18, municipality  purpose {world.base.purpose!r}\n"
     )
     out = tmp_path / "withdrawal.json"
     result = run("consent", "withdraw", kept.consent_id, "--out", str(out))
@@ -137,6 +137,24 @@ def test_list_and_withdraw(run: Cli, world: WalletWorld, tmp_path: Path) -> None
     withdrawal = verify_withdrawal(json.loads(out.read_text())["document"], jwk, now=2**40)
     assert withdrawal.consent_id == kept.consent_id
     assert " withdrawn since " in run("consent", "list").output
+
+
+def test_grant_refuses_a_purpose_the_requester_is_not_registered_for(
+    run: Cli, world: WalletWorld, tmp_path: Path
+) -> None:
+    out = tmp_path / "c.json"
+    verifier = world.base.verifier.address
+    result = run(
+        "consent", "grant", "--requester", verifier, "--type", world.base.vct, "--claims",
+        "municipality", "--purpose", "Marketing", "--expires", "1d", "--out", str(out), "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {VERIFIER_NAME} ({verifier}) is not registered on this ledger for the purpose "
+        f"'Marketing' with {world.base.vct}: the source would refuse its queries, so there is "
+        "nothing to consent to\n"
+    )
+    assert not out.exists()
 
 
 def test_grant_needs_exactly_one_destination(run: Cli, world: WalletWorld) -> None:

@@ -25,6 +25,11 @@ A suspended agency's credentials are held, never anchored on their own: credenti
 while it is suspended, and those still waiting for their anchor when a `flush` finds it
 suspended, stay in the outbox as held until an operator decides (`anchor_held` once it is
 reinstated, or `discard_held`).
+
+Why one module of some 550 lines: signing, status lists, anchoring and keys already live in
+`issuer_signing`, `issuer_status`, `issuer_anchors` and `issuer_keys`; what stays is the issuing
+workflow itself (issue, the pipelined `issue_many`, flush, recover, held credentials), whose
+order is the guarantee above and reads best as one sequence.
 """
 
 from __future__ import annotations

@@ -25,6 +25,9 @@ primary type ``PresentationRequest(address verifier,uint32 typeId,bytes32 vctHas
 bytes32 claimsDigest,bytes32 purposeDigest,string nonce,string audience,uint64 createdAt,
 uint64 expiresAt)`` where ``vctHash = keccak256(utf-8 vct)`` and ``claimsDigest`` is
 `claims_digest` (keccak256 of the sorted claim path strings as a compact JSON array).
+
+Why one module of some 500 lines: it is one document format, and its two directions (create and
+sign; parse, check every field and recover the signer) must change together with the shape above.
 """
 
 from __future__ import annotations

@@ -40,6 +40,10 @@ detected from inside the file; that needs state kept elsewhere. The header check
 must be checkable without the passphrase), so it catches damage, not an attacker: one who edits
 the salt or KDF parameters and recomputes it makes the wallet report a wrong passphrase. That only
 denies access, which deleting the file does too; it reveals nothing and lets nothing be forged.
+
+Why one module of some 650 lines: every accessor reads and writes through the same sealing (key,
+associated data, manifest, one transaction per change), and the guarantees above hold only as a
+whole; split, the argument would have to be re-assembled across files to be checked.
 """
 
 from __future__ import annotations

@@ -5,12 +5,19 @@ complete against the chain, refusal included; a source that drops her receipt is
 
 from __future__ import annotations
 
+import secrets
+import socket
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from world import CHEAP_KDF, PASSPHRASE
+import uvicorn
+from click.testing import CliRunner
+from world import CHEAP_KDF, CHEAP_WORK, PASSPHRASE
 
+from ledger.cli.wallet_cli import cli
 from ledger.errors import (
     AccessLogIncomplete,
     AccessLogKeyChanged,
@@ -20,7 +27,11 @@ from ledger.errors import (
 )
 from ledger.exchange.anchoring import anchor_receipts
 from ledger.exchange.pseudonym import SourceLogKey
+from ledger.exchange.register import StoreRegister
+from ledger.exchange.source import DataSource
+from ledger.exchange.store import SqliteExchangeStore
 from ledger.sdjwt.jwk import public_key_from_jwk
+from ledger.service.app import create_app
 from ledger.wallet.access_log import anchored_batches, fetch_source_log
 from ledger.wallet.data_consents import deliver
 from ledger.wallet.wallet import Wallet
@@ -130,3 +141,94 @@ def test_a_consent_the_source_refuses_names_its_code(pull: Pull, tmp_path: Path)
         )
     with pytest.raises(ExchangeDeliveryFailed, match="refused: HTTP 4"):
         deliver(pull.url, consent.document, client=pull.client)
+
+
+# --- the wallet CLI against the service on a free loopback port --------------------------------
+
+
+@pytest.fixture
+def served_url(pull: Pull, tmp_path: Path) -> Iterator[str]:
+    """The CPR office's service (a second process-worth of it: its own store connection over
+    the same file, the same log key and holder keys) under uvicorn on a free loopback port."""
+    source = DataSource(
+        store=SqliteExchangeStore(tmp_path / "cpr.db"),
+        register=StoreRegister(SqliteExchangeStore(tmp_path / "cpr.db"), clock=pull.clock),
+        chain=pull.world.reader(),
+        agency=pull.world.issuer.address,
+        signing_key=pull.world.signing_key,
+        log_key=pull.source.log_key,
+        pseudonym_secret=secrets.token_bytes(32),
+        holder_keys=pull.holder_keys,
+        clock=pull.clock,
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    config = uvicorn.Config(create_app(source), host="127.0.0.1", port=port, log_level="error")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the service did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+def test_wallet_access_log_over_http_shows_the_refusal_anchored(
+    pull: Pull, served_url: str, tmp_path: Path
+) -> None:
+    world = pull.world
+    with karens_wallet(pull, tmp_path) as wallet:
+        home = wallet.store.path.parent
+    with pytest.raises(ConsentMissing):
+        pull.fetch()
+    anchor_receipts(pull.store, world.issuer_chain())
+    ledger_home = tmp_path / "ledger"
+    world.deployment.save(ledger_home / "deployment.json")
+    base = ["--home", str(home), "--rpc", world.rpc.url, "--ledger-home", str(ledger_home)]
+    result = CliRunner().invoke(
+        cli,
+        [*base, "access-log", "--source", served_url],
+        env={"WALLET_PASSPHRASE": PASSPHRASE},
+        obj=CHEAP_WORK,
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    issuer, verifier = world.issuer.address, world.verifier.address
+    names = {a: world.reader().agency(a).name for a in (issuer, verifier)}
+    assert lines[0] == (
+        f"Access log from {names[issuer]} ({issuer}): 1 access(es), complete over 1 anchored "
+        "batch(es)"
+    )
+    assert lines[1].endswith(f"  {names[verifier]} ({verifier})")
+    assert lines[2] == f"  no-consent: {world.vct}: {', '.join(sorted(ASKED))}"
+    assert lines[3].startswith(f"  purpose {world.purpose!r}, legal basis consent, case ")
+    assert lines[4].startswith("  anchored in batch 1, block ")
+
+
+def test_wallet_access_log_names_an_unreachable_source(pull: Pull, tmp_path: Path) -> None:
+    with karens_wallet(pull, tmp_path) as wallet:
+        home = wallet.store.path.parent
+    ledger_home = tmp_path / "ledger"
+    pull.world.deployment.save(ledger_home / "deployment.json")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])  # closed again: nobody listens
+    base = ["--home", str(home), "--rpc", pull.world.rpc.url, "--ledger-home", str(ledger_home)]
+    result = CliRunner().invoke(
+        cli,
+        [*base, "access-log", "--source", f"http://127.0.0.1:{port}"],
+        env={"WALLET_PASSPHRASE": PASSPHRASE},
+        obj=CHEAP_WORK,
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: could not reach the source at http://127.0.0.1:{port}/exchange/challenge "
+        "(ConnectError after "
+    )

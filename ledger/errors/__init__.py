@@ -6,7 +6,8 @@ raises a bare ValueError for an expected failure. `from ledger.errors import X` 
 class; each lives in the module of the layer that raises it:
 
 - `_base`: `LedgerError`, `ConfigError`, `InputError`, `StorageError` and the families
-  `VerificationError`, `ChainError`, `AgencyError`, `WalletError`;
+  `VerificationError`, `ChainError`, `AgencyError`, `WalletError`, `ClaimPathError` (its classes
+  `UnknownClaimPath` in `sdjwt`, `ClaimPathInvalid` in `agency`);
 - `input`: untrusted JSON refused by the bounded parser;
 - `sdjwt`: credential format (SD-JWT, SD-JWT VC, KB-JWT, status lists);
 - `chain`: devnet, JSON-RPC, transactions, keystores, and `ContractRevert`;

@@ -96,19 +96,36 @@ contract VerifierRegistry is IVerifierRegistry, CouncilGoverned, Semver(2, 0, 0)
     function requesterCheck(address requester, uint32 typeId, uint256 claimMask, bytes32 purposeDigest)
         external
         view
-        returns (bool active, bool authorised, LegalBasis legalBasis)
+        returns (
+            ITrustRegistry.AgencyStatus status,
+            bool registered,
+            bool covered,
+            bool authorised,
+            LegalBasis legalBasis
+        )
     {
         Record storage r = _records[requester][typeId][purposeDigest];
-        active = _trust.agencyStatus(requester) == ITrustRegistry.AgencyStatus.Active;
-        authorised = active && _inForce(r, claimMask, uint64(block.timestamp));
+        status = _trust.agencyStatus(requester);
+        registered = _inWindow(r, uint64(block.timestamp));
+        covered = registered && _covers(r, claimMask);
+        authorised = covered && status == ITrustRegistry.AgencyStatus.Active;
         legalBasis = r.legalBasis;
     }
 
     /// @dev Registered, `claimMask` a non-empty subset of the registered mask, and `t` inside
     /// the window and before any withdrawal.
     function _inForce(Record storage r, uint256 claimMask, uint64 t) private view returns (bool) {
-        if (r.registeredAt == 0 || claimMask == 0 || claimMask & ~r.claimMask != 0) return false;
-        if (t < r.validFrom || (r.validUntil != 0 && t >= r.validUntil)) return false;
+        return _inWindow(r, t) && _covers(r, claimMask);
+    }
+
+    /// @dev Registered, and `t` inside the window and before any withdrawal.
+    function _inWindow(Record storage r, uint64 t) private view returns (bool) {
+        if (r.registeredAt == 0 || t < r.validFrom || (r.validUntil != 0 && t >= r.validUntil)) return false;
         return r.withdrawnAt == 0 || t < r.withdrawnAt;
+    }
+
+    /// @dev `claimMask` is a non-empty subset of the registered mask.
+    function _covers(Record storage r, uint256 claimMask) private view returns (bool) {
+        return claimMask != 0 && claimMask & ~r.claimMask == 0;
     }
 }

@@ -80,12 +80,20 @@ interface IVerifierRegistry is ISemver {
         external
         view
         returns (bool);
-    /// @notice The one read a data source makes per query, now: whether `requester` is an Active
-    /// agency, whether it may request `claimMask` of `typeId` for `purposeDigest` (as
-    /// {isAuthorized} at the current block time), and the legal basis of that registration
-    /// (Consent when there is none).
+    /// @notice The one read a data source makes per query, at the current block time: the
+    /// requester's agency status; whether its registration for `typeId` and `purposeDigest` is
+    /// in force (registered, inside its window, not withdrawn); whether `claimMask` is a
+    /// non-empty subset of the registered claims; whether it is authorised (all three, and
+    /// Active: {isAuthorized} now); and the legal basis the council set (Consent when none).
+    /// The parts let a source give each refusal its own reason.
     function requesterCheck(address requester, uint32 typeId, uint256 claimMask, bytes32 purposeDigest)
         external
         view
-        returns (bool active, bool authorised, LegalBasis legalBasis);
+        returns (
+            ITrustRegistry.AgencyStatus status,
+            bool registered,
+            bool covered,
+            bool authorised,
+            LegalBasis legalBasis
+        );
 }

@@ -220,13 +220,23 @@ class VerifierRegistration:
 @dataclass(frozen=True)
 class RequesterCheck:
     """The one chain read of a data source per query (`VerifierRegistry.requesterCheck`), at
-    the block's time: whether the requester is an Active agency, whether it is registered for
-    the claims and purpose (a non-empty subset of the registered claims, in force, Active), and
-    the legal basis the council set (CONSENT when there is no registration)."""
+    the block's time: the requester's agency status; whether its registration for the type and
+    purpose is in force (`registered`); whether the claims asked are a non-empty subset of the
+    registered ones (`covered`); whether it is authorised (all of it, and Active); and the
+    legal basis the council set (CONSENT when there is no registration). The parts let a source
+    give each refusal its own reason: not an agency or removed, suspended, wrong purpose,
+    over-asking."""
 
-    active: bool
+    status: AgencyStatus
+    registered: bool
+    covered: bool
     authorised: bool
     legal_basis: LegalBasis
+
+    @property
+    def active(self) -> bool:
+        """Whether the requester is an Active agency."""
+        return self.status is AgencyStatus.ACTIVE
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,12 @@ from eth_utils.address import to_checksum_address
 
 from ledger.chain.core import ContractClient
 from ledger.chain.named import record
-from ledger.chain.records import LegalBasis, RequesterCheck, VerifierRegistration
+from ledger.chain.records import (
+    AgencyStatus,
+    LegalBasis,
+    RequesterCheck,
+    VerifierRegistration,
+)
 
 __all__ = ["VerifierRegistry"]
 
@@ -46,14 +51,17 @@ class VerifierRegistry(ContractClient):
     def requester_check(
         self, requester: str, type_id: int, claim_mask: int, purpose_digest: bytes
     ) -> RequesterCheck:
-        """The one read a data source makes per query, at the latest block's time: whether
-        `requester` is Active, whether it may request `claim_mask` of `type_id` for the
-        purpose, and the purpose's legal basis (CONSENT when not registered)."""
+        """The one read a data source makes per query, at the latest block's time: the
+        requester's status, whether its registration for the type and purpose is in force and
+        covers `claim_mask`, whether it is authorised, and the purpose's legal basis (CONSENT
+        when not registered); see `RequesterCheck`."""
         tree = self._core.named(
             self.CONTRACT, "requesterCheck", [requester, type_id, claim_mask, purpose_digest]
         )
         return RequesterCheck(
-            active=bool(tree["active"]),
+            status=AgencyStatus(tree["status"]),
+            registered=bool(tree["registered"]),
+            covered=bool(tree["covered"]),
             authorised=bool(tree["authorised"]),
             legal_basis=LegalBasis.from_code(tree["legalBasis"]),
         )

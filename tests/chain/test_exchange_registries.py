@@ -7,7 +7,7 @@ import pytest
 from chain_helpers import PURPOSE, World, assert_role_gated, random32
 
 from ledger.chain.data_service_directory import MAX_URL_BYTES
-from ledger.chain.records import LegalBasis, RequesterCheck
+from ledger.chain.records import AgencyStatus, LegalBasis, RequesterCheck
 from ledger.errors import (
     DataServiceDirectoryHeld,
     DataServiceDirectoryInvalidUrl,
@@ -41,7 +41,8 @@ def test_a_registration_without_a_basis_needs_consent(world: World) -> None:
     check = world.reader.verifiers.requester_check(
         world.verifier.address, world.type_id, 1, PURPOSE
     )
-    assert check == RequesterCheck(active=True, authorised=True, legal_basis=LegalBasis.CONSENT)
+    assert check == RequesterCheck(AgencyStatus.ACTIVE, True, True, True, LegalBasis.CONSENT)
+    assert check.active
 
 
 @pytest.mark.parametrize("basis", list(LegalBasis))
@@ -57,17 +58,40 @@ def test_the_council_sets_the_legal_basis(world: World, basis: LegalBasis) -> No
     check = world.reader.verifiers.requester_check(
         world.verifier.address, world.type_id, 0b10, purpose
     )
-    assert check == RequesterCheck(active=True, authorised=True, legal_basis=basis)
+    assert check == RequesterCheck(AgencyStatus.ACTIVE, True, True, True, basis)
 
 
 def test_requester_check_refuses_over_asking_other_purposes_and_strangers(world: World) -> None:
     verifiers = world.reader.verifiers
     over = verifiers.requester_check(world.verifier.address, world.type_id, 0b111, PURPOSE)
-    assert (over.active, over.authorised) == (True, False)
+    assert over == RequesterCheck(AgencyStatus.ACTIVE, True, False, False, LegalBasis.CONSENT)
+    nothing = verifiers.requester_check(world.verifier.address, world.type_id, 0, PURPOSE)
+    assert (nothing.covered, nothing.authorised) == (False, False)
     other = verifiers.requester_check(world.verifier.address, world.type_id, 1, random32())
-    assert other == RequesterCheck(active=True, authorised=False, legal_basis=LegalBasis.CONSENT)
+    assert other == RequesterCheck(AgencyStatus.ACTIVE, False, False, False, LegalBasis.CONSENT)
     stranger = verifiers.requester_check(world.outsider.address, world.type_id, 1, PURPOSE)
-    assert (stranger.active, stranger.authorised) == (False, False)
+    assert stranger == RequesterCheck(AgencyStatus.NONE, False, False, False, LegalBasis.CONSENT)
+
+
+def test_requester_check_agrees_with_is_authorized_over_a_window(world: World) -> None:
+    now = world.now()
+    purpose = random32()
+    world.execute(
+        world.actions.register_verifier(
+            world.second.address, world.type_id, purpose, 0b11, valid_from=now + 100,
+            valid_until=now + 200, legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        )
+    )
+    verifiers = world.reader.verifiers
+    for t, registered in ((now + 50, False), (now + 150, True), (now + 250, False)):
+        world.rpc.call("evm_setNextBlockTimestamp", [t])
+        world.rpc.call("evm_mine", [])
+        check = verifiers.requester_check(world.second.address, world.type_id, 1, purpose)
+        assert (check.registered, check.authorised) == (registered, registered), t
+        assert check.authorised is verifiers.is_authorized(
+            world.second.address, world.type_id, purpose, 1, t
+        )
+        assert check.legal_basis is LegalBasis.LEGAL_OBLIGATION
 
 
 def test_a_suspended_requester_is_neither_active_nor_authorised(world: World) -> None:
@@ -81,8 +105,9 @@ def test_a_suspended_requester_is_neither_active_nor_authorised(world: World) ->
     check = world.reader.verifiers.requester_check(
         world.verifier.address, world.type_id, 1, PURPOSE
     )
-    assert check == RequesterCheck(active=False, authorised=False,
-                                   legal_basis=LegalBasis.PUBLIC_TASK)
+    assert check == RequesterCheck(
+        AgencyStatus.SUSPENDED, True, True, False, LegalBasis.PUBLIC_TASK
+    )
 
 
 def test_a_requester_cannot_register_or_widen_its_own_basis(world: World) -> None:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from ledger._rand import UnsafeDeterministicRandom
 from ledger.agency.request import purpose_digest
 from ledger.chain.client import LedgerChain
 from ledger.chain.deploy import Deployment
+from ledger.chain.devnet import anvil_dev_accounts
 from ledger.chain.records import LegalBasis
 from ledger.chain.rpc import Rpc
 from ledger.cli._ledger_accounts import resolve_address
@@ -31,6 +33,17 @@ VCT = "https://credentials.example.dk/person/v1"
 CLAIMS = "given_name,birthdate,age_over_18,municipality"
 PURPOSE = "Housing benefit"
 URL = "https://cpr.example.dk/exchange"
+
+
+@pytest.fixture(autouse=True)
+def funder_refunded(on_devnet: str) -> Iterator[None]:
+    """Give anvil dev account 0 back what this test's `--fund`s took: the CLI tests share the
+    session anvil, and its 10,000 ETH fund about a hundred accounts in all."""
+    funder = anvil_dev_accounts(1)[0].address
+    with Rpc(on_devnet) as rpc:
+        before = rpc.call("eth_getBalance", [funder, "latest"])
+        yield
+        rpc.call("anvil_setBalance", [funder, before])
 
 
 def ok(result: Result) -> str:

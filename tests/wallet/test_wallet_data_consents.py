@@ -115,3 +115,15 @@ def test_the_source_records_what_the_wallet_signed(home: Path, tmp_path: Path) -
         assert store.find_consent("s", KOMMUNE, VCT, ["age_over_18"], digest, now=NOW + 6)
         record_withdrawal(store, withdrawal, jwk, subject_id="s", now=NOW + 7)
         assert not store.find_consent("s", KOMMUNE, VCT, ["age_over_18"], digest, now=NOW + 7)
+
+
+def test_a_backup_restores_the_consents(home: Path, tmp_path: Path) -> None:
+    with open_wallet(home) as wallet:
+        consent = grant(wallet)
+        withdrawn = wallet.withdraw_consent(grant(wallet, purpose="Folkepension").consent_id)
+        wallet.backup(tmp_path / "backup", "backup passphrase", kdf_params=CHEAP_KDF)
+    with Wallet.restore(
+        tmp_path / "backup", "backup passphrase", tmp_path / "restored", PASSPHRASE,
+        kdf_params=CHEAP_KDF,
+    ) as restored:  # fmt: skip
+        assert restored.list_consents() == (consent, withdrawn)

@@ -17,8 +17,8 @@ A refusal comes back as the same `QueryRefused` subclass the source raised (its 
 receipt id); any other error answer is `DataServiceError` with the service's code, and a service
 that cannot be reached is `DataServiceUnreachable`.
 
-Finding the source: pass its address and URL (`source=`, `url=`); a data service directory on
-chain (issue 17) will let `fetch` find them from the type alone.
+Finding the source: from the DataServiceDirectory on chain by the type alone (`find_source`), or
+given explicitly (`source=`, `url=`).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from ledger.chain.client import LedgerChain
 from ledger.chain.deploy import contract_abi
 from ledger.errors import (
     AnswerInvalid,
-    ConfigError,
     DataServiceError,
+    DataServiceNotPublished,
     DataServiceUnreachable,
     JsonRejected,
     LedgerError,
@@ -177,9 +177,7 @@ class DataRequester:
         """Ask the source at `url` (its agency address `source`) for `claims` of `vct` about
         `subject`, for `purpose` in case `case_ref`; return them verified."""
         if source is None or url is None:
-            raise ConfigError(
-                "name the source and its data service URL (no data service directory yet)"
-            )
+            source, url = self.find_source(vct)
         query = DataQuery.new(
             subject=subject,
             vct=vct,
@@ -198,6 +196,18 @@ class DataRequester:
         if not isinstance(credential, str) or not isinstance(receipt_id, str):
             raise DataServiceError("the data service's answer is not {credential, receipt_id}")
         return self.verify_answer(query, credential, receipt_id)
+
+    def find_source(self, vct: str) -> tuple[str, str]:
+        """The agency and URL of the data service of `vct`, from the DataServiceDirectory on
+        chain; `DataServiceNotPublished` if none is published or its agency can no longer
+        anchor the type."""
+        try:
+            info = self.chain.directory.service_of(self._type_id(vct))
+        except LedgerError as exc:
+            raise DataServiceNotPublished(f"no data service found for {vct!r}: {exc}") from exc
+        if info is None or not info.current:
+            raise DataServiceNotPublished(f"no current data service is published for {vct!r}")
+        return info.agency, info.url
 
     def _post(self, url: str, body: bytes) -> dict[str, Any]:
         try:

@@ -25,6 +25,15 @@ This package holds the source's side, as a library usable without the CLI or the
 - `anchoring`: the source's receipts sealed into batches 1, 2, 3 ... and their roots anchored in
   the ReceiptRegistry, crash-safe and never twice (`anchor_receipts`, `seal_batch`).
 
+The pull itself (issue 17, round 2):
+
+- `query`: the requester's EIP-712 signed query (`DataQuery`, `SignedQuery`);
+- `source`: `DataSource`, the source's checks, answer and receipts, and the citizen's log;
+- `answer`: the answer SD-JWT VC of only the requested claims;
+- `requester`: `DataRequester.fetch`, signing, sending and verifying (`VerifiedClaims`);
+- `citizen_auth`: the citizen's challenge-response with her holder key (`ChallengeBook`,
+  `sign_log_request`). The HTTP service over them is `ledger.service`.
+
 Subjects are identified by their CPR number (``subject_id``, "DDMMYY-SSSS"). It never goes on
 chain and never into a log line or an exception message.
 """
@@ -37,14 +46,22 @@ __all__ = [
     "AccessReceipt",
     "AnchorRun",
     "AnchoredBatch",
+    "Answer",
+    "ChallengeBook",
     "Consent",
+    "DataQuery",
+    "DataRequester",
+    "DataSource",
+    "DictHolderKeys",
     "ExchangeStore",
+    "HolderKeys",
     "ImportReport",
     "LegalBasis",
     "Outcome",
     "PostgresExchangeStore",
     "ReceiptBatch",
     "ReceiptRow",
+    "SignedQuery",
     "SlotProof",
     "SmtProof",
     "SourceLogKey",
@@ -54,6 +71,7 @@ __all__ = [
     "SubjectRegister",
     "TemporaryPostgres",
     "VerifiedBatchLog",
+    "VerifiedClaims",
     "VerifiedConsent",
     "anchor_receipts",
     "build_batch",
@@ -68,6 +86,7 @@ __all__ = [
     "record_withdrawal",
     "seal_batch",
     "sign_consent",
+    "sign_log_request",
     "sign_withdrawal",
     "subject_claims",
     "synthetic_register",
@@ -128,5 +147,15 @@ __getattr__, __dir__ = lazy_exports(
         "AnchorRun": "ledger.exchange.anchoring",
         "anchor_receipts": "ledger.exchange.anchoring",
         "seal_batch": "ledger.exchange.anchoring",
+        "Answer": "ledger.exchange.source",
+        "DataSource": "ledger.exchange.source",
+        "DictHolderKeys": "ledger.exchange.source",
+        "HolderKeys": "ledger.exchange.source",
+        "DataQuery": "ledger.exchange.query",
+        "SignedQuery": "ledger.exchange.query",
+        "DataRequester": "ledger.exchange.requester",
+        "VerifiedClaims": "ledger.exchange.requester",
+        "ChallengeBook": "ledger.exchange.citizen_auth",
+        "sign_log_request": "ledger.exchange.citizen_auth",
     },
 )

@@ -23,11 +23,9 @@ from ledger.cli._ledger_context import LedgerContext, format_time, pass_ledger
 from ledger.errors import DataServiceNotPublished, InputError
 from ledger.exchange.anchoring import DEFAULT_BATCH_SIZE, AnchorRun, anchor_receipts
 from ledger.exchange.store import ExchangeStore, SqliteExchangeStore
+from ledger.service.state import EXCHANGE_STORE_FILE  # the one `ledger serve` uses
 
 __all__ = ["EXCHANGE_STORE_FILE", "exchange_store", "receipts", "service"]
-
-#: The source's exchange store in its agency state directory.
-EXCHANGE_STORE_FILE = "exchange.db"
 
 _POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 

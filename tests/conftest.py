@@ -55,6 +55,14 @@ def dev_accounts(devnet: Devnet) -> list[LocalAccount]:
 
 
 @pytest.fixture
+def devnet_funder(devnet: Devnet, rpc: Rpc) -> None:
+    """Refill anvil dev account 0, the source of `ledger ... --fund`, to its starting 10,000 ETH:
+    every funded CLI account takes 100 ETH from it, and on the shared session devnet those
+    withdrawals add up as tests are added until one runs dry ("insufficient funds")."""
+    rpc.call("anvil_setBalance", [devnet.dev_accounts[0].address, hex(10_000 * ETHER)])
+
+
+@pytest.fixture
 def chain_snapshot(rpc: Rpc) -> Iterator[str]:
     """Snapshot the chain before the test and revert to it afterwards (opt-in)."""
     snapshot_id = str(rpc.call("evm_snapshot", []))

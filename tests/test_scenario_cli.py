@@ -167,6 +167,7 @@ def test_danish_scenario_runs_through_the_ledger_and_wallet_clis(
     ledger: Invoke,
     wallet: Invoke,
     devnet: Devnet,
+    devnet_funder: None,
     rpc: Rpc,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -48,7 +48,10 @@ def ledger(home: Path) -> Invoke:
 
 
 @pytest.fixture
-def on_devnet(home: Path, devnet: Devnet, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the CLI at the session anvil (`LEDGER_RPC`); returns its URL."""
+def on_devnet(
+    home: Path, devnet: Devnet, devnet_funder: None, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Point the CLI at the session anvil (`LEDGER_RPC`), its funding account refilled; returns
+    its URL."""
     monkeypatch.setenv("LEDGER_RPC", devnet.rpc_url)
     return devnet.rpc_url

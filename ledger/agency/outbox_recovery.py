@@ -8,7 +8,7 @@ stated at the top of that module.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ledger.agency.outbox_records import (
     AnchorChain,
@@ -18,13 +18,42 @@ from ledger.agency.outbox_records import (
     RecoveryReport,
 )
 
-if TYPE_CHECKING:
-    from ledger.agency.outbox import Outbox
-
-__all__ = ["recover"]
+__all__ = ["RecoverableOutbox", "recover"]
 
 
-def recover(outbox: Outbox, chain: AnchorChain) -> RecoveryReport:
+class RecoverableOutbox(Protocol):
+    """The reads and state transitions of `ledger.agency.outbox.Outbox` that recovery uses
+    (so this module does not import the outbox that calls it)."""
+
+    def unanchored_batches(self) -> tuple[BatchRecord, ...]: ...
+
+    def mined_batches(self) -> tuple[BatchRecord, ...]: ...
+
+    def recorded_anchors(self) -> tuple[BatchRecord, ...]: ...
+
+    def abandon_submission(self, batch_id: int) -> None: ...
+
+    def mark_mined(
+        self, batch_id: int, block_number: int, block_hash: str | None, anchored_at: int
+    ) -> None: ...
+
+    def mark_anchored(
+        self,
+        batch_id: int,
+        block_number: int | None,
+        anchored_at: int,
+        *,
+        block_hash: str | None = None,
+    ) -> None: ...
+
+    def mark_vanished(self, batch_id: int, *, resend: bool) -> None: ...
+
+    def relocate(
+        self, batch_id: int, block_number: int, block_hash: str | None, anchored_at: int
+    ) -> None: ...
+
+
+def recover(outbox: RecoverableOutbox, chain: AnchorChain) -> RecoveryReport:
     """Reconcile the outbox with the chain; call after every (re)start.
 
     1. Every anchor recorded as mined or anchored is re-checked: the block at its number
@@ -87,7 +116,7 @@ def recover(outbox: Outbox, chain: AnchorChain) -> RecoveryReport:
     )
 
 
-def _mark_found(outbox: Outbox, batch_id: int, inclusion: AnchorInclusion) -> None:
+def _mark_found(outbox: RecoverableOutbox, batch_id: int, inclusion: AnchorInclusion) -> None:
     if inclusion.confirmed or inclusion.block_number is None:
         outbox.mark_anchored(
             batch_id,
@@ -101,7 +130,7 @@ def _mark_found(outbox: Outbox, batch_id: int, inclusion: AnchorInclusion) -> No
         )
 
 
-def _vanished_anchors(outbox: Outbox, chain: AnchorChain) -> list[BatchRecord]:
+def _vanished_anchors(outbox: RecoverableOutbox, chain: AnchorChain) -> list[BatchRecord]:
     """Step 1 of `recover`: re-check recorded anchors; those gone from the chain are moved
     back (to submitted, their stored transaction kept for step 3, else to sealed)."""
     recorded = outbox.recorded_anchors()

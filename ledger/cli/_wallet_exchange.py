@@ -23,11 +23,11 @@ import click
 
 from ledger._atomic import write_atomic
 from ledger.cli._common import emit, reports_errors
+from ledger.cli._wallet_context import WalletContext, check_writable, format_date, pass_wallet
 from ledger.errors import ConsentDeclined, InputError
 
 if TYPE_CHECKING:
     from ledger.chain.client import LedgerChain
-    from ledger.cli.wallet_cli import WalletContext
     from ledger.wallet.access_log import AccessLogEntry
     from ledger.wallet.data_consents import DataConsent
     from ledger.wallet.wallet import Wallet
@@ -36,23 +36,6 @@ __all__ = ["access_log", "consent"]
 
 _DURATION = re.compile(r"([1-9][0-9]{0,5})([mhdw])")
 _UNIT = {"m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
-#: The `wallet` group's context object (`ledger.cli.wallet_cli.WalletContext`); this module is
-#: imported by that one, so it does not import it back.
-pass_wallet = click.pass_obj
-
-
-def _date(ts: int | None) -> str:
-    if ts is None:
-        return "never"
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
-
-
-def _check_writable(out: Path) -> None:
-    from ledger.cli.wallet_cli import _check_writable as check
-
-    check(out)
-
-
 def expiry(text: str, now: int) -> int:
     """Unix seconds from a duration after `now` (``90d``, ``12h``, ``30m``, ``2w``) or a date
     or date-time (ISO 8601, UTC unless zoned); `InputError` otherwise."""
@@ -74,7 +57,7 @@ def _destination(source_url: str | None, out: Path | None) -> None:
     if (source_url is None) == (out is None):
         raise InputError("say where it goes: --source URL (the source's service) or --out FILE")
     if out is not None:
-        _check_writable(out)
+        check_writable(out)
 
 
 def _requester(w: WalletContext, name_or_address: str) -> str:
@@ -145,7 +128,7 @@ def _send(document: str, source_url: str | None, out: Path | None, *, withdrawal
 
 
 def _consent_line(c: DataConsent, now: int) -> str:
-    until = _date(c.withdrawn_at) if c.withdrawn_at is not None else _date(c.expires_at)
+    until = format_date(c.withdrawn_at) if c.withdrawn_at is not None else format_date(c.expires_at)
     state = c.state(now)
     return (
         f"{c.consent_id}  {state} {'since' if state == 'withdrawn' else 'until'} {until}  "
@@ -202,7 +185,7 @@ def grant(
             )
             click.echo(f"  {vct}: {', '.join(paths)}", err=to_stderr)
             click.echo(f"Purpose: {purpose}", err=to_stderr)
-            click.echo(f"Until:   {_date(expires_at)}", err=to_stderr)
+            click.echo(f"Until:   {format_date(expires_at)}", err=to_stderr)
             if basis != "consent":
                 click.echo(
                     f"Note: registered on the legal basis {basis}: {name} may fetch these "
@@ -225,7 +208,7 @@ def grant(
     where = _send(granted.document, source_url, out, withdrawal=False)
     emit(
         {**granted.to_json(), "delivered": source_url or str(out)},
-        f"Granted consent {granted.consent_id} to {name} until {_date(granted.expires_at)}\n"
+        f"Granted consent {granted.consent_id} to {name} until {format_date(granted.expires_at)}\n"
         + where,
         as_json=w.as_json,
     )
@@ -284,7 +267,7 @@ def _entry_lines(e: AccessLogEntry) -> list[str]:
         + (f", block {e.anchored_block}" if e.anchored_block is not None else "")
     )
     return [
-        f"{_date(e.time)}  {who}",
+        f"{format_date(e.time)}  {who}",
         f"  {e.outcome}: {e.vct}: {', '.join(e.claims)}",
         f"  purpose {e.purpose!r}, legal basis {e.legal_basis}, case {e.case_ref}",
         f"  {proof}",

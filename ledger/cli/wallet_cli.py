@@ -9,8 +9,6 @@ inside the commands that need it: `wallet list` must start cold in a few tenths 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,18 +22,17 @@ from ledger.cli._common import (
     reports_errors,
     work_factors,
 )
+from ledger.cli._wallet_context import WalletContext, check_writable, format_date, pass_wallet
 from ledger.cli._wallet_exchange import access_log, consent
 from ledger.wallet import (
     DEFAULT_KDF,
-    PASSPHRASE_ENV,
     KdfParams,
     Wallet,
     WalletStore,
-    wallet_home,
 )
 
 if TYPE_CHECKING:
-    from ledger.chain.client import LedgerChain
+    pass
 
 BACKUP_PASSPHRASE_ENV = "WALLET_BACKUP_PASSPHRASE"
 
@@ -46,74 +43,11 @@ def _kdf() -> KdfParams:
     return work_factors().wallet or DEFAULT_KDF
 
 
-class WalletContext:
-    """Global options of one `wallet` invocation (no I/O until a command asks)."""
-
-    def __init__(
-        self,
-        *,
-        home: Path | None,
-        rpc_url: str | None,
-        ledger_home: Path | None,
-        as_json: bool,
-        rpc_timeout: float | None = None,
-    ) -> None:
-        self.home = wallet_home(home)
-        self.rpc_url = rpc_url
-        self.rpc_timeout = rpc_timeout
-        self.ledger_home = ledger_home
-        self.as_json = as_json
-
-    def passphrase(self, *, confirm: bool = False) -> str:
-        """The wallet passphrase (WALLET_PASSPHRASE or a prompt)."""
-        return read_secret(PASSPHRASE_ENV, "Wallet passphrase", confirm=confirm)
-
-    @contextmanager
-    def wallet(self) -> Iterator[Wallet]:
-        """The unlocked wallet, closed afterwards. A damaged store is named so, with the way
-        back: a backup."""
-        from ledger.errors import WalletStoreDamaged
-
-        try:
-            wallet = Wallet.open(self.home, self.passphrase())
-        except WalletStoreDamaged as exc:
-            raise type(exc)(
-                f"{exc}. If you have a backup, `wallet restore BACKUP --force` replaces the "
-                "damaged wallet with it (copy the damaged file aside first)"
-            ) from exc
-        try:
-            yield wallet
-        finally:
-            wallet.close()
-
-    def chain(self) -> LedgerChain:
-        """A read-only client of the ledger (closed when the command ends)."""
-        from ledger.chain.client import LedgerChain
-        from ledger.chain.deploy import Deployment
-        from ledger.chain.rpc import Rpc
-        from ledger.network import resolve_network
-
-        network = resolve_network(
-            self.ledger_home, rpc_url=self.rpc_url, rpc_timeout=self.rpc_timeout
-        )
-        deployment = Deployment.load(network.deployment_path)
-        rpc = Rpc(network.rpc_url, timeout=network.rpc_timeout)
-        click.get_current_context().call_on_close(rpc.close)
-        return LedgerChain(rpc, deployment)
-
-
-pass_wallet = click.make_pass_decorator(WalletContext)
-
-
-def _date(ts: int | None) -> str:
-    if ts is None:
-        return "never"
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
 
 
 def _expiry(exp: int | None) -> str:
     """The expiry date, marked when it has passed (the ledger may still say `valid`)."""
-    return _date(exp) + (" (expired)" if exp is not None and exp <= time.time() else "")
+    return format_date(exp) + (" (expired)" if exp is not None and exp <= time.time() else "")
 
 
 def _claim_lines(name: str, value: Any, depth: int) -> list[str]:
@@ -277,7 +211,7 @@ def import_(w: WalletContext, file: Path) -> None:
     emit(
         {"id": stored.cred_id, **meta},
         f"Imported credential {stored.cred_id}: {meta['vct']}\n"
-        f"Issued by {meta['issuer_name']} ({meta['issuer_address']}) on {_date(meta['iat'])}",
+        f"Issued by {meta['issuer_name']} ({meta['issuer_address']}) on {format_date(meta['iat'])}",
         as_json=w.as_json,
     )
 
@@ -301,7 +235,7 @@ def list_(w: WalletContext) -> None:
         for c in creds
     ]
     lines = [
-        f"{r['id']}  {r['vct']}  from {r['issuer_name']}  issued {_date(r['iat'])}"
+        f"{r['id']}  {r['vct']}  from {r['issuer_name']}  issued {format_date(r['iat'])}"
         f"  expires {_expiry(r['exp'])}"
         for r in rows
     ]
@@ -334,7 +268,7 @@ def show(w: WalletContext, cred_id: str, offline: bool) -> None:
         f"Credential {view.cred_id}",
         f"Type:     {view.vct} (type {view.type_id})",
         f"Issuer:   {view.issuer_name} ({view.issuer_address})",
-        f"Issued:   {_date(view.iat)}",
+        f"Issued:   {format_date(view.iat)}",
         f"Expires:  {_expiry(view.exp)}",
         f"Status:   {view.status}",
         "Claims:",
@@ -385,7 +319,7 @@ def present(
         raise InputError(f"{request_file}: cannot read ({exc.strerror or exc})") from exc
     except RequestMalformed as exc:
         raise InputError(f"{request_file}: not a valid presentation request ({exc})") from exc
-    _check_writable(out)  # before consent: a disclosure is recorded only if it can be written
+    check_writable(out)  # before consent: a disclosure is recorded only if it can be written
     chain = w.chain()
     # Under --json, stdout carries only the JSON: whatever the citizen must read goes to stderr.
     to_stderr = w.as_json
@@ -419,19 +353,6 @@ def present(
         click.echo(_qr(package.to_json()), nl=False, err=to_stderr)
 
 
-def _check_writable(out: Path) -> None:
-    """Raise `InputError` unless a file can be created in `out`'s directory."""
-    import tempfile
-
-    from ledger.errors import InputError
-
-    try:
-        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.probe-"):
-            pass
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from exc
-
-
 def _qr(text: str) -> str:
     """`text` (compacted JSON) as a QR code drawn for a terminal."""
     import io
@@ -460,7 +381,7 @@ def history(w: WalletContext) -> None:
     with w.wallet() as wallet:
         entries = wallet.history()
     lines = [
-        f"{_date(e.at)}  {e.verifier_name} ({e.verifier_address})  {e.purpose!r}: "
+        f"{format_date(e.at)}  {e.verifier_name} ({e.verifier_address})  {e.purpose!r}: "
         f"{', '.join(e.claims)}  [credential {e.credential_id}]"
         for e in entries
     ]

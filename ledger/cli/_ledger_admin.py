@@ -7,6 +7,9 @@ and say whether it executed or how many more votes it needs (`ledger council vot
 A vote that reaches the threshold but whose call reverts still counts: the command prints where
 the proposal stands, then exits with `Error: <why the call failed>` (exit code 1), and the
 proposal stays open for `ledger council execute ID` once the cause is fixed.
+
+Longer than the house's ~400 lines: every command that proposes a council action shares the
+proposal reporting here; a split by register would copy it.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Thin over `ledger.wallet.Wallet`. Passphrases come from WALLET_PASSPHRASE /
 WALLET_BACKUP_PASSPHRASE or a prompt, never from argv. The chain is found like the `ledger` CLI
 finds it (`--rpc`, `--ledger-home`, see `ledger.network`). Everything chain-related is imported
 inside the commands that need it: `wallet list` must start cold in a few tenths of a second.
+
+Longer than the house's ~400 lines: one click group of thin commands; the shared context is in
+`_wallet_context`, the once-only commands in `_wallet_exchange`.
 """
 
 from __future__ import annotations

@@ -33,6 +33,9 @@ only the source can (the documented limit).
 Concurrency: one `DataSource` serves one thread at a time (`answer` holds a lock around the
 chain client and the store connection). Run several processes for more (each its own store
 connection; SQLite and PostgreSQL serialise the receipts and nonces correctly).
+
+Longer than the house's ~400 lines: the numbered checks of one query and the receipt written with
+its answer are one transaction's logic, read top to bottom.
 """
 
 from __future__ import annotations

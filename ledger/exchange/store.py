@@ -37,6 +37,10 @@ Constructors do no I/O: `open()` (or ``with``) connects and makes the schema.
 
 CPR numbers are stored here (the register is the source's own, as is the consent of a subject)
 but never leave it in an error message: errors say "the subject".
+
+Longer than the house's ~400 lines: the SQL both backends run is kept in one place
+(`store_postgres` only adapts the connection and column types); a split per table would split
+transactions that span tables.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@
 importing, showing status and presenting need a `LedgerChain`. The chain, agency and request
 layers (web3-adjacent, slow to import) are imported only by the calls that use them, so
 `wallet list` stays a cold start of a few tenths of a second.
+
+Longer than the house's ~400 lines: `Wallet` is the one facade a citizen's calls go through; each
+method is a few lines over the modules that do the work.
 """
 
 from __future__ import annotations

@@ -363,9 +363,31 @@ class _SqlExchangeStore:
     transaction (`_transaction`) and the statement runners (`_run`, `_run_many`)."""
 
     _name = "exchange store"
+    _db: Any  # the backend's connection while open, else None
 
     def __init__(self) -> None:
         self._depth = 0
+
+    def open(self) -> Self:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+            self._depth = 0
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     # -- backend hooks --
     def _transaction(self) -> AbstractContextManager[None]:
@@ -658,24 +680,6 @@ class SqliteExchangeStore(_SqlExchangeStore):
                 self.close()
                 raise
         return self
-
-    def close(self) -> None:
-        """Close the connection."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-            self._depth = 0
-
-    def __enter__(self) -> Self:
-        return self.open()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def _conn(self) -> sqlite3.Connection:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from ledger.errors import ExchangeStoreNotOpen, ExchangeStoreUnavailable
@@ -90,24 +89,6 @@ class PostgresExchangeStore(_SqlExchangeStore):
                 self.close()
                 raise
         return self
-
-    def close(self) -> None:
-        """Close the connection."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-            self._depth = 0
-
-    def __enter__(self) -> Self:
-        return self.open()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def _conn(self) -> psycopg.Connection[tuple[Any, ...]]:

@@ -220,6 +220,26 @@ class Meter:
         self.cpu = cpu(self.pids) - self.cpu0
 
 
+def _record_sequential(
+    out: dict[str, float], tag: str, lat: list[float], m: Meter, n: int
+) -> None:
+    """Latency percentiles, rate and CPU per presentation of one one-at-a-time run."""
+    out[f"p50 {tag}"], out[f"p99 {tag}"] = pct(lat, 0.5), pct(lat, 0.99)
+    out[f"seq {tag}"] = n / sum(lat)
+    out[f"cpu seq {tag}"] = m.cpu / n * 1000
+
+
+def _record_batch(
+    out: dict[str, float], env: Env, verifier: Verifier, pids: list[int], n: int
+) -> None:
+    """verify_batch on one process: its rate and CPU per presentation (all must verify)."""
+    items = env.items(verifier, n)
+    with Meter(pids) as m:
+        results = verifier.verify_batch(items, processes=1)
+    out["batch1"], out["cpu batch1"] = n / m.wall, m.cpu / n * 1000
+    assert all(isinstance(r, VerifiedCredentialPresentation) for r in results), results[:3]
+
+
 def ours_round(env: Env, n: int) -> dict[str, float]:
     """One round of every measurement of ours (fresh requests: nonces are single-use)."""
     out: dict[str, float] = {}
@@ -231,14 +251,8 @@ def ours_round(env: Env, n: int) -> dict[str, float]:
         with Meter(pids) as m:
             lat = latencies(lambda i, b=items: verifier.verify(*b[i]), n)  # type: ignore[misc]
         tag = "overlap" if overlap else "serial"
-        out[f"p50 {tag}"], out[f"p99 {tag}"] = pct(lat, 0.5), pct(lat, 0.99)
-        out[f"seq {tag}"] = n / sum(lat)
-        out[f"cpu seq {tag}"] = m.cpu / n * 1000
-    items = env.items(verifier, n)
-    with Meter(pids) as m:
-        results = verifier.verify_batch(items, processes=1)
-    out["batch1"], out["cpu batch1"] = n / m.wall, m.cpu / n * 1000
-    assert all(isinstance(r, VerifiedCredentialPresentation) for r in results), results[:3]
+        _record_sequential(out, tag, lat, m, n)
+    _record_batch(out, env, verifier, pids, n)
     verifier.close()
     return out
 
@@ -264,14 +278,8 @@ def herd_round(env: Env, n: int) -> dict[str, float]:
 
         with Meter(pids) as m:
             lat = latencies(one, n)
-        out[f"p50 {tag}"], out[f"p99 {tag}"] = pct(lat, 0.5), pct(lat, 0.99)
-        out[f"seq {tag}"] = n / sum(lat)
-        out[f"cpu seq {tag}"] = m.cpu / n * 1000
-    items = env.items(verifier, n)
-    with Meter(pids) as m:
-        results = verifier.verify_batch(items, processes=1)
-    out["batch1"], out["cpu batch1"] = n / m.wall, m.cpu / n * 1000
-    assert all(isinstance(r, VerifiedCredentialPresentation) for r in results), results[:3]
+        _record_sequential(out, tag, lat, m, n)
+    _record_batch(out, env, verifier, pids, n)
     verifier.close()
     return out
 

@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "issue-many": "ledger.cli._ledger_agency:issue_many",
     "keys": "ledger.cli._ledger_keys:keys",
     "receipts": "ledger.cli._ledger_exchange:receipts",
+    "register": "ledger.cli._ledger_register:register",
     "reinstate": "ledger.cli._ledger_agency:reinstate",
     "request": "ledger.cli._ledger_verify:request",
     "revoke": "ledger.cli._ledger_agency:revoke",

@@ -3,7 +3,7 @@
 
 A pull: the requester signs a query (EIP-712), POSTs it with httpx to the data service (FastAPI
 under uvicorn), the source checks the signature, the time window, the requester's standing on
-chain (one JSON-RPC batch to anvil), the subject's consent, looks her up in the register
+chain (one eth_call to anvil: requesterCheck), the subject's consent, looks her up in the register
 (SQLite, 10,000 synthetic persons), signs the SD-JWT VC of the asked claims, stores the receipt
 with the nonce (one transaction, synchronous=FULL) and answers; the requester verifies the
 answer (SD-JWT signature with the key registered on chain, audience, type, claims) and checks on

@@ -8,9 +8,10 @@ Guarantees (`DataSource.answer`):
      (``expired-query``);
   3. its nonce was never used by this requester (``replayed-query``): taken by the store's
      primary key, in the same transaction as the receipt, so of two racing copies one wins;
-  4. ONE chain read (one JSON-RPC batch): the requester is an Active agency (``not-registered``,
-     ``requester-suspended``), has a registration in force for this type and purpose
-     (``wrong-purpose``) that covers every claim asked (``over-asking``), and its legal basis;
+  4. ONE chain read (`VerifierRegistry.requesterCheck`, one ``eth_call`` at the latest block's
+     time): the requester is an Active agency (``not-registered``, ``requester-suspended``), has
+     a registration in force for this type and purpose (``wrong-purpose``) that covers every
+     claim asked (``over-asking``), and the legal basis the council set for it;
   5. where the legal basis is consent, the subject's consent covering this requester, type,
      claims and purpose is active now (``no-consent``, ``consent-withdrawn``);
   6. the register holds the subject (``unknown-subject``). Steps 4-5 run first, so a requester
@@ -45,7 +46,7 @@ import hmac
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -53,9 +54,7 @@ from ledger._rand import SYSTEM_RANDOM, Clock, RandomSource
 from ledger.agency.claims import claim_mask
 from ledger.agency.packages import issuer_did
 from ledger.chain.client import LedgerChain
-from ledger.chain.deploy import contract_abi
-from ledger.chain.named import decode_named, record
-from ledger.chain.records import AgencyStatus, CredentialTypeInfo, VerifierRegistration
+from ledger.chain.records import AgencyStatus, CredentialTypeInfo, RequesterCheck
 from ledger.errors import (
     ChainError,
     ClaimNotInType,
@@ -102,7 +101,6 @@ __all__ = [
     "DataSource",
     "DictHolderKeys",
     "HolderKeys",
-    "RequesterStanding",
     "batch_pseudonym",
     "subject_key",
 ]
@@ -190,26 +188,10 @@ class Answer:
         return {"credential": self.credential, "receipt_id": self.receipt_id}
 
 
-@dataclass(frozen=True)
-class RequesterStanding:
-    """What the one chain read says about a requester for a type and purpose."""
-
-    status: AgencyStatus
-    registration: VerifierRegistration
-    legal_basis: LegalBasis
-
-
 class _Refusal(Exception):
     def __init__(self, outcome: Outcome, message: str) -> None:
         super().__init__(message)
         self.outcome = outcome
-
-
-LegalBasisOf = Callable[[str, int, bytes], LegalBasis]
-
-
-def _consent_basis(_requester: str, _type_id: int, _purpose: bytes) -> LegalBasis:
-    return LegalBasis.CONSENT
 
 
 class DataSource:
@@ -219,9 +201,9 @@ class DataSource:
     `StoreRegister` over the same store); `chain` reads the registries (read-only is enough);
     `signing_key` is the source agency's registered P-256 key (as its issuer uses); `log_key`
     its `SourceLogKey`; `pseudonym_secret` (>= 32 bytes) keys the subject keys of subjects whose
-    holder key it does not know. `agency` is the source's address (default: `chain`'s account).
-    `legal_basis` gives the legal basis of a registration until the chain carries it (default:
-    consent for every purpose). Constructors do no I/O.
+    holder key it does not know. `agency` is the source's address (default: `chain`'s account);
+    the legal basis of each pull is the one the council set on chain with the requester's
+    registration. Constructors do no I/O.
     """
 
     def __init__(
@@ -235,7 +217,6 @@ class DataSource:
         pseudonym_secret: bytes,
         agency: str | None = None,
         holder_keys: HolderKeys | None = None,
-        legal_basis: LegalBasisOf | None = None,
         clock: Clock = time.time,
         rng: RandomSource = SYSTEM_RANDOM,
         answer_lifetime: int = 300,
@@ -251,7 +232,6 @@ class DataSource:
         self._secret = pseudonym_secret
         self._agency = agency
         self.holder_keys = holder_keys or HolderKeys()
-        self._legal_basis = legal_basis or _consent_basis
         self._clock = clock
         self._rng = rng
         self._answer_lifetime = answer_lifetime
@@ -312,64 +292,17 @@ class DataSource:
             self._types[vct] = info
         return info
 
-    def standing(self, requester: str, type_id: int, purpose: bytes) -> RequesterStanding:
-        """The requester's standing for a type and purpose, in one JSON-RPC batch."""
-        deployment = self.chain.deployment
-        registry, trust = contract_abi("VerifierRegistry"), contract_abi("TrustRegistry")
-        calls = [
-            (
-                "eth_call",
-                [
-                    {
-                        "to": deployment.address("VerifierRegistry"),
-                        "data": "0x"
-                        + registry.encode_call(
-                            "registrationOf", [requester, type_id, purpose]
-                        ).hex(),
-                    },
-                    "latest",
-                ],
-            ),
-            (
-                "eth_call",
-                [
-                    {
-                        "to": deployment.address("TrustRegistry"),
-                        "data": "0x" + trust.encode_call("agencyStatus", [requester]).hex(),
-                    },
-                    "latest",
-                ],
-            ),
-        ]
-        raw_registration, raw_status = self.chain.rpc.batch(calls)
-        (tree,) = decode_named(
-            registry, "registrationOf", bytes.fromhex(str(raw_registration)[2:])
-        ).values()
-        registration = record(
-            VerifierRegistration,
-            tree,
-            verifier=requester,
-            type_id=type_id,
-            purpose_digest=purpose,
-        )
-        (status,) = trust.decode_result("agencyStatus", bytes.fromhex(str(raw_status)[2:]))
-        return RequesterStanding(
-            AgencyStatus(int(status)),
-            registration,
-            self._basis(registration, requester, type_id, purpose),
-        )
+    def standing(
+        self, requester: str, type_id: int, claim_mask: int, purpose: bytes
+    ) -> RequesterCheck:
+        """The requester's standing for a type, the claims asked (`claim_mask`) and a purpose:
+        the ONE chain read `VerifierRegistry.requesterCheck` (status, registration in force,
+        claims covered, authorised, legal basis), at the latest block's time."""
+        return self.chain.verifiers.requester_check(requester, type_id, claim_mask, purpose)
 
-    def _basis(
-        self, registration: VerifierRegistration, requester: str, type_id: int, purpose: bytes
-    ) -> LegalBasis:
-        # The council sets the basis on chain with the registration (CHAIN17); a registry
-        # without it falls back to `legal_basis` (consent unless given).
-        on_chain = getattr(registration, "legal_basis", None)
-        if isinstance(on_chain, str):
-            return LegalBasis(on_chain)
-        if isinstance(on_chain, int):
-            return tuple(LegalBasis)[on_chain]
-        return self._legal_basis(requester, type_id, purpose)
+    def _basis(self, check: RequesterCheck) -> LegalBasis:
+        """The legal basis the receipt records: the one the council set on chain."""
+        return LegalBasis(check.legal_basis.value)
 
     # -- answering ----------------------------------------------------------------------------
 
@@ -439,22 +372,25 @@ class DataSource:
         except ChainError:
             raise _Refusal(Outcome.WRONG_PURPOSE, "no registration for this type") from None
         digest = purpose_digest(query.purpose)
-        standing = self.standing(query.requester, info.type_id, digest)
-        if standing.status in (AgencyStatus.NONE, AgencyStatus.REMOVED):
-            raise _Refusal(Outcome.NOT_REGISTERED, "the requester is not an agency")
-        if standing.status is not AgencyStatus.ACTIVE:
-            raise _Refusal(Outcome.REQUESTER_SUSPENDED, "the requester is suspended")
-        if not standing.registration.in_force_at(now):
-            raise _Refusal(Outcome.WRONG_PURPOSE, "no registration for this type and purpose")
         try:
-            mask = claim_mask(query.claims, info.claim_names)
+            mask, not_in_type = claim_mask(query.claims, info.claim_names), None
         except (ClaimNotInType, ClaimPathInvalid) as exc:  # an unparsable path too
-            raise _Refusal(Outcome.OVER_ASKING, f"a claim is not of the type: {exc}") from None
-        if mask & ~standing.registration.claim_mask:
+            mask, not_in_type = 0, exc  # refused below, after the requester's own refusals
+        check = self.standing(query.requester, info.type_id, mask, digest)
+        if check.status in (AgencyStatus.NONE, AgencyStatus.REMOVED):
+            raise _Refusal(Outcome.NOT_REGISTERED, "the requester is not an agency")
+        if not check.active:
+            raise _Refusal(Outcome.REQUESTER_SUSPENDED, "the requester is suspended")
+        if not check.registered:
+            raise _Refusal(Outcome.WRONG_PURPOSE, "no registration for this type and purpose")
+        if not_in_type is not None:
+            raise _Refusal(Outcome.OVER_ASKING, f"a claim is not of the type: {not_in_type}")
+        if not check.covered:
             raise _Refusal(Outcome.OVER_ASKING, "claims beyond the registration")
-        if standing.legal_basis is LegalBasis.CONSENT:
+        basis = self._basis(check)
+        if basis is LegalBasis.CONSENT:
             self._check_consent(signed, info, digest, now)
-        return standing.legal_basis
+        return basis
 
     def _check_consent(
         self, signed: SignedQuery, info: CredentialTypeInfo, digest: bytes, now: int

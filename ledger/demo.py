@@ -10,16 +10,26 @@
 5. The CPR office revokes the credential: presenting it again fails, with the reason.
 6. The CPR office's signing key is reported stolen and revoked: a credential anchored before
    still verifies; one signed with the stolen key and anchored afterwards is rejected.
+7. Once-only: the municipality fetches Karen's age and municipality from the CPR office's data
+   service (found in the directory on chain) for a case, on the legal basis public task,
+   without Karen presenting anything; a purpose resting on consent is refused until Karen
+   grants consent in her wallet; the CPR office anchors its receipts, and Karen's wallet shows
+   every access, the refusal too, each proven against the chain and the log proven complete.
 
 Everything runs through the SDK (the same calls the `ledger` and `wallet` CLIs make) against a
 real anvil; the devnet, the wallet and the issuer's outbox live in a temporary directory that
-is removed at the end, and no process is left running.
+is removed at the end, and no process is left running (the data service of step 7 runs under
+uvicorn on a free loopback port, in a thread stopped before the devnet).
+
+Over ~400 lines: one scenario told in order; splitting its steps across modules would scatter
+the story the module exists to tell.
 """
 
 from __future__ import annotations
 
 import secrets
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import uvicorn
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
@@ -34,18 +46,30 @@ from ledger.agency.issuer import Issuer
 from ledger.agency.packages import CredentialPackage, PresentationPackage
 from ledger.agency.request import purpose_digest
 from ledger.agency.verifier import Verifier
+from ledger.chain.anvil import free_port
 from ledger.chain.client import LedgerChain
 from ledger.chain.council import CouncilAction, council_execute
 from ledger.chain.deploy import Deployment, deploy_suite
 from ledger.chain.devnet import Devnet
+from ledger.chain.records import LegalBasis
 from ledger.chain.rpc import Rpc
 from ledger.errors import (
+    ConsentMissing,
     LedgerError,
     VerificationError,
     VerifierNotRegisteredForRequest,
     WalletError,
 )
+from ledger.exchange.anchoring import anchor_receipts
+from ledger.exchange.pseudonym import SourceLogKey
+from ledger.exchange.register import RECORD_FIELDS, StoreRegister
+from ledger.exchange.requester import DataRequester
+from ledger.exchange.source import DataSource, DictHolderKeys
+from ledger.exchange.store import SqliteExchangeStore
 from ledger.sdjwt import SigningKey, create_presentation
+from ledger.service.app import create_app
+from ledger.wallet.access_log import anchored_batches, fetch_source_log
+from ledger.wallet.data_consents import deliver
 from ledger.wallet.wallet import Wallet
 
 VCT = "https://credentials.cpr.dk/person/v1"
@@ -79,6 +103,14 @@ PERSON: dict[str, Any] = {
 }
 MUNICIPALITY_CLAIMS = ("age_over_18", "address.municipality")
 MUNICIPALITY_PURPOSE = "Check age and municipality of residence for a youth-club membership"
+# Step 7: the municipality's two purposes at the CPR office's data service.
+CASE_PURPOSE = "Case processing: age and municipality of residence (public task)"
+CASE_CLAIMS = ("age_over_18", "address.municipality")
+CASE_REF = "KK-2026-0042"
+HOUSING_PURPOSE = "Housing benefit: municipality of residence"
+HOUSING_CLAIMS = ("address.municipality",)
+HOUSING_CASE_REF = "KK-2026-0043"
+STEPS = 7
 
 
 @dataclass(frozen=True)
@@ -91,6 +123,15 @@ class DemoResult:
     failure_after_revocation: str
     earlier_credential_after_key_theft: str
     stolen_key_credential: str
+    pulled_for_case: dict[str, Any]
+    """Step 7: the claims the municipality pulled on the legal basis public task."""
+    refusal_before_consent: str
+    """Step 7: the refusal code of the consent-based pull before Karen consented."""
+    pulled_after_consent: dict[str, Any]
+    access_log: list[dict[str, Any]]
+    """Step 7: Karen's log from the CPR office, each access with its batch and block."""
+    access_log_complete: bool
+    """Step 7: her wallet proved the log complete over every batch anchored on chain."""
     seconds: float
 
 
@@ -104,7 +145,7 @@ class _Narrator:
     def step(self, title: str) -> None:
         self._step += 1
         self._echo("")
-        self._echo(f"[{self._step}/6] {title}")
+        self._echo(f"[{self._step}/{STEPS}] {title}")
 
     def ok(self, text: str) -> None:
         self._echo(f"  ✓ {text}")
@@ -139,7 +180,7 @@ def run_demo(
     echo: Callable[[str], None] = print, *, rpc_url: str | None = None
 ) -> DemoResult:
     """Run the whole scenario and narrate it through `echo`, a line at a time: each step as
-    ``[i/6] title``, then its observations, ``  ✓ ...`` for what went as it should and ``  ✗ ...``
+    ``[i/7] title``, then its observations, ``  ✓ ...`` for what went as it should and ``  ✗ ...``
     for a refusal the story expects.
 
     Starts an ephemeral devnet unless `rpc_url` names an anvil to use (it must accept
@@ -182,12 +223,25 @@ def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) ->
          f"admit the CPR Office {_short(cpr.address)}")
     vote(actions.accredit(cpr.address, type_id),
          "accredit the CPR Office to issue person credentials")
+    service_url = f"http://127.0.0.1:{free_port()}"
+    LedgerChain(rpc, deployment, cpr).directory.publish(type_id, service_url)
+    say.ok(f"the CPR Office published its data service for person data in the directory on "
+           f"chain: {service_url}")
     vote(actions.admit_agency(municipality.address, "Københavns Kommune"),
          f"admit Københavns Kommune {_short(municipality.address)}")
-    mask = sum(1 << CLAIM_NAMES.index(c) for c in MUNICIPALITY_CLAIMS)
     vote(actions.register_verifier(municipality.address, type_id,
-                                   purpose_digest(MUNICIPALITY_PURPOSE), mask),
+                                   purpose_digest(MUNICIPALITY_PURPOSE),
+                                   _mask(MUNICIPALITY_CLAIMS)),
          f"register Københavns Kommune as verifier of {', '.join(MUNICIPALITY_CLAIMS)}")
+    vote(actions.register_verifier(municipality.address, type_id, purpose_digest(CASE_PURPOSE),
+                                   _mask(CASE_CLAIMS), legal_basis=LegalBasis.PUBLIC_TASK),
+         f"register Københavns Kommune to fetch {', '.join(CASE_CLAIMS)} for case processing "
+         "(legal basis: public task)")
+    vote(actions.register_verifier(municipality.address, type_id,
+                                   purpose_digest(HOUSING_PURPOSE), _mask(HOUSING_CLAIMS),
+                                   legal_basis=LegalBasis.CONSENT),
+         f"register Københavns Kommune to fetch {', '.join(HOUSING_CLAIMS)} for housing benefit "
+         "(legal basis: consent)")
     vote(actions.admit_agency(broker.address, "Nordic Data Broker ApS"),
          "admit Nordic Data Broker ApS (an agency, but registered as verifier for nothing)")
 
@@ -253,6 +307,10 @@ def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) ->
         town.close()
         broker_verifier.close()
 
+        say.step("Once-only: Københavns Kommune fetches Karen's data from the CPR office")
+        once = _once_only(say, rpc, deployment, cpr_chain, wallet, municipality, work,
+                          service_url)
+
     elapsed = time.perf_counter() - started
     return DemoResult(
         chain_id=deployment.chain_id,
@@ -261,12 +319,154 @@ def _scenario(rpc: Rpc, work: Path, say: _Narrator, started: float, url: str) ->
         failure_after_revocation=revoked,
         earlier_credential_after_key_theft=still,
         stolen_key_credential=stolen,
+        pulled_for_case=once.pulled_for_case,
+        refusal_before_consent=once.refusal_before_consent,
+        pulled_after_consent=once.pulled_after_consent,
+        access_log=once.access_log,
+        access_log_complete=once.access_log_complete,
         seconds=elapsed,
     )
 
 
 class _StoryBroken(LedgerError):
     """A demo step did not behave as the scenario says it must."""
+
+
+def _mask(claims: tuple[str, ...]) -> int:
+    return sum(1 << CLAIM_NAMES.index(c) for c in claims)
+
+
+@dataclass(frozen=True)
+class _OnceOnly:
+    """What step 7 observed (see `DemoResult`)."""
+
+    pulled_for_case: dict[str, Any]
+    refusal_before_consent: str
+    pulled_after_consent: dict[str, Any]
+    access_log: list[dict[str, Any]]
+    access_log_complete: bool
+
+
+def _once_only(
+    say: _Narrator, rpc: Rpc, deployment: Deployment, cpr_chain: LedgerChain, wallet: Wallet,
+    municipality: LocalAccount, work: Path, service_url: str,
+) -> _OnceOnly:
+    """Step 7. The source and the requester keep the chain's clock (step 6 moved it ahead),
+    moved on a second after each pull: receipts are dated to the second, and a log lists those
+    of one second by receipt id, so the story's three accesses would show in any order."""
+    block = rpc.call("eth_getBlockByNumber", ["latest", False])
+    offset = [int(block["timestamp"], 16) - time.time()]
+
+    def clock() -> float:
+        return time.time() + offset[0]
+
+    def next_second() -> None:
+        offset[0] += 1
+
+    reader = LedgerChain(rpc, deployment)
+    key = SigningKey.generate()  # the stolen one is revoked: the service signs with a new one
+    cpr_chain.register_key(key)
+    say.ok(f"CPR Office registered a new signing key kid={key.kid[:12]}… for its data service")
+    with SqliteExchangeStore(work / "cpr-exchange.db").open() as store:
+        # Karen's register record: the person of her credential, her holder key known to the
+        # CPR office (it issued her credential to that key).
+        StoreRegister(store, clock=clock).put_many([{f: PERSON[f] for f in RECORD_FIELDS}])
+        served = SqliteExchangeStore(work / "cpr-exchange.db")  # the service's own connection
+        source = DataSource(
+            store=served,
+            register=StoreRegister(served, clock=clock),
+            chain=reader,
+            agency=cpr_chain.address,
+            signing_key=key,
+            log_key=SourceLogKey.generate(),
+            pseudonym_secret=secrets.token_bytes(32),
+            holder_keys=DictHolderKeys({PERSON["cpr_number"]: wallet.holder_jwk}),
+            clock=clock,
+        )
+        with _serving(create_app(source), service_url), httpx.Client(timeout=10) as client:
+            requester = DataRequester(
+                chain=reader, account=municipality, client=client, clock=clock
+            )
+            cpr, url = requester.find_source(VCT)
+            say.ok(f"Københavns Kommune finds the CPR Office's data service on chain: {url}")
+            subject = str(PERSON["cpr_number"])
+            case = requester.fetch(subject, VCT, CASE_CLAIMS, CASE_PURPOSE, CASE_REF,
+                                   source=cpr, url=url)
+            next_second()
+            say.ok(f"case {CASE_REF}, legal basis public task, Karen presents nothing: the CPR "
+                   f"Office answers, the municipality verifies the answer against the chain "
+                   f"and sees exactly: {case.claims}")
+            try:
+                requester.fetch(subject, VCT, HOUSING_CLAIMS, HOUSING_PURPOSE, HOUSING_CASE_REF,
+                                source=cpr, url=url)
+            except ConsentMissing as exc:
+                refusal = exc.code
+                say.no(f"housing benefit, legal basis consent: refused ({refusal}), Karen has "
+                       "not consented; the refusal is receipted too")
+            else:
+                raise _StoryBroken("a consent-based pull was answered without consent")
+            next_second()
+            consent = wallet.grant_consent(
+                requester=municipality.address,
+                requester_name="Københavns Kommune",
+                source=cpr,
+                vct=VCT,
+                claims=HOUSING_CLAIMS,
+                purpose=HOUSING_PURPOSE,
+                expires_at=int(clock()) + 90 * 86400,
+            )
+            deliver(url, consent.document, client=client)
+            say.ok("Karen grants consent in her wallet (signed with her holder key, for 90 "
+                   "days); it is delivered to the CPR Office")
+            housing = requester.fetch(subject, VCT, HOUSING_CLAIMS, HOUSING_PURPOSE,
+                                      HOUSING_CASE_REF, source=cpr, url=url)
+            say.ok(f"housing benefit asked again: answered, exactly {housing.claims}")
+            run = anchor_receipts(store, cpr_chain)
+            say.ok(f"the CPR Office anchored {run.receipts} access receipts in "
+                   f"{len(run.batches)} batch(es) on chain: a root and a count, nothing personal")
+            log = fetch_source_log(url, wallet.holder_key(), now=int(time.time()), client=client)
+    anchored = anchored_batches(reader, cpr)
+    verified = wallet.access_log(log, anchored, names=lambda a: reader.agency(a).name)
+    complete = verified.batches == len(anchored) and not verified.pending
+    if len(verified.entries) != 3 or not complete:
+        raise _StoryBroken("Karen's log does not show the three accesses, all anchored")
+    say.ok(f"Karen's wallet fetched her log (challenge answered with her holder key) and "
+           f"proved it complete over {verified.batches} anchored batch(es):")
+    entries: list[dict[str, Any]] = []
+    for e in verified.entries:
+        if e.anchored_block is None:
+            raise _StoryBroken(f"receipt {e.receipt_id} is not anchored")
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e.time))
+        say.say(f"{when} UTC  {e.requester_name}: {e.outcome}, {', '.join(e.claims)}")
+        say.say(f"    purpose {e.purpose!r}, legal basis {e.legal_basis}, case {e.case_ref}; "
+                f"anchored in batch {e.batch_no}, block {e.anchored_block} ✓")
+        entries.append({
+            "requester": e.requester_name, "outcome": e.outcome, "claims": list(e.claims),
+            "purpose": e.purpose, "legal_basis": e.legal_basis, "case_ref": e.case_ref,
+            "batch_no": e.batch_no, "anchored_block": e.anchored_block,
+        })
+    return _OnceOnly(case.claims, refusal, housing.claims, entries, complete)
+
+
+@contextmanager
+def _serving(app: Any, url: str) -> Iterator[None]:
+    """Serve `app` under uvicorn at `url` (a loopback port) in a thread, stopped on exit."""
+    port = int(url.rsplit(":", 1)[1])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                            access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="ledger-demo-service", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise _StoryBroken(f"the CPR Office's data service did not start at {url}")
+            time.sleep(0.01)
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def _digest(package: CredentialPackage) -> bytes:

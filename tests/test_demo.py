@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from ledger.chain.devnet import Devnet
 from ledger.cli.ledger_cli import cli
-from ledger.demo import MUNICIPALITY_CLAIMS
+from ledger.demo import CASE_CLAIMS, CASE_REF, HOUSING_CLAIMS, MUNICIPALITY_CLAIMS
 
 _LEDGER = [sys.executable, "-c", "from ledger.cli.ledger_cli import main; main()"]
 
@@ -38,13 +38,14 @@ def _processes_mentioning(text: str) -> list[str]:
     return found
 
 
-def test_the_demo_narrates_six_steps_and_leaves_no_devnet_running() -> None:
+def test_the_demo_narrates_seven_steps_and_leaves_nothing_running() -> None:
     out = subprocess.run(
         [*_LEDGER, "demo"], capture_output=True, text=True, timeout=120, check=False
     )
     assert out.returncode == 0, out.stderr
     steps = [line.strip() for line in out.stdout.splitlines() if line.startswith("[")]
-    assert [step[:5] for step in steps] == [f"[{i}/6]" for i in range(1, 7)]
+    assert [step[:5] for step in steps] == [f"[{i}/7]" for i in range(1, 8)]
+    assert steps[-1].startswith("[7/7] Once-only:")
     assert "✗" in out.stdout and "✓" in out.stdout  # refusals and successes both shown
     assert _processes_mentioning("ledger-demo-") == []
 
@@ -82,3 +83,50 @@ def test_every_refusal_in_the_story_names_its_reason(observed: dict[str, Any]) -
     stolen = observed["stolen_key_credential"]
     assert stolen.startswith("wallet refuses it")
     assert stolen.endswith("verifier rejects it (SigningKeyNotValidAtAnchor)")
+
+
+def _nested(claims: tuple[str, ...]) -> dict[str, set[str]]:
+    """{"age_over_18": set(), "address": {"municipality"}} for the flat claim paths."""
+    out: dict[str, set[str]] = {}
+    for claim in claims:
+        top, _, member = claim.partition(".")
+        out.setdefault(top, set()).update([member] if member else [])
+    return out
+
+
+def _shape(claims: dict[str, Any]) -> dict[str, set[str]]:
+    return {k: set(v) if isinstance(v, dict) else set() for k, v in claims.items()}
+
+
+def test_once_only_the_municipality_pulls_exactly_age_and_municipality(
+    observed: dict[str, Any],
+) -> None:
+    pulled = observed["pulled_for_case"]
+    assert _shape(pulled) == _nested(CASE_CLAIMS)  # exactly the claims asked, nothing more
+    assert pulled == {"age_over_18": True, "address": {"municipality": "København"}}
+
+
+def test_once_only_a_consent_purpose_is_refused_until_karen_consents(
+    observed: dict[str, Any],
+) -> None:
+    assert observed["refusal_before_consent"] == "no-consent"
+    after = observed["pulled_after_consent"]
+    assert _shape(after) == _nested(HOUSING_CLAIMS)
+    assert after == {"address": {"municipality": "København"}}
+
+
+def test_karens_log_shows_the_three_accesses_each_proven_on_chain(
+    observed: dict[str, Any],
+) -> None:
+    log = observed["access_log"]
+    assert [(e["outcome"], e["legal_basis"]) for e in log] == [
+        ("answered", "public-task"),
+        ("no-consent", "consent"),
+        ("answered", "consent"),
+    ]
+    assert log[0]["case_ref"] == CASE_REF
+    assert sorted(log[0]["claims"]) == sorted(CASE_CLAIMS)
+    assert {e["requester"] for e in log} == {"Københavns Kommune"}
+    assert all(e["batch_no"] >= 1 and e["anchored_block"] > 0 for e in log)
+    assert observed["access_log_complete"] is True
+    assert "010190" not in json.dumps(log)  # her CPR number is nowhere in her log

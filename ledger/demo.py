@@ -414,6 +414,7 @@ def _once_only(
                 claims=HOUSING_CLAIMS,
                 purpose=HOUSING_PURPOSE,
                 expires_at=int(clock()) + 90 * 86400,
+                now=int(clock()),  # the source's clock: the chain's, not this machine's
             )
             deliver(url, consent.document, client=client)
             say.ok("Karen grants consent in her wallet (signed with her holder key, for 90 "
@@ -424,7 +425,7 @@ def _once_only(
             run = anchor_receipts(store, cpr_chain)
             say.ok(f"the CPR Office anchored {run.receipts} access receipts in "
                    f"{len(run.batches)} batch(es) on chain: a root and a count, nothing personal")
-            log = fetch_source_log(url, wallet.holder_key(), now=int(time.time()), client=client)
+            log = fetch_source_log(url, wallet.holder_key(), now=int(clock()), client=client)
     anchored = anchored_batches(reader, cpr)
     verified = wallet.access_log(log, anchored, names=lambda a: reader.agency(a).name)
     complete = verified.batches == len(anchored) and not verified.pending

@@ -385,10 +385,12 @@ class Wallet:
         claims: Sequence[str],
         purpose: str,
         expires_at: int,
+        now: int | None = None,
     ) -> DataConsent:
         """Sign a consent for `requester` to have `source` answer its queries for `claims` of
         `vct` for `purpose` until `expires_at`, and keep it; deliver its `document` to the
-        source (`ledger.wallet.data_consents.deliver`, or a file)."""
+        source (`ledger.wallet.data_consents.deliver`, or a file). It is granted at `now`
+        (default: the wallet's clock); the source honours it from that time on its own clock."""
         from ledger.wallet import data_consents
 
         return data_consents.grant(
@@ -401,7 +403,7 @@ class Wallet:
             claims=claims,
             purpose=purpose,
             expires_at=expires_at,
-            now=int(self._now()),
+            now=int(self._now()) if now is None else now,
         )
 
     def list_consents(self) -> tuple[DataConsent, ...]:

@@ -64,12 +64,18 @@ def devnet_funder(devnet: Devnet, rpc: Rpc) -> None:
 
 @pytest.fixture
 def chain_snapshot(rpc: Rpc) -> Iterator[str]:
-    """Snapshot the chain before the test and revert to it afterwards (opt-in)."""
+    """Snapshot the chain before the test and revert to it afterwards (opt-in).
+
+    The revert also drops every pending transaction: one the test left in the pool (signed
+    with a nonce of the reverted timeline, or behind a gap) would otherwise be mined during a
+    later test of the same accounts, or take the nonce a later sender expects."""
     snapshot_id = str(rpc.call("evm_snapshot", []))
     try:
         yield snapshot_id
     finally:
-        if not rpc.call("evm_revert", [snapshot_id]):
+        reverted = rpc.call("evm_revert", [snapshot_id])
+        rpc.call("anvil_dropAllTransactions", [])
+        if not reverted:
             raise RuntimeError(f"evm_revert({snapshot_id}) failed")
 
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from world import AgencyWorld, build_world
 
 from ledger.chain.rpc import Rpc
+from ledger.demo import CLAIM_NAMES
 from ledger.exchange.pseudonym import SourceLogKey
 from ledger.exchange.register import StoreRegister
 from ledger.exchange.requester import DataRequester
@@ -28,19 +29,7 @@ from ledger.exchange.synthetic import synthetic_register
 from ledger.sdjwt import SigningKey
 from ledger.service.app import create_app
 
-CPR_CLAIMS = (
-    "given_name",
-    "family_name",
-    "birthdate",
-    "cpr_number",
-    "address.street_address",
-    "address.postal_code",
-    "address.locality",
-    "address.municipality",
-    "nationalities",
-    "age_over_18",
-    "age_over_65",
-)
+CPR_CLAIMS = CLAIM_NAMES  # the CPR person type, as the demo registers it
 ASKED = ("address.municipality", "age_over_18")
 CASE = "KK-2026-0042"
 PERSONS = synthetic_register(n=12, seed=7)

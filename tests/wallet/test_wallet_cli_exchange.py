@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from world import CHEAP_WORK, ISSUER_NAME, PASSPHRASE, VERIFIER_NAME, WalletWorld
+from test_wallet_cli import Cli
+from world import ISSUER_NAME, PASSPHRASE, VERIFIER_NAME, WalletWorld
 
 from ledger._rand import UnsafeDeterministicRandom
 from ledger.cli._wallet_exchange import expiry
@@ -36,21 +37,6 @@ def _date(ts: int) -> str:
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("WALLET_HOME", "LEDGER_RPC", "LEDGER_DEPLOYMENT", "LEDGER_POA"):
         monkeypatch.delenv(name, raising=False)
-
-
-class Cli:
-    def __init__(self, home: Path, rpc_url: str, ledger_home: Path) -> None:
-        self.home = home
-        self.base = ["--home", str(home), "--rpc", rpc_url, "--ledger-home", str(ledger_home)]
-
-    def __call__(self, *args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(
-            cli,
-            [*self.base, *args],
-            input=input,
-            env={"WALLET_PASSPHRASE": PASSPHRASE},
-            obj=CHEAP_WORK,
-        )
 
 
 @pytest.fixture
